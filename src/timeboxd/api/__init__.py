@@ -1,0 +1,1 @@
+"""The REST face: FastAPI app, middleware and one routes module per resource."""

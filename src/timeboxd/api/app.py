@@ -1,0 +1,112 @@
+"""``create_app(settings)``: the only place the API is assembled."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from timeboxd import API_VERSION, __version__
+from timeboxd.api import handlers
+from timeboxd.api.deps import Runtime
+from timeboxd.api.middleware import IdempotencyMiddleware, PlatformMiddleware
+from timeboxd.api.ratelimit import RateLimiter
+from timeboxd.api.routes import account, blocks, projects, service
+from timeboxd.config import Settings, load_settings
+from timeboxd.schemas.common import ErrorEnvelope
+from timeboxd.services.context import Clock, system_clock
+from timeboxd.services.database import Database
+
+ERROR_STATUSES = {
+    "400": "Bad input (VALIDATION_ERROR or UNSUPPORTED_VERSION)",
+    "401": "Missing, malformed, unknown, expired or revoked key (UNAUTHORIZED)",
+    "403": "The key lacks the scope (FORBIDDEN)",
+    "404": "No such resource for this caller (NOT_FOUND)",
+    "405": "Method not allowed on this route (VALIDATION_ERROR)",
+    "409": "CONFLICT",
+    "412": "If-Match does not match (PRECONDITION_FAILED)",
+    "413": "Body too large (PAYLOAD_TOO_LARGE)",
+    "429": "Over quota (RATE_LIMITED); Retry-After is set",
+    "500": "INTERNAL_ERROR",
+}
+RAW_BODY_PREFIXES = ("/v1/imports/",)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    settings = settings or load_settings()
+    database = db or Database(settings.resolved_database_url)
+    limiter = RateLimiter(
+        settings.rate_limit_per_minute, settings.rate_limit_per_second, settings.redis_url
+    )
+    app = FastAPI(
+        title="timeboxd",
+        version=__version__,
+        summary="Plan time in blocks, track it, and see honest progress.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = Runtime(settings=settings, db=database, clock=clock, limiter=limiter)
+    handlers.install(app)
+    for module in (service, account, projects, blocks):
+        app.include_router(module.router)
+    app.add_middleware(IdempotencyMiddleware, db=lambda: database, clock=clock)
+    app.add_middleware(
+        PlatformMiddleware,
+        clock=clock,
+        max_body_bytes=settings.max_body_bytes,
+        raw_body_prefixes=RAW_BODY_PREFIXES,
+    )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the envelope errors and headers every /v1 route can return."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    schema["info"]["x-api-version"] = API_VERSION
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in error_schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components["ErrorEnvelope"] = error_schema
+    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            for status, text in ERROR_STATUSES.items():
+                responses.setdefault(
+                    status, {"description": text, "content": {"application/json": {"schema": ref}}}
+                )
+            if method == "post" and path.startswith("/v1/"):
+                op.setdefault("parameters", []).append(
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 255},
+                        "description": "Retry safely: the same key and body replay the "
+                        "first response; another body is a 409.",
+                    }
+                )
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (each worker process builds its own app)."""
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    return create_app(settings)

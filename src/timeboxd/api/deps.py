@@ -1,0 +1,86 @@
+"""Per-request context: the authenticated principal, the database and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
+
+from timeboxd.api import envelope
+from timeboxd.api.ratelimit import RateLimiter
+from timeboxd.config import Settings
+from timeboxd.errors import RateLimited, Unauthorized
+from timeboxd.services import apikeys
+from timeboxd.services.context import Clock, Principal
+from timeboxd.services.database import Database
+from timeboxd.services.paging import Page
+
+bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer tbx_live_...`")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key`")
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What create_app builds once and every request shares."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    limiter: RateLimiter
+
+
+@dataclass(slots=True)
+class Ctx:
+    principal: Principal
+    db: Database
+    now: datetime
+    request_id: str
+
+    def ok(self, data: Any, *, status: int = 200, etag: str | None = None) -> Response:
+        headers: Mapping[str, str] | None = {"ETag": etag} if etag else None
+        return envelope.success(data, self.request_id, self.now, status=status, headers=headers)
+
+    def page(self, items: Page[Any]) -> Response:
+        return envelope.page(items, self.request_id, self.now)
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
+    """A dependency: authenticate the key, apply its rate limit, require ``scope``
+    (``None``: any valid key)."""
+
+    async def dependency(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        x_api_key: str | None = Depends(api_key_header),
+    ) -> Ctx:
+        rt = runtime(request)
+        secret = credentials.credentials if credentials else x_api_key
+        if not secret:
+            raise Unauthorized("send an API key as Authorization: Bearer <key> or X-API-Key")
+        now = rt.clock()
+        interval = timedelta(seconds=rt.settings.key_touch_interval_seconds)
+        with rt.db.engine.connect() as conn:
+            principal = apikeys.authenticate(conn, secret, now, interval)
+        verdict = rt.limiter.hit(principal.key_id or principal.user_id)
+        request.state.extra_headers = verdict.headers()
+        if not verdict.allowed:
+            raise RateLimited(
+                f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s"
+            )
+        if scope is not None:
+            principal.require(scope)
+        return Ctx(principal, rt.db, now, request.state.request_id)
+
+    dependency.__name__ = f"require_{(scope or 'key').replace(':', '_')}"
+    return dependency
+

@@ -1,0 +1,112 @@
+"""The one place that turns errors into the envelope (SPEC §2 error table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from timeboxd.api.envelope import failure
+from timeboxd.errors import (
+    DomainError,
+    ErrorItem,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    ValidationFailed,
+)
+
+LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+def _field(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in loc if p not in LOCATIONS]
+    return parts[-1] if parts else None
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "this field is required"
+    if kind == "json_invalid":
+        return "the body is not valid JSON"
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def validation_to_domain(exc: RequestValidationError) -> ValidationFailed:
+    errors = list(exc.errors())
+    if not errors:
+        return ValidationFailed("invalid request")
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        return ValidationFailed("the body is not valid JSON")
+    loc = tuple(first.get("loc", ()))
+    details: list[ErrorItem] = []
+    # Errors inside a bulk body name the item: body.blocks.<index>.<field>
+    for err in errors:
+        eloc = tuple(err.get("loc", ()))
+        if len(eloc) >= 3 and eloc[0] == "body" and isinstance(eloc[2], int):
+            details.append(ErrorItem(eloc[2], _field(eloc[3:]), _message(err)))
+    if details:
+        return ValidationFailed(
+            f"{len(details)} item(s) failed; nothing was written",
+            field=details[0].field,
+            details=details,
+        )
+    field = _field(loc)
+    message = _message(first)
+    if first.get("type") == "extra_forbidden":
+        message = f"unknown field {field!r}"
+    elif first.get("type") == "missing" and loc == ("body",):
+        message = "a JSON body is required"
+    return ValidationFailed(message, field=field)
+
+
+def _request_id(request: Request) -> str:
+    return str(request.state.request_id)
+
+
+def _now(request: Request) -> Any:
+    return request.app.state.runtime.clock()
+
+
+def install(app: FastAPI) -> None:
+    async def on_domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        return failure(exc, _request_id(request), _now(request))
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return failure(validation_to_domain(exc), _request_id(request), _now(request))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        error: DomainError
+        if exc.status_code == 404:
+            error = NotFound(f"no route {request.method} {request.url.path}")
+        elif exc.status_code == 405:
+            error = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.url.path}", field="method"
+            )
+        elif exc.status_code == 401:
+            error = Unauthorized(str(exc.detail))
+        elif exc.status_code == 403:
+            error = Forbidden(str(exc.detail))
+        elif exc.status_code == 413:
+            error = PayloadTooLarge(str(exc.detail))
+        else:
+            error = ValidationFailed(str(exc.detail))
+        headers = dict(exc.headers or {})
+        return failure(error, _request_id(request), _now(request), headers=headers or None)
+
+    app.add_exception_handler(DomainError, on_domain)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)

@@ -1,0 +1,192 @@
+"""Pure ASGI middleware: request ids, version headers, body limits, content type,
+idempotency, and the last-resort handler that keeps every error in the envelope."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from timeboxd import API_VERSION
+from timeboxd.api.envelope import failure
+from timeboxd.domain.ids import random_base62
+from timeboxd.domain.keys import hash_key
+from timeboxd.errors import (
+    DomainError,
+    InternalError,
+    PayloadTooLarge,
+    UnsupportedVersion,
+    ValidationFailed,
+)
+from timeboxd.services import idempotency
+from timeboxd.services.context import Clock
+from timeboxd.services.database import Database
+
+log = logging.getLogger("timeboxd.api")
+
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+ACCEPTED_VERSION = re.compile(r"^1(\.(x|\d+))?$")
+JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class PlatformMiddleware:
+    """Outermost layer. Everything that leaves the server passes through here."""
+
+    def __init__(
+        self, app: ASGIApp, *, clock: Clock, max_body_bytes: int, raw_body_prefixes: tuple[str, ...]
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.max_body = max_body_bytes
+        self.raw_body_prefixes = raw_body_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = "req_" + random_base62(20)
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-api-version", API_VERSION.encode()))
+                headers.extend(state.get("extra_headers", ()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            self._check_version(scope)
+            if scope["method"] in BODY_METHODS:
+                receive = await self._buffer_body(scope, receive, state)
+            await self.app(scope, receive, send_with_headers)
+        except DomainError as exc:
+            if started:
+                raise
+            await failure(exc, request_id, self.clock())(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            error = InternalError("an unexpected error occurred; it has been logged")
+            await failure(error, request_id, self.clock())(scope, receive, send_with_headers)
+
+    def _check_version(self, scope: Scope) -> None:
+        wanted = _header(scope, b"x-accept-version")
+        if wanted is not None and not ACCEPTED_VERSION.match(wanted.strip()):
+            raise UnsupportedVersion(
+                f"API version {wanted!r} is not served here; this server speaks 1",
+                field="X-Accept-Version",
+            )
+
+    async def _buffer_body(self, scope: Scope, receive: Receive, state: dict[str, Any]) -> Receive:
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            raise PayloadTooLarge(f"the body is over the {self.max_body}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise PayloadTooLarge(f"the body is over the {self.max_body}-byte limit")
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        state["body"] = body
+        if body and not scope["path"].startswith(self.raw_body_prefixes):
+            ctype = _header(scope, b"content-type") or ""
+            if not JSON_TYPE.match(ctype):
+                raise ValidationFailed(
+                    "send the body as JSON with Content-Type: application/json",
+                    field="Content-Type",
+                )
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+
+class IdempotencyMiddleware:
+    """POST + ``Idempotency-Key``: replay the first 2xx response for the same key and body."""
+
+    def __init__(self, app: ASGIApp, *, db: Callable[[], Database], clock: Clock) -> None:
+        self.app = app
+        self.db = db
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        key = _header(scope, b"idempotency-key")
+        owner = self._owner(scope)
+        if key is None or owner is None:
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= 255:
+            raise ValidationFailed("Idempotency-Key must be 1 to 255 characters",
+                                   field="Idempotency-Key")
+        body: bytes = scope["state"].get("body", b"")
+        digest = hashlib.sha256()
+        for part in (scope["path"].encode(), scope.get("query_string", b""), body):
+            digest.update(part + b"\x00")
+        db = self.db()
+        replay = idempotency.begin_or_conflict(db, owner, key, digest.hexdigest(), self.clock())
+        if replay is not None:
+            await send({"type": "http.response.start", "status": replay.status_code,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"idempotent-replayed", b"true")]})
+            await send({"type": "http.response.body", "body": replay.body})
+            return
+        status = 500
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            idempotency.finish(db, owner, key, status, b"".join(chunks))
+
+    @staticmethod
+    def _owner(scope: Scope) -> str | None:
+        """Keys are scoped to the API key that sent them (its hash, never the secret)."""
+        auth = _header(scope, b"authorization")
+        secret = None
+        if auth and auth[:7].lower() == "bearer ":
+            secret = auth[7:].strip()
+        secret = secret or _header(scope, b"x-api-key")
+        return hash_key(secret) if secret else None

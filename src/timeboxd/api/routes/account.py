@@ -1,0 +1,66 @@
+"""``/v1/me`` and ``/v1/api-keys``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.routes.common import IfMatch
+from timeboxd.schemas.account import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, MeOut, MePatch
+from timeboxd.schemas.common import Envelope
+from timeboxd.services import accounts, apikeys
+
+router = APIRouter(prefix="/v1", tags=["account"])
+# Any valid key may read and edit its own profile; keys themselves need `admin`.
+me_access = Depends(scoped(None))
+admin = Depends(scoped("admin"))
+
+
+@router.get("/me", operation_id="getMe", response_model=Envelope[MeOut])
+async def get_me(ctx: Ctx = me_access) -> Response:
+    with ctx.db.read() as s:
+        view, tag = accounts.get_me(s, ctx.principal)
+    return ctx.ok(view, etag=tag)
+
+
+@router.patch("/me", operation_id="updateMe", response_model=Envelope[MeOut])
+def update_me(body: MePatch, if_match: IfMatch = None, ctx: Ctx = me_access) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    with ctx.db.write() as s:
+        view, tag = accounts.update_me(s, ctx.principal, ctx.now, changes, if_match)
+    return ctx.ok(view, etag=tag)
+
+
+@router.get("/api-keys", operation_id="listApiKeys", response_model=Envelope[list[ApiKeyOut]])
+async def list_api_keys(ctx: Ctx = admin) -> Response:
+    with ctx.db.read() as s:
+        return ctx.ok(apikeys.list_keys(s, ctx.principal))
+
+
+@router.post(
+    "/api-keys",
+    operation_id="createApiKey",
+    status_code=201,
+    response_model=Envelope[ApiKeyCreated],
+)
+def create_api_key(body: ApiKeyCreate, ctx: Ctx = admin) -> Response:
+    # A new key is live or test as asked; by default it takes the mode of the key creating it.
+    livemode = ctx.principal.livemode if body.mode is None else body.mode == "live"
+    with ctx.db.write() as s:
+        created = apikeys.create_key(
+            s,
+            ctx.now,
+            ctx.principal.user_id,
+            name=body.name,
+            scopes=body.scopes,
+            livemode=livemode,
+            expires_in_days=body.expires_in_days,
+        )
+    return ctx.ok(apikeys.with_secret(created), status=201)
+
+
+@router.delete("/api-keys/{key_id}", operation_id="revokeApiKey", response_model=Envelope[ApiKeyOut])
+def revoke_api_key(key_id: str, ctx: Ctx = admin) -> Response:
+    with ctx.db.write() as s:
+        return ctx.ok(apikeys.revoke_key(s, ctx.principal, ctx.now, key_id))

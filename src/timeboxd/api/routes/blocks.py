@@ -1,0 +1,184 @@
+"""``/v1/blocks``: planned time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response, StreamingResponse
+
+from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.envelope import dumps
+from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
+from timeboxd.schemas.blocks import (
+    BlockCreate,
+    BlockOut,
+    BlockPatch,
+    BlockPut,
+    BulkCreate,
+    BulkDeleted,
+    BulkPatch,
+)
+from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate
+from timeboxd.services import blocks, blocks_bulk, blocks_query
+from timeboxd.services.blocks import BlockFields
+from timeboxd.services.blocks_query import BlockFilter
+from timeboxd.services.paging import PageRequest
+
+router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
+read = Depends(scoped("read:blocks"))
+write = Depends(scoped("write:blocks"))
+
+
+def filters(
+    date: LocalDate | None = None,
+    date_from: LocalDate | None = None,
+    date_to: LocalDate | None = None,
+    project_id: Annotated[str | None, Query(max_length=32)] = None,
+    task_id: Annotated[str | None, Query(max_length=32)] = None,
+    done: bool | None = None,
+    archived: bool = False,
+    deleted: Annotated[bool, Query(description="list the trash instead")] = False,
+    order_by: Annotated[str | None, Query(max_length=200, examples=["date,-start"])] = None,
+) -> BlockFilter:
+    return BlockFilter(
+        date=date,
+        date_from=date_from,
+        date_to=date_to,
+        project_id=project_id,
+        task_id=task_id,
+        done=done,
+        archived=archived,
+        deleted=deleted,
+        order_by=blocks_query.parse_order_by(order_by),
+    )
+
+
+def fields(body: BlockCreate) -> BlockFields:
+    return BlockFields(**body.model_dump())
+
+
+@router.get("", operation_id="listBlocks", response_model=ListEnvelope[BlockOut])
+async def list_blocks(
+    page: PageParam = None,
+    per_page: PerPageParam = None,
+    f: BlockFilter = Depends(filters),
+    ctx: Ctx = read,
+) -> Response:
+    paging = PageRequest.parse(page, per_page)
+    with ctx.db.read() as s:
+        return ctx.page(blocks_query.list_blocks(s, ctx.principal, f, paging))
+
+
+@router.post(
+    "", operation_id="createBlock", status_code=201, response_model=Envelope[BlockOut]
+)
+def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
+    with ctx.db.write() as s:
+        view, tag = blocks.create_block(s, ctx.principal, ctx.now, fields(body))
+    return ctx.ok(view, status=201, etag=tag)
+
+
+@router.get(
+    "/stream",
+    operation_id="streamBlocks",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one block a line"}},
+)
+def stream_blocks(f: BlockFilter = Depends(filters), ctx: Ctx = read) -> Response:
+    batches = blocks_query.stream_blocks(ctx.db, ctx.principal, f)
+
+    def lines() -> Iterator[bytes]:
+        for batch in batches:
+            yield b"".join(dumps(v) + b"\n" for v in batch)
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+@router.post(
+    "/bulk",
+    operation_id="bulkCreateBlocks",
+    status_code=201,
+    response_model=Envelope[list[BlockOut]],
+)
+def bulk_create(body: BulkCreate, ctx: Ctx = write) -> Response:
+    items = [fields(b) for b in body.blocks]
+    with ctx.db.write() as s:
+        return ctx.ok(blocks_bulk.bulk_create(s, ctx.principal, ctx.now, items), status=201)
+
+
+@router.patch(
+    "/bulk", operation_id="bulkUpdateBlocks", response_model=Envelope[list[BlockOut]]
+)
+def bulk_update(body: BulkPatch, ctx: Ctx = write) -> Response:
+    items = [(b.id, b.model_dump(exclude_unset=True, exclude={"id"})) for b in body.blocks]
+    with ctx.db.write() as s:
+        return ctx.ok(blocks_bulk.bulk_update(s, ctx.principal, ctx.now, items))
+
+
+@router.delete("/bulk", operation_id="bulkDeleteBlocks", response_model=Envelope[BulkDeleted])
+def bulk_delete(
+    ids: Annotated[str, Query(description="comma-separated block ids", max_length=400_000)],
+    ctx: Ctx = write,
+) -> Response:
+    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    with ctx.db.write() as s:
+        deleted = blocks_bulk.bulk_delete(s, ctx.principal, ctx.now, wanted)
+    return ctx.ok({"deleted": deleted})
+
+
+@router.get("/{block_id}", operation_id="getBlock", response_model=Envelope[BlockOut])
+async def get_block(block_id: str, ctx: Ctx = read) -> Response:
+    with ctx.db.read() as s:
+        view, tag = blocks.get_block(s, ctx.principal, block_id)
+    return ctx.ok(view, etag=tag)
+
+
+@router.put("/{block_id}", operation_id="replaceBlock", response_model=Envelope[BlockOut])
+def replace_block(
+    block_id: str, body: BlockPut, if_match: IfMatch = None, ctx: Ctx = write
+) -> Response:
+    with ctx.db.write() as s:
+        view, tag = blocks.replace_block(
+            s, ctx.principal, ctx.now, block_id, fields(body), if_match
+        )
+    return ctx.ok(view, etag=tag)
+
+
+@router.patch("/{block_id}", operation_id="updateBlock", response_model=Envelope[BlockOut])
+def update_block(
+    block_id: str, body: BlockPatch, if_match: IfMatch = None, ctx: Ctx = write
+) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    with ctx.db.write() as s:
+        view, tag = blocks.update_block(s, ctx.principal, ctx.now, block_id, changes, if_match)
+    return ctx.ok(view, etag=tag)
+
+
+@router.delete("/{block_id}", operation_id="deleteBlock", response_model=Envelope[BlockOut])
+def delete_block(block_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
+    with ctx.db.write() as s:
+        view, tag = blocks.delete_block(s, ctx.principal, ctx.now, block_id, if_match)
+    return ctx.ok(view, etag=tag)
+
+
+def _state_route(action: str, service: blocks.StateChange) -> None:
+    def handler(block_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
+        with ctx.db.write() as s:
+            view, tag = service(s, ctx.principal, ctx.now, block_id, if_match)
+        return ctx.ok(view, etag=tag)
+
+    handler.__name__ = f"{action}_block"
+    router.add_api_route(
+        f"/{{block_id}}/{action}",
+        handler,
+        methods=["POST"],
+        operation_id=f"{action}Block",
+        response_model=Envelope[BlockOut],
+    )
+
+
+_state_route("archive", blocks.archive_block)
+_state_route("unarchive", blocks.unarchive_block)
+_state_route("restore", blocks.restore_block)

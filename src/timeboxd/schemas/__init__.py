@@ -1,0 +1,1 @@
+"""Pydantic models at the edges, shared by the API, the CLI and MCP."""

@@ -1,0 +1,99 @@
+"""Strict field types and the response envelope shapes (for the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from timeboxd.domain.wallclock import is_valid_zone, parse_date, parse_hhmm
+
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _date(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError("date must be a YYYY-MM-DD string")
+    day = parse_date(value)
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"date must be between {MIN_YEAR} and {MAX_YEAR}")
+    return day
+
+
+def _hhmm(value: Any) -> time:
+    if not isinstance(value, str):
+        raise ValueError("time must be an HH:MM string")
+    return parse_hhmm(value)
+
+
+def _zone(value: Any) -> str:
+    if not isinstance(value, str) or not is_valid_zone(value):
+        raise ValueError("must be an IANA time zone name such as Europe/Berlin")
+    return value
+
+
+LocalDate = Annotated[
+    date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+HHMM = Annotated[
+    time,
+    BeforeValidator(_hhmm),
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+]
+TimeZoneName = Annotated[
+    str, BeforeValidator(_zone), WithJsonSchema({"type": "string", "example": "Europe/Berlin"})
+]
+Id = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class Input(BaseModel):
+    """Request bodies: unknown fields are an error naming the field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Meta(BaseModel):
+    request_id: str
+    timestamp: datetime
+
+
+class ListMeta(Meta):
+    page: int
+    per_page: int
+    total: int
+    has_more: bool
+
+
+class ErrorDetail(BaseModel):
+    index: int
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    data: None
+    error: ErrorBody
+    meta: Meta
+
+
+T = TypeVar("T")
+
+
+class Envelope(BaseModel, Generic[T]):
+    data: T
+    error: None
+    meta: Meta
+
+
+class ListEnvelope(BaseModel, Generic[T]):
+    data: list[T]
+    error: None
+    meta: ListMeta

@@ -1,0 +1,190 @@
+"""Users, their personal workspace, and the ``/v1/me`` profile."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block, User, Workspace, WorkspaceMember
+from timeboxd.domain.ids import new_id
+from timeboxd.domain.wallclock import is_valid_zone, to_utc_lenient
+from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.services.context import Principal
+
+WEEK_STARTS = ("monday", "sunday")
+
+
+@dataclass(slots=True)
+class MeView:
+    id: str
+    email: str
+    name: str
+    timezone: str
+    week_start: str
+    daily_goal_minutes: int | None
+    livemode: bool
+    calendar_feed_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class MeChanges:
+    """Only the fields a caller sent; ``None`` in a set field clears it where allowed."""
+
+    fields: dict[str, object]
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email:
+        raise ValidationFailed("not a valid email address", field="email")
+    return email
+
+
+def create_user(
+    session: Session,
+    now: datetime,
+    email: str,
+    *,
+    name: str = "",
+    password: str | None = None,
+    timezone: str = "UTC",
+    is_admin: bool = False,
+) -> User:
+    email = normalize_email(email)
+    if not is_valid_zone(timezone):
+        raise ValidationFailed(f"unknown IANA time zone {timezone!r}", field="timezone")
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(f"a user with email {email} already exists", field="email")
+    user = User(
+        id=new_id("usr"),
+        email=email,
+        name=name,
+        password_hash=hash_password(password) if password else None,
+        timezone=timezone,
+        week_start="monday",
+        is_admin=is_admin,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    workspace = Workspace(
+        id=new_id("wsp"), name=f"{name or email}'s workspace", owner_id=user.id, personal=True,
+        created_at=now,
+    )
+    session.add(workspace)
+    session.flush()
+    session.add(
+        WorkspaceMember(workspace_id=workspace.id, user_id=user.id, role="owner", created_at=now)
+    )
+    session.flush()
+    return user
+
+
+def find_user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user with email {email}", field="email")
+    return user
+
+
+def personal_workspace_id(session: Session, user_id: str) -> str:
+    wsp = session.scalar(
+        select(Workspace.id).where(Workspace.owner_id == user_id, Workspace.personal.is_(True))
+    )
+    if wsp is None:  # pragma: no cover - every user is created with one
+        raise NotFound("personal workspace missing")
+    return wsp
+
+
+def _view(user: User, principal: Principal) -> MeView:
+    return MeView(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        timezone=user.timezone,
+        week_start=user.week_start,
+        daily_goal_minutes=user.daily_goal_minutes,
+        livemode=principal.livemode,
+        calendar_feed_url=None,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+def etag_of(user: User) -> str:
+    return f'"{user.id}.{user.version}"'
+
+
+def get_me(session: Session, principal: Principal) -> tuple[MeView, str]:
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return _view(user, principal), etag_of(user)
+
+
+def update_me(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    changes: dict[str, object],
+    if_match: str | None,
+) -> tuple[MeView, str]:
+    user = session.get(User, principal.user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("user not found")
+    if if_match is not None and if_match != etag_of(user):
+        raise PreconditionFailed("If-Match does not match the current ETag", field="If-Match")
+    if "name" in changes:
+        user.name = str(changes["name"])
+    if "week_start" in changes:
+        user.week_start = str(changes["week_start"])
+    if "daily_goal_minutes" in changes:
+        goal = changes["daily_goal_minutes"]
+        user.daily_goal_minutes = goal if isinstance(goal, int) else None
+    if "timezone" in changes and changes["timezone"] != user.timezone:
+        user.timezone = str(changes["timezone"])
+        _reanchor_blocks(session, user.id, user.timezone)
+    user.updated_at = now
+    session.flush()
+    return _view(user, principal), etag_of(user)
+
+
+def _reanchor_blocks(session: Session, user_id: str, tz_name: str) -> None:
+    """Blocks are wall-clock: after a zone change their instants move with the zone."""
+    rows = session.execute(
+        select(Block.id, Block.date, Block.start, Block.end).where(Block.user_id == user_id)
+    ).all()
+    if not rows:
+        return
+    params = [
+        {
+            "b_id": r.id,
+            "start_at": to_utc_lenient(r.date, r.start, tz_name),
+            "end_at": to_utc_lenient(r.date, r.end, tz_name),
+        }
+        for r in rows
+    ]
+    stmt = (
+        update(Block.__table__)
+        .where(Block.__table__.c.id == bindparam("b_id"))
+        .values(start_at=bindparam("start_at"), end_at=bindparam("end_at"))
+    )
+    session.execute(stmt, params)
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0

@@ -1,0 +1,164 @@
+"""API keys: created once (the secret is shown only then), hashed at rest, scoped, revocable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import ApiKey, User
+from timeboxd.domain import keys
+from timeboxd.domain.ids import new_id
+from timeboxd.errors import NotFound, Unauthorized, ValidationFailed
+from timeboxd.services.context import Principal
+
+
+@dataclass(slots=True)
+class ApiKeyView:
+    id: str
+    name: str
+    prefix: str
+    mode: str
+    scopes: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class CreatedKey:
+    key: ApiKeyView
+    secret: str
+
+
+@dataclass(slots=True)
+class ApiKeyWithSecret(ApiKeyView):
+    """The only view that ever carries the secret: the response to creating a key."""
+
+    key: str
+
+
+def with_secret(created: CreatedKey) -> ApiKeyWithSecret:
+    v = created.key
+    return ApiKeyWithSecret(
+        v.id, v.name, v.prefix, v.mode, v.scopes, v.expires_at, v.revoked_at,
+        v.last_used_at, v.created_at, created.secret,
+    )
+
+
+def _view(row: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        mode="live" if row.livemode else "test",
+        scopes=row.scopes.split(),
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+        created_at=row.created_at,
+    )
+
+
+def normalize_scopes(scopes: list[str] | None) -> list[str]:
+    if not scopes:
+        return [keys.ALL]
+    for scope in scopes:
+        if scope != keys.ALL and scope not in keys.SCOPES:
+            raise ValidationFailed(f"unknown scope {scope!r}", field="scopes")
+    return sorted(set(scopes))
+
+
+def create_key(
+    session: Session,
+    now: datetime,
+    user_id: str,
+    *,
+    name: str = "",
+    scopes: list[str] | None = None,
+    livemode: bool = True,
+    expires_in_days: int | None = None,
+) -> CreatedKey:
+    if expires_in_days is not None and expires_in_days < 1:
+        raise ValidationFailed("must be at least 1 day", field="expires_in_days")
+    secret = keys.generate(livemode)
+    row = ApiKey(
+        id=new_id("key"),
+        user_id=user_id,
+        name=name,
+        prefix=keys.display_prefix(secret),
+        key_hash=keys.hash_key(secret),
+        livemode=livemode,
+        scopes=" ".join(normalize_scopes(scopes)),
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return CreatedKey(key=_view(row), secret=secret)
+
+
+def list_keys(session: Session, principal: Principal) -> list[ApiKeyView]:
+    rows = session.scalars(
+        select(ApiKey).where(ApiKey.user_id == principal.user_id).order_by(ApiKey.created_at)
+    )
+    return [_view(r) for r in rows]
+
+
+def revoke_key(session: Session, principal: Principal, now: datetime, key_id: str) -> ApiKeyView:
+    row = session.scalar(
+        select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == principal.user_id)
+    )
+    if row is None:
+        raise NotFound(f"no API key {key_id}")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.flush()
+    return _view(row)
+
+
+_AUTH_QUERY = (
+    select(
+        ApiKey.id,
+        ApiKey.user_id,
+        ApiKey.livemode,
+        ApiKey.scopes,
+        ApiKey.expires_at,
+        ApiKey.revoked_at,
+        ApiKey.last_used_at,
+        User.timezone,
+        User.week_start,
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .where(ApiKey.key_hash == bindparam("key_hash"))
+)
+
+
+def authenticate(
+    conn: Connection, secret: str, now: datetime, touch_interval: timedelta
+) -> Principal:
+    """The principal behind a key, or Unauthorized. Runs on every request, so it is one
+    indexed lookup; ``last_used_at`` is written at most once per ``touch_interval``."""
+    if not keys.looks_valid(secret):
+        raise Unauthorized("malformed API key")
+    row = conn.execute(_AUTH_QUERY, {"key_hash": keys.hash_key(secret)}).first()
+    if row is None:
+        raise Unauthorized("unknown API key")
+    if row.revoked_at is not None:
+        raise Unauthorized("this API key has been revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("this API key has expired")
+    if row.last_used_at is None or now - row.last_used_at >= touch_interval:
+        conn.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        conn.commit()
+    return Principal(
+        user_id=row.user_id,
+        livemode=row.livemode,
+        scopes=frozenset(row.scopes.split()),
+        key_id=row.id,
+        timezone=row.timezone,
+        week_start=row.week_start,
+    )

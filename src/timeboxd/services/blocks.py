@@ -1,0 +1,324 @@
+"""Time blocks: planned wall-clock time in the account's zone (SPEC §3 Time blocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block, Project
+from timeboxd.domain.ids import new_id
+from timeboxd.domain.wallclock import NonexistentLocalTime, to_utc, zone
+from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.services.access import require_no_task, require_project
+from timeboxd.services.context import Principal
+
+
+@dataclass(slots=True)
+class BlockView:
+    id: str
+    project_id: str | None
+    project_name: str | None
+    task_id: str | None
+    date: date
+    start: str
+    end: str
+    duration_minutes: int
+    topic: str
+    done: bool
+    completed_at: datetime | None
+    start_at: datetime
+    end_at: datetime
+    series_id: str | None
+    has_time_entry: bool
+    archived_at: datetime | None
+    deleted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class BlockFields:
+    """Writable fields of a block, after parsing."""
+
+    date: date
+    start: time
+    end: time
+    topic: str = ""
+    project_id: str | None = None
+    task_id: str | None = None
+    done: bool = False
+
+
+@dataclass(slots=True)
+class Placed:
+    start_at: datetime
+    end_at: datetime
+
+
+# Columns every block read selects, in BlockView order plus the version for the ETag.
+VIEW_COLUMNS = (
+    Block.id,
+    Block.project_id,
+    Project.name.label("project_name"),
+    Block.task_id,
+    Block.date,
+    Block.start,
+    Block.end,
+    Block.topic,
+    Block.done,
+    Block.completed_at,
+    Block.start_at,
+    Block.end_at,
+    Block.series_id,
+    Block.has_time_entry,
+    Block.archived_at,
+    Block.deleted_at,
+    Block.created_at,
+    Block.updated_at,
+    Block.version,
+)
+
+
+def view_from_row(row: Row[Any] | Any, tz_name: str) -> BlockView:
+    tz = zone(tz_name)
+    start_at = row.start_at.astimezone(tz)
+    end_at = row.end_at.astimezone(tz)
+    return BlockView(
+        id=row.id,
+        project_id=row.project_id,
+        project_name=row.project_name,
+        task_id=row.task_id,
+        date=row.date,
+        start=row.start.strftime("%H:%M"),
+        end=row.end.strftime("%H:%M"),
+        duration_minutes=int((end_at - start_at).total_seconds() // 60),
+        topic=row.topic,
+        done=row.done,
+        completed_at=row.completed_at,
+        start_at=start_at,
+        end_at=end_at,
+        series_id=row.series_id,
+        has_time_entry=row.has_time_entry,
+        archived_at=row.archived_at,
+        deleted_at=row.deleted_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def etag(block_id: str, version: int) -> str:
+    return f'"{block_id}.{version}"'
+
+
+def place(day: date, start: time, end: time, tz_name: str) -> Placed:
+    """Validate a block's wall-clock span and return its instants (fields named as in SPEC)."""
+    try:
+        start_at = to_utc(day, start, tz_name)
+    except NonexistentLocalTime as exc:
+        raise ValidationFailed(f"{exc} (daylight-saving gap)", field="start") from None
+    try:
+        end_at = to_utc(day, end, tz_name)
+    except NonexistentLocalTime as exc:
+        raise ValidationFailed(f"{exc} (daylight-saving gap)", field="end") from None
+    if end <= start or end_at <= start_at:
+        raise ValidationFailed("end must be after start", field="end")
+    return Placed(start_at, end_at)
+
+
+def _select_one(principal: Principal, block_id: str) -> Any:
+    return (
+        select(*VIEW_COLUMNS)
+        .outerjoin(Project, Project.id == Block.project_id)
+        .where(
+            Block.id == block_id,
+            Block.user_id == principal.user_id,
+            Block.livemode == principal.livemode,
+        )
+    )
+
+
+def get_block(session: Session, principal: Principal, block_id: str) -> tuple[BlockView, str]:
+    row = session.execute(_select_one(principal, block_id)).first()
+    if row is None:
+        raise NotFound(f"no block {block_id}")
+    return view_from_row(row, principal.timezone), etag(row.id, row.version)
+
+
+def _load_for_write(
+    session: Session, principal: Principal, block_id: str, if_match: str | None
+) -> Block:
+    block = session.scalar(
+        select(Block).where(
+            Block.id == block_id,
+            Block.user_id == principal.user_id,
+            Block.livemode == principal.livemode,
+        )
+    )
+    if block is None:
+        raise NotFound(f"no block {block_id}")
+    if if_match is not None and if_match not in ("*", etag(block.id, block.version)):
+        raise PreconditionFailed("If-Match does not match the block's ETag", field="If-Match")
+    return block
+
+
+def _touch(block: Block, now: datetime) -> None:
+    block.updated_at = now
+    block.version += 1
+
+
+def create_block(
+    session: Session, principal: Principal, now: datetime, fields: BlockFields
+) -> tuple[BlockView, str]:
+    require_project(session, principal, fields.project_id)
+    require_no_task(fields.task_id)
+    placed = place(fields.date, fields.start, fields.end, principal.timezone)
+    block = Block(
+        id=new_id("blk"),
+        user_id=principal.user_id,
+        livemode=principal.livemode,
+        project_id=fields.project_id,
+        task_id=fields.task_id,
+        date=fields.date,
+        start=fields.start,
+        end=fields.end,
+        start_at=placed.start_at,
+        end_at=placed.end_at,
+        topic=fields.topic,
+        done=fields.done,
+        completed_at=now if fields.done else None,
+        has_time_entry=False,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    session.add(block)
+    session.flush()
+    return get_block(session, principal, block.id)
+
+
+def apply_changes(
+    block: Block, changes: dict[str, Any], principal: Principal, now: datetime
+) -> None:
+    """Apply parsed PATCH fields to a loaded block (no I/O; references checked by callers)."""
+    if block.deleted_at is not None:
+        raise Conflict("the block is in the trash; restore it first", field="id")
+    for name in ("date", "start", "end"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed(f"{name} cannot be null", field=name)
+    if "topic" in changes:
+        block.topic = changes["topic"] or ""
+    if "project_id" in changes:
+        block.project_id = changes["project_id"]
+    if "task_id" in changes:
+        block.task_id = changes["task_id"]
+    if {"date", "start", "end"} & changes.keys():
+        day = changes.get("date", block.date)
+        start = changes.get("start", block.start)
+        end = changes.get("end", block.end)
+        placed = place(day, start, end, principal.timezone)
+        block.date, block.start, block.end = day, start, end
+        block.start_at, block.end_at = placed.start_at, placed.end_at
+    if "done" in changes and changes["done"] is not None:
+        done = bool(changes["done"])
+        if done and not block.done:
+            block.completed_at = now
+        elif not done:
+            block.completed_at = None
+        block.done = done
+    _touch(block, now)
+
+
+def update_block(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    block_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> tuple[BlockView, str]:
+    block = _load_for_write(session, principal, block_id, if_match)
+    if changes.get("project_id"):
+        require_project(session, principal, changes["project_id"])
+    if "task_id" in changes:
+        require_no_task(changes["task_id"])
+    apply_changes(block, changes, principal, now)
+    session.flush()
+    return get_block(session, principal, block.id)
+
+
+def replace_block(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    block_id: str,
+    fields: BlockFields,
+    if_match: str | None,
+) -> tuple[BlockView, str]:
+    changes = {
+        "date": fields.date,
+        "start": fields.start,
+        "end": fields.end,
+        "topic": fields.topic,
+        "project_id": fields.project_id,
+        "task_id": fields.task_id,
+        "done": fields.done,
+    }
+    return update_block(session, principal, now, block_id, changes, if_match)
+
+
+def _set_state(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    block_id: str,
+    if_match: str | None,
+    *,
+    archived: bool | None = None,
+    deleted: bool | None = None,
+) -> tuple[BlockView, str]:
+    block = _load_for_write(session, principal, block_id, if_match)
+    if archived is not None:
+        if block.deleted_at is not None:
+            raise Conflict("the block is in the trash; restore it first", field="id")
+        if archived != (block.archived_at is not None):
+            block.archived_at = now if archived else None
+            _touch(block, now)
+    if deleted is not None and deleted != (block.deleted_at is not None):
+        block.deleted_at = now if deleted else None
+        _touch(block, now)
+    session.flush()
+    return get_block(session, principal, block.id)
+
+
+def delete_block(
+    session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
+) -> tuple[BlockView, str]:
+    return _set_state(session, principal, now, block_id, if_match, deleted=True)
+
+
+def restore_block(
+    session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
+) -> tuple[BlockView, str]:
+    return _set_state(session, principal, now, block_id, if_match, deleted=False)
+
+
+def archive_block(
+    session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
+) -> tuple[BlockView, str]:
+    return _set_state(session, principal, now, block_id, if_match, archived=True)
+
+
+def unarchive_block(
+    session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
+) -> tuple[BlockView, str]:
+    return _set_state(session, principal, now, block_id, if_match, archived=False)
+
+
+StateChange = Callable[
+    [Session, Principal, datetime, str, "str | None"], tuple[BlockView, str]
+]

@@ -1,0 +1,161 @@
+"""Bulk create, update and delete: one transaction; any failing item fails them all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block, Project
+from timeboxd.domain.ids import new_id
+from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed
+from timeboxd.services.access import check_projects_visible
+from timeboxd.services.blocks import VIEW_COLUMNS, BlockFields, BlockView, apply_changes, place
+from timeboxd.services.blocks import view_from_row
+from timeboxd.services.context import Principal
+
+
+def _fail(errors: list[ErrorItem], code: type[DomainError] = ValidationFailed) -> None:
+    if errors:
+        noun = "item" if len(errors) == 1 else "items"
+        raise code(
+            f"{len(errors)} {noun} failed; nothing was written",
+            field=errors[0].field,
+            details=errors,
+        )
+
+
+def _views(session: Session, principal: Principal, ids: list[str]) -> list[BlockView]:
+    """Read back blocks in the order of ``ids`` (chunked: SQLite caps bound parameters)."""
+    found: dict[str, BlockView] = {}
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        stmt = (
+            select(*VIEW_COLUMNS)
+            .outerjoin(Project, Project.id == Block.project_id)
+            .where(Block.id.in_(chunk))
+        )
+        for row in session.execute(stmt):
+            found[row.id] = view_from_row(row, principal.timezone)
+    return [found[i] for i in ids]
+
+
+def bulk_create(
+    session: Session, principal: Principal, now: datetime, items: list[BlockFields]
+) -> list[BlockView]:
+    visible = check_projects_visible(session, principal, (i.project_id for i in items))
+    errors: list[ErrorItem] = []
+    rows: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        try:
+            if item.project_id and item.project_id not in visible:
+                raise ValidationFailed(f"no project {item.project_id}", field="project_id")
+            if item.task_id is not None:
+                raise ValidationFailed(f"no task {item.task_id}", field="task_id")
+            placed = place(item.date, item.start, item.end, principal.timezone)
+        except ValidationFailed as exc:
+            errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
+            continue
+        rows.append(
+            {
+                "id": new_id("blk"),
+                "user_id": principal.user_id,
+                "livemode": principal.livemode,
+                "project_id": item.project_id,
+                "task_id": item.task_id,
+                "date": item.date,
+                "start": item.start,
+                "end": item.end,
+                "start_at": placed.start_at,
+                "end_at": placed.end_at,
+                "topic": item.topic,
+                "done": item.done,
+                "completed_at": now if item.done else None,
+                "series_id": None,
+                "has_time_entry": False,
+                "archived_at": None,
+                "deleted_at": None,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+        )
+    _fail(errors)
+    session.execute(insert(Block.__table__), rows)
+    return _views(session, principal, [r["id"] for r in rows])
+
+
+def _load_owned(
+    session: Session, principal: Principal, ids: list[str], field: str
+) -> dict[str, Block]:
+    errors: list[ErrorItem] = []
+    seen: set[str] = set()
+    for index, block_id in enumerate(ids):
+        if block_id in seen:
+            errors.append(ErrorItem(index, field, f"block {block_id} appears twice"))
+        seen.add(block_id)
+    _fail(errors)
+    found: dict[str, Block] = {}
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        for block in session.scalars(
+            select(Block).where(
+                Block.id.in_(chunk),
+                Block.user_id == principal.user_id,
+                Block.livemode == principal.livemode,
+            )
+        ):
+            found[block.id] = block
+    missing = [
+        ErrorItem(index, field, f"no block {block_id}")
+        for index, block_id in enumerate(ids)
+        if block_id not in found
+    ]
+    _fail(missing, NotFound)
+    return found
+
+
+def bulk_update(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    items: list[tuple[str, dict[str, Any]]],
+) -> list[BlockView]:
+    ids = [block_id for block_id, _ in items]
+    blocks = _load_owned(session, principal, ids, "id")
+    visible = check_projects_visible(session, principal, (c.get("project_id") for _, c in items))
+    errors: list[ErrorItem] = []
+    for index, (block_id, changes) in enumerate(items):
+        try:
+            project_id = changes.get("project_id")
+            if project_id and project_id not in visible:
+                raise ValidationFailed(f"no project {project_id}", field="project_id")
+            if changes.get("task_id") is not None:
+                raise ValidationFailed(f"no task {changes['task_id']}", field="task_id")
+            apply_changes(blocks[block_id], changes, principal, now)
+        except DomainError as exc:
+            errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
+    if errors:
+        session.expunge_all()  # nothing of the half-applied changes may be flushed
+        _fail(errors)
+    session.flush()
+    return _views(session, principal, ids)
+
+
+def bulk_delete(
+    session: Session, principal: Principal, now: datetime, ids: list[str]
+) -> list[str]:
+    if not ids:
+        raise ValidationFailed("give at least one id", field="ids")
+    if len(ids) > 10_000:
+        raise ValidationFailed("at most 10000 ids at once", field="ids")
+    _load_owned(session, principal, ids, "ids")
+    stmt = (
+        update(Block.__table__)
+        .where(Block.__table__.c.id == bindparam("b_id"), Block.__table__.c.deleted_at.is_(None))
+        .values(deleted_at=now, updated_at=now, version=Block.__table__.c.version + 1)
+    )
+    session.execute(stmt, [{"b_id": i} for i in ids])
+    return ids
