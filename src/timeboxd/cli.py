@@ -101,18 +101,23 @@ def users() -> None:
 @click.argument("email")
 @click.option("--password", default=None)
 @click.option("--name", default="")
-@click.option("--timezone", "tz", default=None, help="IANA zone [default: TIMEBOXD_DEFAULT_TIMEZONE]")
+@click.option(
+    "--timezone", "tz", default=None, help="IANA zone [default: TIMEBOXD_DEFAULT_TIMEZONE]"
+)
 @click.option("--admin", is_flag=True, help="A server administrator")
-def users_create(
-    email: str, password: str | None, name: str, tz: str | None, admin: bool
-) -> None:
+def users_create(email: str, password: str | None, name: str, tz: str | None, admin: bool) -> None:
     """Create a user (with a personal workspace)."""
     zone = tz or _settings().default_timezone
 
     def action(db: Database) -> str:
         with db.write() as s:
             user = accounts.create_user(
-                s, system_clock(), email, name=name, password=password, timezone=zone,
+                s,
+                system_clock(),
+                email,
+                name=name,
+                password=password,
+                timezone=zone,
                 is_admin=admin,
             )
             return user.id
@@ -140,8 +145,13 @@ def keys_create(
         with db.write() as s:
             user = accounts.find_user_by_email(s, email)
             created = apikeys.create_key(
-                s, system_clock(), user.id, name=name, scopes=list(scopes) or None,
-                livemode=not test, expires_in_days=expires_in_days,
+                s,
+                system_clock(),
+                user.id,
+                name=name,
+                scopes=list(scopes) or None,
+                livemode=not test,
+                expires_in_days=expires_in_days,
             )
             return created.secret
 
@@ -152,7 +162,9 @@ def keys_create(
 
 @main.command("demo")
 @click.option("--email", default=demo.DEMO_EMAIL, show_default=True)
-@click.option("--timezone", "tz", default=None, help="IANA zone [default: TIMEBOXD_DEFAULT_TIMEZONE]")
+@click.option(
+    "--timezone", "tz", default=None, help="IANA zone [default: TIMEBOXD_DEFAULT_TIMEZONE]"
+)
 def demo_command(email: str, tz: str | None) -> None:
     """A user with a term of study blocks; prints a new key for that user."""
     zone = tz or _settings().default_timezone

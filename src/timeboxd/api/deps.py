@@ -74,13 +74,10 @@ def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
         verdict = rt.limiter.hit(principal.key_id or principal.user_id)
         request.state.extra_headers = verdict.headers()
         if not verdict.allowed:
-            raise RateLimited(
-                f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s"
-            )
+            raise RateLimited(f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s")
         if scope is not None:
             principal.require(scope)
         return Ctx(principal, rt.db, now, request.state.request_id)
 
     dependency.__name__ = f"require_{(scope or 'key').replace(':', '_')}"
     return dependency
-

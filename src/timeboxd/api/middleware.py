@@ -151,8 +151,9 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= 255:
-            raise ValidationFailed("Idempotency-Key must be 1 to 255 characters",
-                                   field="Idempotency-Key")
+            raise ValidationFailed(
+                "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
+            )
         body: bytes = scope["state"].get("body", b"")
         digest = hashlib.sha256()
         for part in (scope["path"].encode(), scope.get("query_string", b""), body):
@@ -160,9 +161,16 @@ class IdempotencyMiddleware:
         db = self.db()
         replay = idempotency.begin_or_conflict(db, owner, key, digest.hexdigest(), self.clock())
         if replay is not None:
-            await send({"type": "http.response.start", "status": replay.status_code,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"idempotent-replayed", b"true")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": replay.status_code,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"idempotent-replayed", b"true"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": replay.body})
             return
         status = 500

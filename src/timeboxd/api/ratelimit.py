@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -33,9 +34,8 @@ class RateLimiter:
     """Two windows per key: the per-minute quota and the per-second burst."""
 
     def __init__(self, per_minute: int, per_second: int, redis_url: str | None = None) -> None:
-        self.storage: Storage = (
-            storage_from_string(redis_url) if redis_url else MemoryStorage()
-        )
+        storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
+        self.storage = cast(Storage, storage)
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self.minute = RateLimitItemPerMinute(per_minute)
         self.second = RateLimitItemPerSecond(per_second)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import (
     Boolean,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -157,3 +159,7 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("owner", "key", name="uq_idempotency_owner_key"),)
+
+
+# Core-level handle on the blocks table for bulk statements (typed as a Table).
+blocks_table = cast(Table, Block.__table__)

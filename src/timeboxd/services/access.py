@@ -12,10 +12,8 @@ from timeboxd.errors import ValidationFailed
 from timeboxd.services.context import Principal
 
 
-def member_workspaces(principal: Principal) -> Select[tuple[str]]:
-    return select(WorkspaceMember.workspace_id).where(
-        WorkspaceMember.user_id == principal.user_id
-    )
+def member_workspaces(principal: Principal) -> Select[str]:
+    return select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == principal.user_id)
 
 
 def visible_project(principal: Principal) -> ColumnElement[bool]:

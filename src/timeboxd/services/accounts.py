@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Block, User, Workspace, WorkspaceMember
+from timeboxd.db.models import Block, User, Workspace, WorkspaceMember, blocks_table
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone, to_utc_lenient
 from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
@@ -82,7 +82,10 @@ def create_user(
     )
     session.add(user)
     workspace = Workspace(
-        id=new_id("wsp"), name=f"{name or email}'s workspace", owner_id=user.id, personal=True,
+        id=new_id("wsp"),
+        name=f"{name or email}'s workspace",
+        owner_id=user.id,
+        personal=True,
         created_at=now,
     )
     session.add(workspace)
@@ -179,8 +182,8 @@ def _reanchor_blocks(session: Session, user_id: str, tz_name: str) -> None:
         for r in rows
     ]
     stmt = (
-        update(Block.__table__)
-        .where(Block.__table__.c.id == bindparam("b_id"))
+        update(blocks_table)
+        .where(blocks_table.c.id == bindparam("b_id"))
         .values(start_at=bindparam("start_at"), end_at=bindparam("end_at"))
     )
     session.execute(stmt, params)

@@ -44,8 +44,16 @@ class ApiKeyWithSecret(ApiKeyView):
 def with_secret(created: CreatedKey) -> ApiKeyWithSecret:
     v = created.key
     return ApiKeyWithSecret(
-        v.id, v.name, v.prefix, v.mode, v.scopes, v.expires_at, v.revoked_at,
-        v.last_used_at, v.created_at, created.secret,
+        v.id,
+        v.name,
+        v.prefix,
+        v.mode,
+        v.scopes,
+        v.expires_at,
+        v.revoked_at,
+        v.last_used_at,
+        v.created_at,
+        created.secret,
     )
 
 

@@ -96,7 +96,8 @@ def view_from_row(row: Row[Any] | Any, tz_name: str) -> BlockView:
         date=row.date,
         start=row.start.strftime("%H:%M"),
         end=row.end.strftime("%H:%M"),
-        duration_minutes=int((end_at - start_at).total_seconds() // 60),
+        # From the UTC instants: same-zone aware arithmetic in Python ignores DST shifts.
+        duration_minutes=int((row.end_at - row.start_at).total_seconds() // 60),
         topic=row.topic,
         done=row.done,
         completed_at=row.completed_at,
@@ -319,6 +320,4 @@ def unarchive_block(
     return _set_state(session, principal, now, block_id, if_match, archived=False)
 
 
-StateChange = Callable[
-    [Session, Principal, datetime, str, "str | None"], tuple[BlockView, str]
-]
+StateChange = Callable[[Session, Principal, datetime, str, "str | None"], tuple[BlockView, str]]

@@ -8,12 +8,18 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Block, Project
+from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed
 from timeboxd.services.access import check_projects_visible
-from timeboxd.services.blocks import VIEW_COLUMNS, BlockFields, BlockView, apply_changes, place
-from timeboxd.services.blocks import view_from_row
+from timeboxd.services.blocks import (
+    VIEW_COLUMNS,
+    BlockFields,
+    BlockView,
+    apply_changes,
+    place,
+    view_from_row,
+)
 from timeboxd.services.context import Principal
 
 
@@ -83,7 +89,7 @@ def bulk_create(
             }
         )
     _fail(errors)
-    session.execute(insert(Block.__table__), rows)
+    session.execute(insert(blocks_table), rows)
     return _views(session, principal, [r["id"] for r in rows])
 
 
@@ -144,18 +150,16 @@ def bulk_update(
     return _views(session, principal, ids)
 
 
-def bulk_delete(
-    session: Session, principal: Principal, now: datetime, ids: list[str]
-) -> list[str]:
+def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list[str]) -> list[str]:
     if not ids:
         raise ValidationFailed("give at least one id", field="ids")
     if len(ids) > 10_000:
         raise ValidationFailed("at most 10000 ids at once", field="ids")
     _load_owned(session, principal, ids, "ids")
     stmt = (
-        update(Block.__table__)
-        .where(Block.__table__.c.id == bindparam("b_id"), Block.__table__.c.deleted_at.is_(None))
-        .values(deleted_at=now, updated_at=now, version=Block.__table__.c.version + 1)
+        update(blocks_table)
+        .where(blocks_table.c.id == bindparam("b_id"), blocks_table.c.deleted_at.is_(None))
+        .values(deleted_at=now, updated_at=now, version=blocks_table.c.version + 1)
     )
     session.execute(stmt, [{"b_id": i} for i in ids])
     return ids

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -30,9 +30,9 @@ ORDERABLE = {
 
 @dataclass(slots=True)
 class BlockFilter:
-    date: date | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    date: dt.date | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
     project_id: str | None = None
     task_id: str | None = None
     done: bool | None = None
@@ -78,8 +78,8 @@ def _where(principal: Principal, f: BlockFilter) -> list[Any]:
     return cond
 
 
-def _select(principal: Principal, f: BlockFilter) -> Select[Any]:
-    order = []
+def _select(principal: Principal, f: BlockFilter) -> Select[*tuple[Any, ...]]:
+    order: list[Any] = []
     for term in f.order_by:
         col = ORDERABLE[term.lstrip("-")]
         order.append(col.desc() if term.startswith("-") else col.asc())
@@ -102,9 +102,10 @@ def list_blocks(
     if not has_more and (rows or paging.offset == 0):
         total = paging.offset + len(rows)
     else:
-        total = session.scalar(
-            select(func.count()).select_from(Block).where(*_where(principal, f))
-        ) or 0
+        total = (
+            session.scalar(select(func.count()).select_from(Block).where(*_where(principal, f)))
+            or 0
+        )
     tz = principal.timezone
     return Page(
         items=[view_from_row(r, tz) for r in rows],

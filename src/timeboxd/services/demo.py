@@ -25,8 +25,13 @@ SUBJECTS = [
     ("European History", "#D97706", ["Reading: chapter", "Essay outline", "Seminar prep"]),
     ("Programming", "#DC2626", ["Exercises", "Project sprint", "Code review", "Algorithms"]),
 ]
-SLOTS = [(time(8, 30), 90), (time(10, 30), 60), (time(13, 0), 120), (time(16, 0), 45),
-         (time(19, 0), 50)]
+SLOTS = [
+    (time(8, 30), 90),
+    (time(10, 30), 60),
+    (time(13, 0), 120),
+    (time(16, 0), 45),
+    (time(19, 0), 50),
+]
 
 
 @dataclass(slots=True)
@@ -49,8 +54,16 @@ def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResul
     project_ids = []
     for name, color, _ in SUBJECTS:
         view, _ = projects.create_project(
-            session, principal, now, {"name": name, "color": color, "budget_minutes": 3000,
-                                      "hourly_rate": Decimal("0"), "currency": "EUR"},
+            session,
+            principal,
+            now,
+            {
+                "name": name,
+                "color": color,
+                "budget_minutes": 3000,
+                "hourly_rate": Decimal("0"),
+                "currency": "EUR",
+            },
         )
         project_ids.append(view.id)
     rng = random.Random(7)

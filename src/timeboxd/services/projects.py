@@ -90,9 +90,7 @@ def _check_etag(project: Project, if_match: str | None) -> None:
 def create_project(
     session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
 ) -> tuple[ProjectView, str]:
-    workspace_id = fields.get("workspace_id") or personal_workspace_id(
-        session, principal.user_id
-    )
+    workspace_id = fields.get("workspace_id") or personal_workspace_id(session, principal.user_id)
     member = session.scalar(
         select(WorkspaceMember.role).where(
             WorkspaceMember.workspace_id == workspace_id,
@@ -116,9 +114,7 @@ def create_project(
     return _view(project), etag(project)
 
 
-def get_project(
-    session: Session, principal: Principal, project_id: str
-) -> tuple[ProjectView, str]:
+def get_project(session: Session, principal: Principal, project_id: str) -> tuple[ProjectView, str]:
     project = _load(session, principal, project_id)
     return _view(project), etag(project)
 

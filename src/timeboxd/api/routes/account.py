@@ -60,7 +60,9 @@ def create_api_key(body: ApiKeyCreate, ctx: Ctx = admin) -> Response:
     return ctx.ok(apikeys.with_secret(created), status=201)
 
 
-@router.delete("/api-keys/{key_id}", operation_id="revokeApiKey", response_model=Envelope[ApiKeyOut])
+@router.delete(
+    "/api-keys/{key_id}", operation_id="revokeApiKey", response_model=Envelope[ApiKeyOut]
+)
 def revoke_api_key(key_id: str, ctx: Ctx = admin) -> Response:
     with ctx.db.write() as s:
         return ctx.ok(apikeys.revoke_key(s, ctx.principal, ctx.now, key_id))

@@ -71,9 +71,7 @@ async def list_blocks(
         return ctx.page(blocks_query.list_blocks(s, ctx.principal, f, paging))
 
 
-@router.post(
-    "", operation_id="createBlock", status_code=201, response_model=Envelope[BlockOut]
-)
+@router.post("", operation_id="createBlock", status_code=201, response_model=Envelope[BlockOut])
 def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
         view, tag = blocks.create_block(s, ctx.principal, ctx.now, fields(body))
@@ -108,9 +106,7 @@ def bulk_create(body: BulkCreate, ctx: Ctx = write) -> Response:
         return ctx.ok(blocks_bulk.bulk_create(s, ctx.principal, ctx.now, items), status=201)
 
 
-@router.patch(
-    "/bulk", operation_id="bulkUpdateBlocks", response_model=Envelope[list[BlockOut]]
-)
+@router.patch("/bulk", operation_id="bulkUpdateBlocks", response_model=Envelope[list[BlockOut]])
 def bulk_update(body: BulkPatch, ctx: Ctx = write) -> Response:
     items = [(b.id, b.model_dump(exclude_unset=True, exclude={"id"})) for b in body.blocks]
     with ctx.db.write() as s:

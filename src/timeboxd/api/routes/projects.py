@@ -29,9 +29,7 @@ async def list_projects(
         return ctx.page(projects.list_projects(s, ctx.principal, archived, paging))
 
 
-@router.post(
-    "", operation_id="createProject", status_code=201, response_model=Envelope[ProjectOut]
-)
+@router.post("", operation_id="createProject", status_code=201, response_model=Envelope[ProjectOut])
 def create_project(body: ProjectCreate, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
         view, tag = projects.create_project(s, ctx.principal, ctx.now, body.model_dump())

@@ -1,0 +1,221 @@
+"""Fixtures: one database per backend (SQLite and PostgreSQL, migrated once per run),
+an app with a frozen clock, and personas (users with keys) made fresh for each test, so
+tests never see each other's rows and need no wiping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from timeboxd.api.app import create_app
+from timeboxd.config import Settings
+from timeboxd.services import accounts, apikeys
+from timeboxd.services.database import Database
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+POSTGRES_URL = os.environ.get("TIMEBOXD_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("TIMEBOXD_TEST_REDIS_URL")
+REQUIRE_ALL = os.environ.get("TIMEBOXD_REQUIRE_ALL_BACKENDS") == "1"
+FROZEN_AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+class FrozenClock:
+    """The app's clock in tests: stands still until a test moves it."""
+
+    def __init__(self, at: datetime = FROZEN_AT) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+
+def _backends() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    if POSTGRES_URL:
+        params.append("postgresql")
+    elif REQUIRE_ALL:
+        raise RuntimeError("TIMEBOXD_TEST_POSTGRES_URL is required when all backends are")
+    else:
+        params.append(pytest.param("postgresql", marks=pytest.mark.skip("no PostgreSQL")))
+    return params
+
+
+@pytest.fixture(scope="session", params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'timeboxd.db'}"
+    assert POSTGRES_URL
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    if database.dialect == "postgresql":
+        # A clean schema per run: earlier runs may have left tables behind.
+        with database.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def make_settings(tmp: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp,
+        "rate_limit_per_minute": 1_000_000,
+        "rate_limit_per_second": 1_000_000,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock(clock: FrozenClock) -> None:
+    clock.set(FROZEN_AT)
+
+
+@pytest.fixture(scope="session")
+def app(db: Database, clock: FrozenClock, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return create_app(make_settings(tmp_path_factory.mktemp("data")), db=db, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=True) as c:
+        yield c
+
+
+@dataclass
+class Persona:
+    """A user and their live key, with helpers to call the API as them."""
+
+    client: TestClient
+    db: Database
+    user_id: str
+    email: str
+    key: str
+    extra_keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def new_key(
+        self,
+        *,
+        scopes: list[str] | None = None,
+        test: bool = False,
+        expires_in_days: int | None = None,
+    ) -> str:
+        with self.db.write() as s:
+            created = apikeys.create_key(
+                s,
+                datetime.now(UTC),
+                self.user_id,
+                scopes=scopes,
+                livemode=not test,
+                expires_in_days=expires_in_days,
+            )
+        return created.secret
+
+    def as_key(self, key: str) -> Persona:
+        return Persona(self.client, self.db, self.user_id, self.email, key)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> Any:
+        return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> Any:
+        return self.request("PUT", url, **kw)
+
+    def patch(self, url: str, **kw: Any) -> Any:
+        return self.request("PATCH", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.request("DELETE", url, **kw)
+
+    def ok(self, method: str, url: str, status: int = 200, **kw: Any) -> Any:
+        """Call and assert success; returns ``data``."""
+        response = self.request(method, url, **kw)
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert body["error"] is None
+        return body["data"]
+
+    def set_timezone(self, tz: str) -> None:
+        self.ok("PATCH", "/v1/me", json={"timezone": tz})
+
+
+def new_persona(client: TestClient, db: Database, timezone: str = "UTC") -> Persona:
+    email = f"user-{secrets.token_hex(6)}@example.com"
+    with db.write() as s:
+        user = accounts.create_user(s, datetime.now(UTC), email, name="Test", timezone=timezone)
+        created = apikeys.create_key(s, datetime.now(UTC), user.id, name="tests")
+    return Persona(client, db, user.id, email, created.secret)
+
+
+@pytest.fixture
+def owner(client: TestClient, db: Database) -> Persona:
+    return new_persona(client, db)
+
+
+@pytest.fixture
+def teammate(client: TestClient, db: Database) -> Persona:
+    return new_persona(client, db)
+
+
+@pytest.fixture
+def outsider(client: TestClient, db: Database) -> Persona:
+    return new_persona(client, db)
+
+
+@pytest.fixture
+def persona_factory(client: TestClient, db: Database) -> Any:
+    return lambda timezone="UTC": new_persona(client, db, timezone)
+
+
+def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+    """The one shape every error has (SPEC §2)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"data", "error", "meta"}
+    assert body["data"] is None
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert body["meta"]["request_id"].startswith("req_")
+    assert body["meta"]["request_id"] == response.headers["x-request-id"]
+    assert body["meta"]["timestamp"].endswith("Z")
+    if field is not None:
+        assert body["error"].get("field") == field, body
+    return dict(body["error"])
