@@ -103,7 +103,9 @@ class Project(Base):
     livemode: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(200))
     color: Mapped[str | None] = mapped_column(String(7))
-    client_id: Mapped[str | None] = mapped_column(String(32))
+    client_id: Mapped[str | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
     billable: Mapped[bool] = mapped_column(Boolean, default=False)
     hourly_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -127,7 +129,9 @@ class Block(Base):
     project_id: Mapped[str | None] = mapped_column(
         ForeignKey("projects.id", ondelete="SET NULL"), index=True
     )
-    task_id: Mapped[str | None] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL"), index=True
+    )
     date: Mapped[date] = mapped_column(Date)
     start: Mapped[time] = mapped_column(Time)
     end: Mapped[time] = mapped_column(Time)
