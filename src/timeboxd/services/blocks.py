@@ -14,7 +14,7 @@ from timeboxd.db.models import Block, Project
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import NonexistentLocalTime, to_utc, zone
 from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from timeboxd.services.access import require_no_task, require_project
+from timeboxd.services.access import require_project, require_task
 from timeboxd.services.context import Principal
 
 
@@ -176,7 +176,7 @@ def create_block(
     session: Session, principal: Principal, now: datetime, fields: BlockFields
 ) -> tuple[BlockView, str]:
     require_project(session, principal, fields.project_id)
-    require_no_task(fields.task_id)
+    require_task(session, principal, fields.task_id, fields.project_id)
     placed = place(fields.date, fields.start, fields.end, principal.timezone)
     block = Block(
         id=new_id("blk"),
@@ -245,8 +245,9 @@ def update_block(
     block = _load_for_write(session, principal, block_id, if_match)
     if changes.get("project_id"):
         require_project(session, principal, changes["project_id"])
-    if "task_id" in changes:
-        require_no_task(changes["task_id"])
+    if changes.get("task_id") is not None:
+        project_id = changes.get("project_id", block.project_id)
+        require_task(session, principal, changes["task_id"], project_id)
     apply_changes(block, changes, principal, now)
     session.flush()
     return get_block(session, principal, block.id)

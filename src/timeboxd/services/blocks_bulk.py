@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed
-from timeboxd.services.access import check_projects_visible
+from timeboxd.services.access import check_projects_visible, check_task, task_projects
 from timeboxd.services.blocks import (
     VIEW_COLUMNS,
     BlockFields,
@@ -52,14 +52,14 @@ def bulk_create(
     session: Session, principal: Principal, now: datetime, items: list[BlockFields]
 ) -> list[BlockView]:
     visible = check_projects_visible(session, principal, (i.project_id for i in items))
+    tasks = task_projects(session, principal, (i.task_id for i in items))
     errors: list[ErrorItem] = []
     rows: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         try:
             if item.project_id and item.project_id not in visible:
                 raise ValidationFailed(f"no project {item.project_id}", field="project_id")
-            if item.task_id is not None:
-                raise ValidationFailed(f"no task {item.task_id}", field="task_id")
+            check_task(item.task_id, item.project_id, tasks)
             placed = place(item.date, item.start, item.end, principal.timezone)
         except ValidationFailed as exc:
             errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
@@ -132,15 +132,17 @@ def bulk_update(
     ids = [block_id for block_id, _ in items]
     blocks = _load_owned(session, principal, ids, "id")
     visible = check_projects_visible(session, principal, (c.get("project_id") for _, c in items))
+    tasks = task_projects(session, principal, (c.get("task_id") for _, c in items))
     errors: list[ErrorItem] = []
     for index, (block_id, changes) in enumerate(items):
         try:
             project_id = changes.get("project_id")
             if project_id and project_id not in visible:
                 raise ValidationFailed(f"no project {project_id}", field="project_id")
-            if changes.get("task_id") is not None:
-                raise ValidationFailed(f"no task {changes['task_id']}", field="task_id")
-            apply_changes(blocks[block_id], changes, principal, now)
+            block = blocks[block_id]
+            target_project = changes.get("project_id", block.project_id)
+            check_task(changes.get("task_id"), target_project, tasks)
+            apply_changes(block, changes, principal, now)
         except DomainError as exc:
             errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
     if errors:

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Project, WorkspaceMember
+from timeboxd.db.models import Project
+from timeboxd.db.tracking import Client
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import NotFound, PreconditionFailed, ValidationFailed
-from timeboxd.services.access import visible_project
+from timeboxd.services.access import require_manager, visible_project
 from timeboxd.services.accounts import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest
@@ -67,9 +68,20 @@ def etag(p: Project) -> str:
     return f'"{p.id}.{p.version}"'
 
 
-def _check_client(client_id: object) -> None:
-    # Clients arrive with the time-tracking capability; until then no client id can exist.
-    if client_id is not None:
+def _check_client(
+    session: Session, principal: Principal, client_id: object, workspace_id: str
+) -> None:
+    """A project's client must be a client of the same workspace (and mode)."""
+    if client_id is None:
+        return
+    found = session.scalar(
+        select(Client.id).where(
+            Client.id == client_id,
+            Client.workspace_id == workspace_id,
+            Client.livemode == principal.livemode,
+        )
+    )
+    if found is None:
         raise ValidationFailed(f"no client {client_id}", field="client_id")
 
 
@@ -87,19 +99,22 @@ def _check_etag(project: Project, if_match: str | None) -> None:
         raise PreconditionFailed("If-Match does not match the project's ETag", field="If-Match")
 
 
+def _load_managed(
+    session: Session, principal: Principal, project_id: str, if_match: str | None
+) -> Project:
+    """Members see a workspace's projects; only its owner and admins change them."""
+    project = _load(session, principal, project_id)
+    require_manager(session, principal, project.workspace_id)
+    _check_etag(project, if_match)
+    return project
+
+
 def create_project(
     session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
 ) -> tuple[ProjectView, str]:
     workspace_id = fields.get("workspace_id") or personal_workspace_id(session, principal.user_id)
-    member = session.scalar(
-        select(WorkspaceMember.role).where(
-            WorkspaceMember.workspace_id == workspace_id,
-            WorkspaceMember.user_id == principal.user_id,
-        )
-    )
-    if member is None:
-        raise ValidationFailed(f"no workspace {workspace_id}", field="workspace_id")
-    _check_client(fields.get("client_id"))
+    require_manager(session, principal, workspace_id)
+    _check_client(session, principal, fields.get("client_id"), workspace_id)
     project = Project(
         id=new_id("prj"),
         workspace_id=workspace_id,
@@ -149,14 +164,13 @@ def update_project(
     changes: dict[str, Any],
     if_match: str | None,
 ) -> tuple[ProjectView, str]:
-    project = _load(session, principal, project_id)
-    _check_etag(project, if_match)
+    project = _load_managed(session, principal, project_id, if_match)
     if "name" in changes and not changes["name"]:
         raise ValidationFailed("name cannot be empty", field="name")
     if "billable" in changes and changes["billable"] is None:
         raise ValidationFailed("billable cannot be null", field="billable")
     if "client_id" in changes:
-        _check_client(changes["client_id"])
+        _check_client(session, principal, changes["client_id"], project.workspace_id)
     for key in WRITABLE:
         if key in changes:
             setattr(project, key, changes[key])
@@ -173,8 +187,7 @@ def set_archived(
     archived: bool,
     if_match: str | None,
 ) -> tuple[ProjectView, str]:
-    project = _load(session, principal, project_id)
-    _check_etag(project, if_match)
+    project = _load_managed(session, principal, project_id, if_match)
     if archived != (project.archived_at is not None):
         project.archived_at = now if archived else None
         project.updated_at = now
@@ -186,7 +199,6 @@ def delete_project(
     session: Session, principal: Principal, project_id: str, if_match: str | None
 ) -> None:
     """Deletes the project; its blocks stay, without a project (the FK sets NULL)."""
-    project = _load(session, principal, project_id)
-    _check_etag(project, if_match)
+    project = _load_managed(session, principal, project_id, if_match)
     session.delete(project)
     session.flush()
