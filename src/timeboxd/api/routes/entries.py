@@ -1,0 +1,207 @@
+"""``/v1/time-entries`` and approvals: tracked time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import Response
+
+from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
+from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate
+from timeboxd.schemas.entries import (
+    EntriesDeleted,
+    EntryBulkCreate,
+    EntryBulkPatch,
+    EntryCreate,
+    EntryOut,
+    EntryPatch,
+    EntryPut,
+    ReviewBody,
+)
+from timeboxd.services import approvals, entries, entries_bulk
+from timeboxd.services.entries import EntryFields, EntryFilter
+from timeboxd.services.paging import PageRequest
+
+router = APIRouter(prefix="/v1", tags=["time entries"])
+read = Depends(scoped("read:time_entries"))
+write = Depends(scoped("write:time_entries"))
+Id = Annotated[str | None, Query(max_length=32)]
+
+
+def filters(
+    date_from: LocalDate | None = None,
+    date_to: LocalDate | None = None,
+    project_id: Id = None,
+    task_id: Id = None,
+    tag_id: Id = None,
+    billable: bool | None = None,
+    user_id: Annotated[
+        str | None, Query(max_length=32, description="admins: another member's entries")
+    ] = None,
+) -> EntryFilter:
+    return EntryFilter(date_from, date_to, project_id, task_id, tag_id, billable, user_id)
+
+
+def fields(body: EntryCreate) -> EntryFields:
+    return EntryFields(**body.model_dump())
+
+
+@router.get("/time-entries", operation_id="listTimeEntries", response_model=ListEnvelope[EntryOut])
+async def list_entries(
+    page: PageParam = None,
+    per_page: PerPageParam = None,
+    f: EntryFilter = Depends(filters),
+    ctx: Ctx = read,
+) -> Response:
+    paging = PageRequest.parse(page, per_page)
+    with ctx.db.read() as s:
+        return ctx.page(entries.list_entries(s, ctx.principal, ctx.now, f, paging))
+
+
+@router.post(
+    "/time-entries",
+    operation_id="createTimeEntry",
+    status_code=201,
+    response_model=Envelope[EntryOut],
+)
+def create_entry(body: EntryCreate, ctx: Ctx = write) -> Response:
+    with ctx.db.write() as s:
+        view, tag = entries.create_entry(s, ctx.principal, ctx.now, fields(body))
+    return ctx.ok(view, status=201, etag=tag)
+
+
+@router.post(
+    "/time-entries/bulk",
+    operation_id="bulkCreateTimeEntries",
+    status_code=201,
+    response_model=Envelope[list[EntryOut]],
+)
+def bulk_create(body: EntryBulkCreate, ctx: Ctx = write) -> Response:
+    items = [fields(e) for e in body.time_entries]
+    with ctx.db.write() as s:
+        created = entries_bulk.bulk_create(s, ctx.principal, ctx.now, items, "manual")
+    return ctx.ok(created, status=201)
+
+
+@router.patch(
+    "/time-entries/bulk",
+    operation_id="bulkUpdateTimeEntries",
+    response_model=Envelope[list[EntryOut]],
+)
+def bulk_update(body: EntryBulkPatch, ctx: Ctx = write) -> Response:
+    items = [(e.id, e.model_dump(exclude_unset=True, exclude={"id"})) for e in body.time_entries]
+    with ctx.db.write() as s:
+        return ctx.ok(entries_bulk.bulk_update(s, ctx.principal, ctx.now, items))
+
+
+@router.delete(
+    "/time-entries/bulk",
+    operation_id="bulkDeleteTimeEntries",
+    response_model=Envelope[EntriesDeleted],
+)
+def bulk_delete(
+    ids: Annotated[str, Query(description="comma-separated entry ids", max_length=400_000)],
+    ctx: Ctx = write,
+) -> Response:
+    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    with ctx.db.write() as s:
+        return ctx.ok({"deleted": entries_bulk.bulk_delete(s, ctx.principal, ctx.now, wanted)})
+
+
+@router.get(
+    "/time-entries/{entry_id}", operation_id="getTimeEntry", response_model=Envelope[EntryOut]
+)
+async def get_entry(entry_id: str, ctx: Ctx = read) -> Response:
+    with ctx.db.read() as s:
+        view, tag = entries.get_entry(s, ctx.principal, ctx.now, entry_id)
+    return ctx.ok(view, etag=tag)
+
+
+@router.put(
+    "/time-entries/{entry_id}", operation_id="replaceTimeEntry", response_model=Envelope[EntryOut]
+)
+def replace_entry(
+    entry_id: str, body: EntryPut, if_match: IfMatch = None, ctx: Ctx = write
+) -> Response:
+    changes = body.model_dump()
+    with ctx.db.write() as s:
+        view, tag = entries.update_entry(s, ctx.principal, ctx.now, entry_id, changes, if_match)
+    return ctx.ok(view, etag=tag)
+
+
+@router.patch(
+    "/time-entries/{entry_id}", operation_id="updateTimeEntry", response_model=Envelope[EntryOut]
+)
+def update_entry(
+    entry_id: str, body: EntryPatch, if_match: IfMatch = None, ctx: Ctx = write
+) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    with ctx.db.write() as s:
+        view, tag = entries.update_entry(s, ctx.principal, ctx.now, entry_id, changes, if_match)
+    return ctx.ok(view, etag=tag)
+
+
+@router.delete(
+    "/time-entries/{entry_id}", operation_id="deleteTimeEntry", response_model=Envelope[None]
+)
+def delete_entry(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
+    with ctx.db.write() as s:
+        entries.delete_entry(s, ctx.principal, ctx.now, entry_id, if_match)
+    return ctx.ok(None)
+
+
+@router.post(
+    "/time-entries/{entry_id}/submit",
+    operation_id="submitTimeEntry",
+    response_model=Envelope[EntryOut],
+)
+def submit(entry_id: str, ctx: Ctx = write) -> Response:
+    with ctx.db.write() as s:
+        return ctx.ok(approvals.submit(s, ctx.principal, ctx.now, entry_id))
+
+
+@router.post(
+    "/time-entries/{entry_id}/approve",
+    operation_id="approveTimeEntry",
+    response_model=Envelope[EntryOut],
+)
+def approve(entry_id: str, body: ReviewBody | None = None, ctx: Ctx = write) -> Response:
+    comment = body.comment if body else None
+    with ctx.db.write() as s:
+        return ctx.ok(approvals.review(s, ctx.principal, ctx.now, entry_id, True, comment))
+
+
+@router.post(
+    "/time-entries/{entry_id}/reject",
+    operation_id="rejectTimeEntry",
+    response_model=Envelope[EntryOut],
+)
+def reject(entry_id: str, body: ReviewBody | None = None, ctx: Ctx = write) -> Response:
+    comment = body.comment if body else None
+    with ctx.db.write() as s:
+        return ctx.ok(approvals.review(s, ctx.principal, ctx.now, entry_id, False, comment))
+
+
+@router.post(
+    "/time-entries/{entry_id}/reopen",
+    operation_id="reopenTimeEntry",
+    response_model=Envelope[EntryOut],
+)
+def reopen(entry_id: str, ctx: Ctx = write) -> Response:
+    with ctx.db.write() as s:
+        return ctx.ok(approvals.reopen(s, ctx.principal, ctx.now, entry_id))
+
+
+@router.get(
+    "/time-entry-approvals",
+    operation_id="listApprovalQueue",
+    response_model=ListEnvelope[EntryOut],
+)
+async def approval_queue(
+    page: PageParam = None, per_page: PerPageParam = None, ctx: Ctx = read
+) -> Response:
+    paging = PageRequest.parse(page, per_page)
+    with ctx.db.read() as s:
+        return ctx.page(approvals.queue(s, ctx.principal, ctx.now, paging))

@@ -1,0 +1,85 @@
+"""``/v1/workspaces``: teams sharing projects, clients and tasks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from timeboxd.api.deps import Ctx, scoped
+from timeboxd.schemas.common import Envelope
+from timeboxd.schemas.workspaces import (
+    MemberAdd,
+    MemberOut,
+    MemberPatch,
+    WorkspaceCreate,
+    WorkspaceOut,
+)
+from timeboxd.services import workspaces
+
+router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
+read = Depends(scoped("read:projects"))
+admin = Depends(scoped("admin"))
+
+
+@router.get("", operation_id="listWorkspaces", response_model=Envelope[list[WorkspaceOut]])
+async def list_workspaces(ctx: Ctx = read) -> Response:
+    with ctx.db.read() as s:
+        return ctx.ok(workspaces.list_workspaces(s, ctx.principal))
+
+
+@router.post(
+    "", operation_id="createWorkspace", status_code=201, response_model=Envelope[WorkspaceOut]
+)
+def create_workspace(body: WorkspaceCreate, ctx: Ctx = admin) -> Response:
+    with ctx.db.write() as s:
+        view = workspaces.create_workspace(s, ctx.principal, ctx.now, body.name)
+    return ctx.ok(view, status=201)
+
+
+@router.get("/{workspace_id}", operation_id="getWorkspace", response_model=Envelope[WorkspaceOut])
+async def get_workspace(workspace_id: str, ctx: Ctx = read) -> Response:
+    with ctx.db.read() as s:
+        return ctx.ok(workspaces.get_workspace(s, ctx.principal, workspace_id))
+
+
+@router.get(
+    "/{workspace_id}/members",
+    operation_id="listWorkspaceMembers",
+    response_model=Envelope[list[MemberOut]],
+)
+async def list_members(workspace_id: str, ctx: Ctx = read) -> Response:
+    with ctx.db.read() as s:
+        return ctx.ok(workspaces.list_members(s, ctx.principal, workspace_id))
+
+
+@router.post(
+    "/{workspace_id}/members",
+    operation_id="addWorkspaceMember",
+    status_code=201,
+    response_model=Envelope[MemberOut],
+)
+def add_member(workspace_id: str, body: MemberAdd, ctx: Ctx = admin) -> Response:
+    with ctx.db.write() as s:
+        view = workspaces.add_member(s, ctx.principal, ctx.now, workspace_id, body.email, body.role)
+    return ctx.ok(view, status=201)
+
+
+@router.patch(
+    "/{workspace_id}/members/{user_id}",
+    operation_id="updateWorkspaceMember",
+    response_model=Envelope[MemberOut],
+)
+def update_member(workspace_id: str, user_id: str, body: MemberPatch, ctx: Ctx = admin) -> Response:
+    with ctx.db.write() as s:
+        return ctx.ok(workspaces.update_member(s, ctx.principal, workspace_id, user_id, body.role))
+
+
+@router.delete(
+    "/{workspace_id}/members/{user_id}",
+    operation_id="removeWorkspaceMember",
+    response_model=Envelope[None],
+)
+def remove_member(workspace_id: str, user_id: str, ctx: Ctx = admin) -> Response:
+    with ctx.db.write() as s:
+        workspaces.remove_member(s, ctx.principal, workspace_id, user_id)
+    return ctx.ok(None)

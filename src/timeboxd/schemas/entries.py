@@ -1,0 +1,113 @@
+"""Time entry, timer and approval bodies and shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+
+from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR, Id, Input
+
+MAX_BULK = 10_000
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 string with a UTC offset")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time with a UTC offset") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("needs a UTC offset, e.g. 2026-11-24T09:00:00+01:00 or ...Z")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return parsed.astimezone(UTC)
+
+
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_instant),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+TagIds = Annotated[list[Id], Field(max_length=50)]
+
+
+class EntryCreate(Input):
+    start_at: Instant
+    end_at: Instant
+    description: str = Field(default="", max_length=2000)
+    project_id: Id | None = None
+    task_id: Id | None = None
+    block_id: Id | None = None
+    billable: bool | None = None
+    tag_ids: TagIds = Field(default_factory=list)
+
+
+class EntryPut(EntryCreate):
+    """PUT replaces every writable field."""
+
+
+class EntryPatch(Input):
+    start_at: Instant | None = None
+    end_at: Instant | None = None
+    description: str | None = Field(default=None, max_length=2000)
+    project_id: Id | None = None
+    task_id: Id | None = None
+    block_id: Id | None = None
+    billable: bool | None = None
+    tag_ids: TagIds | None = None
+
+
+class EntryBulkCreate(Input):
+    time_entries: list[EntryCreate] = Field(min_length=1, max_length=MAX_BULK)
+
+
+class EntryBulkPatchItem(EntryPatch):
+    id: Id
+
+
+class EntryBulkPatch(Input):
+    time_entries: list[EntryBulkPatchItem] = Field(min_length=1, max_length=MAX_BULK)
+
+
+class TimerStart(Input):
+    description: str = Field(default="", max_length=2000)
+    project_id: Id | None = None
+    task_id: Id | None = None
+    block_id: Id | None = None
+    billable: bool | None = None
+    tag_ids: TagIds = Field(default_factory=list)
+    stop_running: bool = False
+
+
+class ReviewBody(Input):
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class EntryOut(BaseModel):
+    id: str
+    user_id: str
+    workspace_id: str
+    project_id: str | None
+    task_id: str | None
+    block_id: str | None
+    description: str
+    start_at: datetime
+    end_at: datetime | None
+    duration_seconds: int
+    running: bool
+    billable: bool
+    tag_ids: list[str]
+    approval_status: str
+    approval_comment: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    source: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class EntriesDeleted(BaseModel):
+    deleted: list[str]

@@ -1,0 +1,414 @@
+"""Time entries: tracked instants (UTC inside, shown in the account's zone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block, Project
+from timeboxd.db.tracking import TimeEntry, entry_tags
+from timeboxd.domain.ids import new_id
+from timeboxd.domain.wallclock import to_utc_lenient, zone
+from timeboxd.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.services.access import (
+    managed_workspaces,
+    require_project,
+    require_tags,
+    task_projects,
+)
+from timeboxd.services.accounts import personal_workspace_id
+from timeboxd.services.context import Principal
+from timeboxd.services.paging import Page, PageRequest
+
+LOCKED = ("submitted", "approved")
+
+
+@dataclass(slots=True)
+class EntryView:
+    id: str
+    user_id: str
+    workspace_id: str
+    project_id: str | None
+    task_id: str | None
+    block_id: str | None
+    description: str
+    start_at: datetime
+    end_at: datetime | None
+    duration_seconds: int
+    running: bool
+    billable: bool
+    tag_ids: list[str]
+    approval_status: str
+    approval_comment: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    source: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class EntryFields:
+    start_at: datetime
+    end_at: datetime | None
+    description: str = ""
+    project_id: str | None = None
+    task_id: str | None = None
+    block_id: str | None = None
+    billable: bool | None = None
+    tag_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EntryFilter:
+    date_from: date | None = None
+    date_to: date | None = None
+    project_id: str | None = None
+    task_id: str | None = None
+    tag_id: str | None = None
+    billable: bool | None = None
+    user_id: str | None = None
+
+
+def visible_entry(principal: Principal) -> ColumnElement[bool]:
+    """Own entries, plus every entry of the workspaces the caller owns or administers."""
+    return (TimeEntry.livemode == principal.livemode) & or_(
+        TimeEntry.user_id == principal.user_id,
+        TimeEntry.workspace_id.in_(managed_workspaces(principal)),
+    )
+
+
+def etag(entry: TimeEntry) -> str:
+    return f'"{entry.id}.{entry.version}"'
+
+
+def tags_of(session: Session, entry_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {i: [] for i in entry_ids}
+    for i in range(0, len(entry_ids), 5000):
+        chunk = entry_ids[i : i + 5000]
+        rows = session.execute(
+            select(entry_tags.c.entry_id, entry_tags.c.tag_id)
+            .where(entry_tags.c.entry_id.in_(chunk))
+            .order_by(entry_tags.c.tag_id)
+        )
+        for entry_id, tag_id in rows:
+            out[entry_id].append(tag_id)
+    return out
+
+
+def view(entry: TimeEntry, tag_ids: list[str], tz_name: str, now: datetime) -> EntryView:
+    tz = zone(tz_name)
+    end = entry.end_at or now
+    return EntryView(
+        id=entry.id,
+        user_id=entry.user_id,
+        workspace_id=entry.workspace_id,
+        project_id=entry.project_id,
+        task_id=entry.task_id,
+        block_id=entry.block_id,
+        description=entry.description,
+        start_at=entry.start_at.astimezone(tz),
+        end_at=entry.end_at.astimezone(tz) if entry.end_at else None,
+        # A running entry counts up to now; a stopped one shows its stored duration.
+        duration_seconds=entry.duration_seconds
+        if entry.duration_seconds is not None
+        else max(0, int((end - entry.start_at).total_seconds())),
+        running=entry.end_at is None,
+        billable=entry.billable,
+        tag_ids=tag_ids,
+        approval_status=entry.approval_status,
+        approval_comment=entry.approval_comment,
+        reviewed_by=entry.reviewed_by,
+        reviewed_at=entry.reviewed_at,
+        source=entry.source,
+        created_at=entry.created_at,
+        updated_at=entry.updated_at,
+    )
+
+
+def views(
+    session: Session, entries: list[TimeEntry], principal: Principal, now: datetime
+) -> list[EntryView]:
+    tags = tags_of(session, [e.id for e in entries])
+    return [view(e, tags[e.id], principal.timezone, now) for e in entries]
+
+
+def load_visible(session: Session, principal: Principal, entry_id: str) -> TimeEntry:
+    entry = session.scalar(
+        select(TimeEntry).where(TimeEntry.id == entry_id, visible_entry(principal))
+    )
+    if entry is None:
+        raise NotFound(f"no time entry {entry_id}")
+    return entry
+
+
+def load_own_unlocked(
+    session: Session, principal: Principal, entry_id: str, if_match: str | None
+) -> TimeEntry:
+    """An entry its owner may change: visible, theirs, not submitted or approved."""
+    entry = load_visible(session, principal, entry_id)
+    if entry.user_id != principal.user_id:
+        raise Forbidden("only the person who tracked an entry can change it")
+    if if_match is not None and if_match not in ("*", etag(entry)):
+        raise PreconditionFailed("If-Match does not match the entry's ETag", field="If-Match")
+    if entry.approval_status in LOCKED:
+        raise Conflict(
+            f"the entry is {entry.approval_status} and locked until an admin reopens it",
+            field="approval_status",
+        )
+    return entry
+
+
+def get_entry(
+    session: Session, principal: Principal, now: datetime, entry_id: str
+) -> tuple[EntryView, str]:
+    entry = load_visible(session, principal, entry_id)
+    return views(session, [entry], principal, now)[0], etag(entry)
+
+
+def local_range(
+    day_from: date | None, day_to: date | None, tz_name: str
+) -> tuple[datetime | None, datetime | None]:
+    """Local calendar days [from, to] as UTC instants [start, end)."""
+    start = to_utc_lenient(day_from, time(0), tz_name) if day_from else None
+    end = to_utc_lenient(day_to + timedelta(days=1), time(0), tz_name) if day_to else None
+    return start, end
+
+
+def filter_conditions(principal: Principal, f: EntryFilter) -> list[Any]:
+    if f.date_from and f.date_to and f.date_to < f.date_from:
+        raise ValidationFailed("date_to must not be before date_from", field="date_to")
+    cond: list[Any] = [visible_entry(principal)]
+    start, end = local_range(f.date_from, f.date_to, principal.timezone)
+    # An entry belongs to a range when it overlaps it (a late session that crosses
+    # midnight shows up on both days).
+    if start is not None:
+        cond.append(or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start))
+    if end is not None:
+        cond.append(TimeEntry.start_at < end)
+    if f.project_id is not None:
+        cond.append(TimeEntry.project_id == f.project_id)
+    if f.task_id is not None:
+        cond.append(TimeEntry.task_id == f.task_id)
+    if f.billable is not None:
+        cond.append(TimeEntry.billable.is_(f.billable))
+    if f.user_id is not None:
+        cond.append(TimeEntry.user_id == f.user_id)
+    if f.tag_id is not None:
+        cond.append(
+            TimeEntry.id.in_(select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == f.tag_id))
+        )
+    return cond
+
+
+def list_entries(
+    session: Session, principal: Principal, now: datetime, f: EntryFilter, paging: PageRequest
+) -> Page[EntryView]:
+    cond = filter_conditions(principal, f)
+    rows = list(
+        session.scalars(
+            select(TimeEntry)
+            .where(*cond)
+            .order_by(TimeEntry.start_at.desc(), TimeEntry.id)
+            .offset(paging.offset)
+            .limit(paging.limit + 1)
+        )
+    )
+    has_more = len(rows) > paging.limit
+    rows = rows[: paging.limit]
+    if not has_more and (rows or paging.offset == 0):
+        total = paging.offset + len(rows)
+    else:
+        total = session.scalar(select(func.count()).select_from(TimeEntry).where(*cond)) or 0
+    return Page(views(session, rows, principal, now), paging.page, paging.limit, total, has_more)
+
+
+@dataclass(slots=True)
+class Resolved:
+    """References of an entry, checked: where it lives and what it defaults to."""
+
+    workspace_id: str
+    project_id: str | None
+    billable_default: bool
+
+
+def resolve_refs(
+    session: Session,
+    principal: Principal,
+    project_id: str | None,
+    task_id: str | None,
+    block_id: str | None,
+) -> Resolved:
+    if task_id is not None:
+        tasks = task_projects(session, principal, [task_id])
+        if task_id not in tasks:
+            raise ValidationFailed(f"no task {task_id}", field="task_id")
+        if project_id is not None and tasks[task_id] != project_id:
+            raise ValidationFailed(f"task {task_id} belongs to another project", field="task_id")
+        project_id = tasks[task_id]
+    if block_id is not None:
+        owned = session.scalar(
+            select(Block.id).where(
+                Block.id == block_id,
+                Block.user_id == principal.user_id,
+                Block.livemode == principal.livemode,
+                Block.deleted_at.is_(None),
+            )
+        )
+        if owned is None:
+            raise ValidationFailed(f"no block {block_id}", field="block_id")
+    if project_id is None:
+        return Resolved(personal_workspace_id(session, principal.user_id), None, False)
+    require_project(session, principal, project_id)
+    project = session.get(Project, project_id)
+    assert project is not None
+    return Resolved(project.workspace_id, project_id, project.billable)
+
+
+def check_span(start_at: datetime, end_at: datetime | None) -> int | None:
+    if end_at is None:
+        return None
+    if end_at <= start_at:
+        raise ValidationFailed("end_at must be after start_at", field="end_at")
+    if end_at - start_at > timedelta(days=7):
+        raise ValidationFailed("an entry cannot last more than 7 days", field="end_at")
+    return int((end_at - start_at).total_seconds())
+
+
+def set_tags(session: Session, entry_id: str, tag_ids: list[str]) -> None:
+    session.execute(delete(entry_tags).where(entry_tags.c.entry_id == entry_id))
+    if tag_ids:
+        session.execute(insert(entry_tags), [{"entry_id": entry_id, "tag_id": t} for t in tag_ids])
+
+
+def mark_block_tracked(session: Session, block_id: str | None, now: datetime) -> None:
+    if block_id is None:
+        return
+    block = session.get(Block, block_id)
+    if block is not None and not block.has_time_entry:
+        block.has_time_entry = True
+        block.updated_at = now
+        block.version += 1
+
+
+def refresh_block_tracked(session: Session, block_id: str | None, now: datetime) -> None:
+    """After an entry leaves a block, the block is tracked only if another entry remains."""
+    if block_id is None:
+        return
+    block = session.get(Block, block_id)
+    if block is None:
+        return
+    remaining = session.scalar(select(func.count()).where(TimeEntry.block_id == block_id)) or 0
+    if block.has_time_entry != (remaining > 0):
+        block.has_time_entry = remaining > 0
+        block.updated_at = now
+        block.version += 1
+
+
+def new_entry(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    fields: EntryFields,
+    source: str,
+) -> TimeEntry:
+    """Validate and add one entry (not yet flushed for tags); shared by create, timer, import."""
+    duration = check_span(fields.start_at, fields.end_at)
+    refs = resolve_refs(session, principal, fields.project_id, fields.task_id, fields.block_id)
+    tag_ids = require_tags(session, principal, fields.tag_ids, refs.workspace_id)
+    entry = TimeEntry(
+        id=new_id("ten"),
+        user_id=principal.user_id,
+        workspace_id=refs.workspace_id,
+        livemode=principal.livemode,
+        project_id=refs.project_id,
+        task_id=fields.task_id,
+        block_id=fields.block_id,
+        description=fields.description,
+        start_at=fields.start_at,
+        end_at=fields.end_at,
+        duration_seconds=duration,
+        billable=refs.billable_default if fields.billable is None else fields.billable,
+        source=source,
+        approval_status="draft",
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    session.add(entry)
+    session.flush()
+    set_tags(session, entry.id, tag_ids)
+    mark_block_tracked(session, fields.block_id, now)
+    return entry
+
+
+def create_entry(
+    session: Session, principal: Principal, now: datetime, fields: EntryFields
+) -> tuple[EntryView, str]:
+    entry = new_entry(session, principal, now, fields, "manual")
+    return get_entry(session, principal, now, entry.id)
+
+
+def apply_patch(
+    session: Session, principal: Principal, now: datetime, entry: TimeEntry, changes: dict[str, Any]
+) -> None:
+    for name in ("start_at",):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed(f"{name} cannot be null", field=name)
+    start_at = changes.get("start_at", entry.start_at)
+    end_at = changes.get("end_at", entry.end_at)
+    if "end_at" in changes and end_at is None and entry.end_at is not None:
+        raise ValidationFailed("a stopped entry cannot be restarted; use the timer", field="end_at")
+    duration = check_span(start_at, end_at)
+    if {"project_id", "task_id", "block_id"} & changes.keys():
+        project_id = changes.get("project_id", entry.project_id)
+        task_id = changes.get("task_id", entry.task_id)
+        if "project_id" in changes and "task_id" not in changes and task_id is not None:
+            task_id = None  # moving to another project drops a task of the old one
+        block_id = changes.get("block_id", entry.block_id)
+        refs = resolve_refs(session, principal, project_id, task_id, block_id)
+        old_block = entry.block_id
+        entry.project_id, entry.task_id, entry.block_id = refs.project_id, task_id, block_id
+        entry.workspace_id = refs.workspace_id
+        if old_block != block_id:
+            session.flush()
+            refresh_block_tracked(session, old_block, now)
+            mark_block_tracked(session, block_id, now)
+    if "tag_ids" in changes:
+        tag_ids = require_tags(session, principal, changes["tag_ids"] or [], entry.workspace_id)
+        set_tags(session, entry.id, tag_ids)
+    if "description" in changes:
+        entry.description = changes["description"] or ""
+    if "billable" in changes and changes["billable"] is not None:
+        entry.billable = changes["billable"]
+    entry.start_at, entry.end_at, entry.duration_seconds = start_at, end_at, duration
+    entry.updated_at = now
+    entry.version += 1
+
+
+def update_entry(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    entry_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> tuple[EntryView, str]:
+    entry = load_own_unlocked(session, principal, entry_id, if_match)
+    apply_patch(session, principal, now, entry, changes)
+    session.flush()
+    return get_entry(session, principal, now, entry.id)
+
+
+def delete_entry(
+    session: Session, principal: Principal, now: datetime, entry_id: str, if_match: str | None
+) -> None:
+    entry = load_own_unlocked(session, principal, entry_id, if_match)
+    block_id = entry.block_id
+    session.delete(entry)
+    session.flush()
+    refresh_block_tracked(session, block_id, now)

@@ -1,0 +1,115 @@
+"""Bulk create, update and delete of time entries: one transaction, every item checked,
+nothing written unless all pass."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from timeboxd.db.tracking import TimeEntry
+from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed
+from timeboxd.services.context import Principal
+from timeboxd.services.entries import (
+    EntryFields,
+    EntryView,
+    apply_patch,
+    load_own_unlocked,
+    new_entry,
+    refresh_block_tracked,
+    views,
+)
+
+
+def _fail(errors: list[ErrorItem], code: type[DomainError] = ValidationFailed) -> None:
+    if errors:
+        noun = "item" if len(errors) == 1 else "items"
+        raise code(
+            f"{len(errors)} {noun} failed; nothing was written",
+            field=errors[0].field,
+            details=errors,
+        )
+
+
+def bulk_create(
+    session: Session, principal: Principal, now: datetime, items: list[EntryFields], source: str
+) -> list[EntryView]:
+    created: list[TimeEntry] = []
+    errors: list[ErrorItem] = []
+    for index, item in enumerate(items):
+        try:
+            # Validation happens before anything is added, so a failing item leaves no row.
+            created.append(new_entry(session, principal, now, item, source))
+        except ValidationFailed as exc:
+            errors.append(ErrorItem(index, exc.field, exc.message))
+    _fail(errors)
+    return views(session, created, principal, now)
+
+
+def _each_own(
+    session: Session, principal: Principal, ids: list[str], field: str
+) -> list[TimeEntry]:
+    errors: list[ErrorItem] = []
+    seen: set[str] = set()
+    for index, entry_id in enumerate(ids):
+        if entry_id in seen:
+            errors.append(ErrorItem(index, field, f"time entry {entry_id} appears twice"))
+        seen.add(entry_id)
+    _fail(errors)
+    found = {
+        e.id: e
+        for e in session.scalars(
+            select(TimeEntry).where(
+                TimeEntry.id.in_(ids),
+                TimeEntry.user_id == principal.user_id,
+                TimeEntry.livemode == principal.livemode,
+            )
+        )
+    }
+    missing = [
+        ErrorItem(index, field, f"no time entry {entry_id}")
+        for index, entry_id in enumerate(ids)
+        if entry_id not in found
+    ]
+    _fail(missing, NotFound)
+    return [found[i] for i in ids]
+
+
+def bulk_update(
+    session: Session, principal: Principal, now: datetime, items: list[tuple[str, dict[str, Any]]]
+) -> list[EntryView]:
+    entries = _each_own(session, principal, [i for i, _ in items], "id")
+    errors: list[ErrorItem] = []
+    for index, ((entry_id, changes), entry) in enumerate(zip(items, entries, strict=True)):
+        try:
+            load_own_unlocked(session, principal, entry_id, None)
+            apply_patch(session, principal, now, entry, changes)
+        except DomainError as exc:
+            errors.append(ErrorItem(index, exc.field, exc.message))
+    _fail(errors)  # raising rolls back the changes already applied to passing items
+    session.flush()
+    return views(session, entries, principal, now)
+
+
+def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list[str]) -> list[str]:
+    if not ids:
+        raise ValidationFailed("give at least one id", field="ids")
+    if len(ids) > 10_000:
+        raise ValidationFailed("at most 10000 ids at once", field="ids")
+    entries = _each_own(session, principal, ids, "ids")
+    errors: list[ErrorItem] = []
+    for index, entry in enumerate(entries):
+        try:
+            load_own_unlocked(session, principal, entry.id, None)
+        except DomainError as exc:
+            errors.append(ErrorItem(index, exc.field or "ids", exc.message))
+    _fail(errors)
+    blocks = {e.block_id for e in entries if e.block_id}
+    for entry in entries:
+        session.delete(entry)
+    session.flush()
+    for block_id in blocks:
+        refresh_block_tracked(session, block_id, now)
+    return ids

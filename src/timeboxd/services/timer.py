@@ -1,0 +1,98 @@
+"""The running timer: an entry without ``end_at``; at most one per user and mode.
+
+The rule lives in the database (a partial unique index on running entries), so two
+concurrent starts cannot both succeed whatever the number of app processes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block
+from timeboxd.db.tracking import TimeEntry
+from timeboxd.errors import Conflict, NotFound
+from timeboxd.services.context import Principal
+from timeboxd.services.database import Database
+from timeboxd.services.entries import EntryFields, EntryView, get_entry, new_entry
+
+
+def _running(session: Session, principal: Principal) -> TimeEntry | None:
+    return session.scalar(
+        select(TimeEntry).where(
+            TimeEntry.user_id == principal.user_id,
+            TimeEntry.livemode == principal.livemode,
+            TimeEntry.end_at.is_(None),
+        )
+    )
+
+
+def current(session: Session, principal: Principal, now: datetime) -> EntryView | None:
+    entry = _running(session, principal)
+    return None if entry is None else get_entry(session, principal, now, entry.id)[0]
+
+
+def _stop(entry: TimeEntry, now: datetime) -> None:
+    # A timer stopped within the second it started still ends after it started.
+    end = max(now, entry.start_at)
+    entry.end_at = end
+    entry.duration_seconds = int((end - entry.start_at).total_seconds())
+    entry.updated_at = now
+    entry.version += 1
+
+
+def start(
+    db: Database, principal: Principal, now: datetime, fields: EntryFields, stop_running: bool
+) -> EntryView:
+    now = now.replace(microsecond=0)  # tracked time has whole-second precision
+    try:
+        with db.write() as session:
+            running = _running(session, principal)
+            if running is not None:
+                if not stop_running:
+                    raise Conflict(
+                        f"a timer is already running ({running.id}); stop it first or send "
+                        '"stop_running": true',
+                        field="stop_running",
+                    )
+                _stop(running, now)
+                session.flush()
+            if fields.block_id is not None:
+                _defaults_from_block(session, principal, fields)
+            fields.start_at, fields.end_at = now, None
+            entry = new_entry(session, principal, now, fields, "timer")
+            return get_entry(session, principal, now, entry.id)[0]
+    except IntegrityError:
+        # Another request started a timer between our check and our insert.
+        raise Conflict("a timer is already running", field="stop_running") from None
+
+
+def _defaults_from_block(session: Session, principal: Principal, fields: EntryFields) -> None:
+    """Starting from a block takes its project, task and topic unless the body says otherwise."""
+    block = session.scalar(
+        select(Block).where(
+            Block.id == fields.block_id,
+            Block.user_id == principal.user_id,
+            Block.livemode == principal.livemode,
+            Block.deleted_at.is_(None),
+        )
+    )
+    if block is None:
+        return  # new_entry reports the bad reference with its field
+    if fields.project_id is None and fields.task_id is None:
+        fields.project_id, fields.task_id = block.project_id, block.task_id
+    if not fields.description:
+        fields.description = block.topic
+
+
+def stop(session: Session, principal: Principal, now: datetime) -> EntryView:
+    now = now.replace(microsecond=0)
+    entry = _running(session, principal)
+    if entry is None:
+        raise NotFound("no timer is running")
+    _stop(entry, now)
+    session.flush()
+    return get_entry(session, principal, now, entry.id)[0]
