@@ -13,7 +13,17 @@ from timeboxd.api import handlers
 from timeboxd.api.deps import Runtime
 from timeboxd.api.middleware import IdempotencyMiddleware, PlatformMiddleware
 from timeboxd.api.ratelimit import RateLimiter
-from timeboxd.api.routes import account, blocks, entries, projects, service, timer, workspaces
+from timeboxd.api.routes import (
+    account,
+    agenda,
+    blocks,
+    entries,
+    projects,
+    series,
+    service,
+    timer,
+    workspaces,
+)
 from timeboxd.config import Settings, load_settings
 from timeboxd.schemas.common import ErrorEnvelope
 from timeboxd.services.context import Clock, system_clock
@@ -55,7 +65,7 @@ def create_app(
     )
     app.state.runtime = Runtime(settings=settings, db=database, clock=clock, limiter=limiter)
     handlers.install(app)
-    for module in (service, account, projects, blocks, workspaces, entries, timer):
+    for module in (service, account, projects, series, agenda, blocks, workspaces, entries, timer):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, db=lambda: database, clock=clock)
     app.add_middleware(

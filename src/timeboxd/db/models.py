@@ -120,6 +120,27 @@ class Project(Base):
     __table_args__ = (Index("ix_projects_workspace_mode", "workspace_id", "livemode"),)
 
 
+class Series(Base):
+    """A recurring block: the rule and the template its blocks were made from."""
+
+    __tablename__ = "series"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    rrule: Mapped[str] = mapped_column(String(500))
+    first_date: Mapped[date] = mapped_column(Date)
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+    topic: Mapped[str] = mapped_column(String(500), default="")
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class Block(Base):
     __tablename__ = "blocks"
 
@@ -140,7 +161,9 @@ class Block(Base):
     topic: Mapped[str] = mapped_column(String(500), default="")
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    series_id: Mapped[str | None] = mapped_column(String(32))
+    series_id: Mapped[str | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
     has_time_entry: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -49,7 +49,11 @@ def _views(session: Session, principal: Principal, ids: list[str]) -> list[Block
 
 
 def bulk_create(
-    session: Session, principal: Principal, now: datetime, items: list[BlockFields]
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    items: list[BlockFields],
+    series_id: str | None = None,
 ) -> list[BlockView]:
     visible = check_projects_visible(session, principal, (i.project_id for i in items))
     tasks = task_projects(session, principal, (i.task_id for i in items))
@@ -79,7 +83,7 @@ def bulk_create(
                 "topic": item.topic,
                 "done": item.done,
                 "completed_at": now if item.done else None,
-                "series_id": None,
+                "series_id": series_id,
                 "has_time_entry": False,
                 "archived_at": None,
                 "deleted_at": None,

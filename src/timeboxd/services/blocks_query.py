@@ -35,6 +35,7 @@ class BlockFilter:
     date_to: dt.date | None = None
     project_id: str | None = None
     task_id: str | None = None
+    series_id: str | None = None
     done: bool | None = None
     archived: bool = False
     deleted: bool = False
@@ -71,6 +72,8 @@ def _where(principal: Principal, f: BlockFilter) -> list[Any]:
         cond.append(Block.project_id == f.project_id)
     if f.task_id is not None:
         cond.append(Block.task_id == f.task_id)
+    if f.series_id is not None:
+        cond.append(Block.series_id == f.series_id)
     if f.done is not None:
         cond.append(Block.done.is_(f.done))
     cond.append(Block.archived_at.is_not(None) if f.archived else Block.archived_at.is_(None))
