@@ -16,6 +16,7 @@ MAX_OCCURRENCES = 1000
 MAX_SPAN = relativedelta(years=2)
 _ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _UNTIL_Z = re.compile(r"(UNTIL=\d{8}(T\d{6})?)Z", re.IGNORECASE)
+_UNTIL_DATE = re.compile(r"(UNTIL=\d{8})(?=;|$)")
 
 
 class InvalidRule(ValueError):
@@ -32,17 +33,21 @@ def normalize(rule: str) -> str:
     return _UNTIL_Z.sub(r"\1", text.upper())
 
 
-def expand(rule: str, first: date) -> list[date]:
-    """The dates of the series starting at ``first`` (which is always the first date)."""
+def expand(rule: str, first: date, at: time = time(0)) -> list[date]:
+    """The dates of the series starting at ``first`` (which is always the first date).
+
+    ``at`` is the occurrences' wall-clock start, so an UNTIL with a time compares with it.
+    """
     text = normalize(rule)
     parts = dict(p.split("=", 1) for p in text.split(";") if "=" in p)
     if parts.get("FREQ") not in _ALLOWED_FREQ:
         raise InvalidRule("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     if "COUNT" not in parts and "UNTIL" not in parts:
         raise InvalidRule("the rule must end: add COUNT=n or UNTIL=YYYYMMDD")
-    start = datetime.combine(first, time(0))
+    start = datetime.combine(first, at)
+    # A date-only UNTIL means "through that day", whatever time the block starts.
     try:
-        parsed = rrulestr(text, dtstart=start)
+        parsed = rrulestr(_UNTIL_DATE.sub(r"\1T235959", text), dtstart=start)
     except (ValueError, TypeError) as exc:
         raise InvalidRule(f"not a valid RRULE: {exc}") from None
     if not isinstance(parsed, rrule):  # pragma: no cover - a single RRULE never is a set

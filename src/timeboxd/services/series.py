@@ -63,7 +63,7 @@ def create_series(
     session: Session, principal: Principal, now: datetime, fields: BlockFields, rule: str
 ) -> SeriesView:
     try:
-        dates = expand(rule, fields.date)
+        dates = expand(rule, fields.date, fields.start)
         normalized = normalize(rule)
     except InvalidRule as exc:
         raise ValidationFailed(str(exc), field="rrule") from None

@@ -1,0 +1,138 @@
+"""/v1/blocks/series: a rule expanded into blocks; this-and-following edits and deletes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import FrozenClock, Persona, assert_error
+
+LECTURE = {
+    "date": "2026-11-23",
+    "start": "09:00",
+    "end": "10:30",
+    "topic": "Lecture",
+    "rrule": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6",
+}
+
+
+def make_series(p: Persona, **overrides: object) -> dict:
+    return p.ok("POST", "/v1/blocks/series", 201, json={**LECTURE, **overrides})
+
+
+def test_series_creates_its_blocks_with_series_id(owner: Persona) -> None:
+    series = make_series(owner)
+    assert series["id"].startswith("ser_")
+    dates = [b["date"] for b in series["blocks"]]
+    assert dates == [
+        "2026-11-23",
+        "2026-11-25",
+        "2026-11-30",
+        "2026-12-02",
+        "2026-12-07",
+        "2026-12-09",
+    ]
+    listed = owner.ok("GET", f"/v1/blocks?series_id={series['id']}")
+    assert [b["id"] for b in listed] == [b["id"] for b in series["blocks"]]
+    assert {b["series_id"] for b in listed} == {series["id"]}
+    assert owner.ok("GET", f"/v1/blocks/series/{series['id']}")["blocks"] == listed
+
+
+def test_until_in_utc_or_date_form_ends_the_series(owner: Persona) -> None:
+    series = make_series(owner, rrule="RRULE:FREQ=DAILY;UNTIL=20261127T000000Z")
+    assert [b["date"] for b in series["blocks"]][-1] == "2026-11-26"
+    series = make_series(owner, rrule="FREQ=DAILY;UNTIL=20261125")
+    assert len(series["blocks"]) == 3
+
+
+def test_rule_that_does_not_end_in_time_is_refused(owner: Persona) -> None:
+    for rule in (
+        "FREQ=WEEKLY",
+        "FREQ=DAILY;COUNT=1001",
+        "FREQ=WEEKLY;UNTIL=20301231",
+        "FREQ=HOURLY;COUNT=3",
+        "FREQ=WEEKLY;BYDAY=XX;COUNT=2",
+        "nonsense",
+    ):
+        response = owner.post("/v1/blocks/series", json={**LECTURE, "rrule": rule})
+        assert_error(response, 400, "VALIDATION_ERROR", "rrule")
+    assert owner.ok("GET", "/v1/blocks") == []
+
+
+def test_occurrence_in_dst_gap_fails_the_whole_series_naming_its_date(owner: Persona) -> None:
+    owner.set_timezone("Europe/Berlin")
+    response = owner.post(
+        "/v1/blocks/series",
+        json={
+            "date": "2026-03-22",
+            "start": "02:30",
+            "end": "03:30",
+            "rrule": "FREQ=WEEKLY;COUNT=3",
+        },
+    )
+    error = assert_error(response, 400, "VALIDATION_ERROR")
+    assert error["details"][0]["index"] == 1
+    assert error["details"][0]["message"].startswith("2026-03-29")
+    assert owner.ok("GET", "/v1/blocks") == []
+
+
+def test_weekly_series_keeps_wall_clock_across_dst(owner: Persona) -> None:
+    owner.set_timezone("Europe/Berlin")
+    series = make_series(owner, date="2026-10-19", rrule="FREQ=WEEKLY;COUNT=3")
+    offsets = [b["start_at"][-6:] for b in series["blocks"]]
+    assert [b["start"] for b in series["blocks"]] == ["09:00"] * 3
+    assert offsets == ["+02:00", "+01:00", "+01:00"]
+
+
+def test_edit_this_and_following(owner: Persona) -> None:
+    series = make_series(owner)
+    changed = owner.ok(
+        "PATCH",
+        f"/v1/blocks/series/{series['id']}?from=2026-11-30",
+        json={"topic": "Tutorial", "start": "10:00", "end": "11:00"},
+    )
+    got = [(b["date"], b["start"], b["topic"]) for b in changed["blocks"]]
+    assert got[:2] == [("2026-11-23", "09:00", "Lecture"), ("2026-11-25", "09:00", "Lecture")]
+    assert all(start == "10:00" and topic == "Tutorial" for _, start, topic in got[2:])
+    assert changed["topic"] == "Lecture"  # the template changes only from the first date
+
+
+def test_edit_whole_series_changes_template(owner: Persona) -> None:
+    series = make_series(owner)
+    changed = owner.ok("PATCH", f"/v1/blocks/series/{series['id']}", json={"topic": "Seminar"})
+    assert changed["topic"] == "Seminar"
+    assert {b["topic"] for b in changed["blocks"]} == {"Seminar"}
+    bad = owner.patch(f"/v1/blocks/series/{series['id']}", json={"end": "08:00"})
+    assert_error(bad, 400, "VALIDATION_ERROR", "end")
+
+
+def test_delete_series_trashes_future_blocks_and_keeps_the_past(
+    owner: Persona, clock: FrozenClock
+) -> None:
+    series = make_series(owner)
+    first = series["blocks"][0]["id"]
+    owner.ok("PATCH", f"/v1/blocks/{first}", json={"done": True})
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    deleted = owner.ok("DELETE", f"/v1/blocks/series/{series['id']}")["deleted"]
+    remaining = owner.ok("GET", f"/v1/blocks?series_id={series['id']}")
+    assert [b["date"] for b in remaining] == ["2026-11-23", "2026-11-25"]
+    assert len(deleted) == 4
+    assert owner.ok("GET", f"/v1/blocks/series/{series['id']}")["ended_at"] is not None
+
+
+def test_delete_from_a_date_keeps_done_blocks(owner: Persona) -> None:
+    series = make_series(owner)
+    done = series["blocks"][3]["id"]
+    owner.ok("PATCH", f"/v1/blocks/{done}", json={"done": True})
+    owner.ok("DELETE", f"/v1/blocks/series/{series['id']}?from=2026-11-30")
+    remaining = owner.ok("GET", f"/v1/blocks?series_id={series['id']}")
+    assert [b["id"] for b in remaining] == [b["id"] for b in series["blocks"][:2]] + [done]
+
+
+def test_other_users_series_is_not_found(owner: Persona, outsider: Persona) -> None:
+    series = make_series(outsider)
+    assert_error(owner.get(f"/v1/blocks/series/{series['id']}"), 404, "NOT_FOUND")
+    assert_error(
+        owner.patch(f"/v1/blocks/series/{series['id']}", json={"topic": "x"}), 404, "NOT_FOUND"
+    )
+    assert_error(owner.delete(f"/v1/blocks/series/{series['id']}"), 404, "NOT_FOUND")
+    assert len(outsider.ok("GET", "/v1/blocks")) == 6
