@@ -165,13 +165,35 @@ class Block(Base):
         ForeignKey("series.id", ondelete="SET NULL"), index=True
     )
     has_time_entry: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where an imported block came from (an ICS UID plus its RECURRENCE-ID), so that
+    # importing the same file again updates it instead of adding a copy.
+    external_uid: Mapped[str | None] = mapped_column(String(500))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (Index("ix_blocks_owner_date", "user_id", "livemode", "date", "start"),)
+    __table_args__ = (
+        Index("ix_blocks_owner_date", "user_id", "livemode", "date", "start"),
+        Index("uq_blocks_external_uid", "user_id", "livemode", "external_uid", unique=True),
+    )
+
+
+class CalendarFeed(Base):
+    """The secret of a subscribable calendar feed (one per user and mode).
+
+    Calendar apps cannot send headers, so the token travels in the URL; it only reads
+    blocks and is kept retrievable so ``GET /v1/me`` can show the feed URL again."""
+
+    __tablename__ = "calendar_feeds"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "livemode", name="uq_calendar_feeds_owner"),)
 
 
 class IdempotencyRecord(Base):

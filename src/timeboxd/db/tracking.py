@@ -121,6 +121,8 @@ class TimeEntry(Base):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     billable: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16), default="manual")
+    # A stable fingerprint of an imported row: re-importing the same export is a no-op.
+    external_id: Mapped[str | None] = mapped_column(String(64))
     approval_status: Mapped[str] = mapped_column(String(16), default="draft")
     approval_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_by: Mapped[str | None] = mapped_column(String(32))
@@ -131,6 +133,7 @@ class TimeEntry(Base):
 
     __table_args__ = (
         Index("ix_time_entries_owner_start", "user_id", "livemode", "start_at"),
+        Index("uq_time_entries_external", "user_id", "livemode", "external_id", unique=True),
         Index("ix_time_entries_workspace_start", "workspace_id", "livemode", "start_at"),
         # One running timer per user and mode, enforced by the database itself.
         Index(
