@@ -17,6 +17,7 @@ from timeboxd.api.routes import (
     account,
     agenda,
     blocks,
+    calendar,
     entries,
     projects,
     series,
@@ -65,7 +66,18 @@ def create_app(
     )
     app.state.runtime = Runtime(settings=settings, db=database, clock=clock, limiter=limiter)
     handlers.install(app)
-    for module in (service, account, projects, series, agenda, blocks, workspaces, entries, timer):
+    for module in (
+        service,
+        account,
+        workspaces,
+        projects,
+        series,  # before blocks: /v1/blocks/series must not be read as a block id
+        agenda,
+        calendar,
+        blocks,
+        entries,
+        timer,
+    ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, db=lambda: database, clock=clock)
     app.add_middleware(

@@ -40,6 +40,7 @@ class Ctx:
     db: Database
     now: datetime
     request_id: str
+    base_url: str
 
     def ok(self, data: Any, *, status: int = 200, etag: str | None = None) -> Response:
         headers: Mapping[str, str] | None = {"ETag": etag} if etag else None
@@ -77,7 +78,8 @@ def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
             raise RateLimited(f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s")
         if scope is not None:
             principal.require(scope)
-        return Ctx(principal, rt.db, now, request.state.request_id)
+        base_url = rt.settings.public_url or str(request.base_url).rstrip("/")
+        return Ctx(principal, rt.db, now, request.state.request_id, base_url)
 
     dependency.__name__ = f"require_{(scope or 'key').replace(':', '_')}"
     return dependency

@@ -14,6 +14,7 @@ from timeboxd.db.models import Block, User, Workspace, WorkspaceMember, blocks_t
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone, to_utc_lenient
 from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.services import calendar
 from timeboxd.services.context import Principal
 
 WEEK_STARTS = ("monday", "sunday")
@@ -113,7 +114,7 @@ def personal_workspace_id(session: Session, user_id: str) -> str:
     return wsp
 
 
-def _view(user: User, principal: Principal) -> MeView:
+def _view(user: User, principal: Principal, feed_url: str | None = None) -> MeView:
     return MeView(
         id=user.id,
         email=user.email,
@@ -122,7 +123,7 @@ def _view(user: User, principal: Principal) -> MeView:
         week_start=user.week_start,
         daily_goal_minutes=user.daily_goal_minutes,
         livemode=principal.livemode,
-        calendar_feed_url=None,
+        calendar_feed_url=feed_url,
         created_at=user.created_at,
         updated_at=user.updated_at,
     )
@@ -132,11 +133,16 @@ def etag_of(user: User) -> str:
     return f'"{user.id}.{user.version}"'
 
 
-def get_me(session: Session, principal: Principal) -> tuple[MeView, str]:
+def _me(session: Session, user: User, principal: Principal, base_url: str) -> MeView:
+    token = calendar.current_token(session, principal)
+    return _view(user, principal, calendar.feed_url(base_url, token) if token else None)
+
+
+def get_me(session: Session, principal: Principal, base_url: str) -> tuple[MeView, str]:
     user = session.get(User, principal.user_id)
     if user is None:
         raise NotFound("user not found")
-    return _view(user, principal), etag_of(user)
+    return _me(session, user, principal, base_url), etag_of(user)
 
 
 def update_me(
@@ -145,6 +151,7 @@ def update_me(
     now: datetime,
     changes: dict[str, object],
     if_match: str | None,
+    base_url: str,
 ) -> tuple[MeView, str]:
     user = session.get(User, principal.user_id, with_for_update=True)
     if user is None:
@@ -163,7 +170,7 @@ def update_me(
         _reanchor_blocks(session, user.id, user.timezone)
     user.updated_at = now
     session.flush()
-    return _view(user, principal), etag_of(user)
+    return _me(session, user, principal, base_url), etag_of(user)
 
 
 def _reanchor_blocks(session: Session, user_id: str, tz_name: str) -> None:

@@ -20,7 +20,7 @@ admin = Depends(scoped("admin"))
 @router.get("/me", operation_id="getMe", response_model=Envelope[MeOut])
 async def get_me(ctx: Ctx = me_access) -> Response:
     with ctx.db.read() as s:
-        view, tag = accounts.get_me(s, ctx.principal)
+        view, tag = accounts.get_me(s, ctx.principal, ctx.base_url)
     return ctx.ok(view, etag=tag)
 
 
@@ -28,7 +28,7 @@ async def get_me(ctx: Ctx = me_access) -> Response:
 def update_me(body: MePatch, if_match: IfMatch = None, ctx: Ctx = me_access) -> Response:
     changes = body.model_dump(exclude_unset=True)
     with ctx.db.write() as s:
-        view, tag = accounts.update_me(s, ctx.principal, ctx.now, changes, if_match)
+        view, tag = accounts.update_me(s, ctx.principal, ctx.now, changes, if_match, ctx.base_url)
     return ctx.ok(view, etag=tag)
 
 

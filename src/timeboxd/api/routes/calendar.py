@@ -1,0 +1,50 @@
+"""The calendar feed: ``POST /v1/calendar/token`` and ``GET /v1/calendar.ics?token=``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from timeboxd.api.deps import Ctx, runtime, scoped
+from timeboxd.schemas.common import Envelope
+from timeboxd.services import calendar
+
+router = APIRouter(prefix="/v1", tags=["calendar"])
+
+
+class FeedToken(BaseModel):
+    token: str
+    url: str
+
+
+@router.post(
+    "/calendar/token",
+    operation_id="rotateCalendarToken",
+    status_code=201,
+    response_model=Envelope[FeedToken],
+)
+def rotate_token(ctx: Ctx = Depends(scoped("read:blocks"))) -> Response:
+    with ctx.db.write() as s:
+        token = calendar.rotate_token(s, ctx.principal, ctx.now)
+    return ctx.ok({"token": token, "url": calendar.feed_url(ctx.base_url, token)}, status=201)
+
+
+@router.get(
+    "/calendar.ics",
+    operation_id="calendarFeed",
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
+)
+def calendar_feed(
+    request: Request, token: Annotated[str, Query(min_length=1, max_length=64)]
+) -> Response:
+    rt = runtime(request)
+    with rt.db.read() as s:
+        body = calendar.render_feed(s, token, rt.clock())
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300"},
+    )

@@ -1,0 +1,131 @@
+"""The calendar feed: a rotatable token, valid iCalendar that a real parser reads back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+from tests.conftest import Persona, assert_error
+
+
+def feed(p: Persona, token: str) -> Calendar:
+    response = p.client.get(f"/v1/calendar.ics?token={token}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    return Calendar.from_ical(response.content)
+
+
+def events(cal: Calendar) -> dict[str, object]:
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_blocks_round_trip_through_the_feed(owner: Persona) -> None:
+    owner.set_timezone("Europe/Berlin")
+    project = owner.ok("POST", "/v1/projects", 201, json={"name": "Chemistry"})
+    made = [
+        owner.ok(
+            "POST",
+            "/v1/blocks",
+            201,
+            json={
+                "date": "2026-11-24",
+                "start": "09:00",
+                "end": "10:30",
+                "topic": "Kinetics",
+                "project_id": project["id"],
+            },
+        ),
+        # a block on the night the clocks go back, in the repeated hour
+        owner.ok(
+            "POST",
+            "/v1/blocks",
+            201,
+            json={"date": "2026-10-25", "start": "02:30", "end": "04:00", "topic": "Night owl"},
+        ),
+        owner.ok(
+            "POST", "/v1/blocks", 201, json={"date": "2027-03-28", "start": "01:00", "end": "03:30"}
+        ),
+    ]
+    token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    parsed = events(feed(owner, token))
+    assert len(parsed) == 3
+    berlin = ZoneInfo("Europe/Berlin")
+    for block in made:
+        event = parsed[f"{block['id']}@timeboxd"]
+        start: datetime = event.decoded("DTSTART")
+        end: datetime = event.decoded("DTEND")
+        # Compare instants: == between zones is always False for an ambiguous wall time
+        # (PEP 495); RFC 5545 and timeboxd both read it as its first occurrence.
+        assert start.timestamp() == datetime.fromisoformat(block["start_at"]).timestamp()
+        assert end.timestamp() == datetime.fromisoformat(block["end_at"]).timestamp()
+        local = start.astimezone(berlin)
+        assert (str(local.date()), local.strftime("%H:%M")) == (block["date"], block["start"])
+        assert end.astimezone(berlin).strftime("%H:%M") == block["end"]
+    assert str(parsed[f"{made[0]['id']}@timeboxd"]["SUMMARY"]) == "Kinetics"
+
+
+def test_feed_uids_are_stable_and_sequence_grows_on_change(owner: Persona) -> None:
+    block = owner.ok(
+        "POST",
+        "/v1/blocks",
+        201,
+        json={"date": "2026-11-24", "start": "09:00", "end": "10:00", "topic": "Draft"},
+    )
+    token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    before = events(feed(owner, token))[f"{block['id']}@timeboxd"]
+    owner.ok("PATCH", f"/v1/blocks/{block['id']}", json={"done": True, "topic": "Final"})
+    after = events(feed(owner, token))[f"{block['id']}@timeboxd"]
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert str(after["SUMMARY"]) == "✓ Final"
+
+
+def test_deleted_and_archived_blocks_leave_the_feed(owner: Persona) -> None:
+    keep, gone, hidden = (
+        owner.ok("POST", "/v1/blocks", 201, json={"date": "2026-11-24", "start": s, "end": e})
+        for s, e in (("08:00", "09:00"), ("10:00", "11:00"), ("12:00", "13:00"))
+    )
+    owner.ok("DELETE", f"/v1/blocks/{gone['id']}")
+    owner.ok("POST", f"/v1/blocks/{hidden['id']}/archive")
+    token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    assert list(events(feed(owner, token))) == [f"{keep['id']}@timeboxd"]
+
+
+def test_rotating_the_token_retires_the_old_url(owner: Persona) -> None:
+    first = owner.ok("POST", "/v1/calendar/token", 201)
+    assert first["url"].endswith(f"/v1/calendar.ics?token={first['token']}")
+    assert owner.ok("GET", "/v1/me")["calendar_feed_url"] == first["url"]
+    second = owner.ok("POST", "/v1/calendar/token", 201)
+    assert second["token"] != first["token"]
+    assert_error(owner.client.get(f"/v1/calendar.ics?token={first['token']}"), 404, "NOT_FOUND")
+    feed(owner, second["token"])
+    assert owner.ok("GET", "/v1/me")["calendar_feed_url"] == second["url"]
+
+
+def test_me_has_no_feed_url_until_one_is_made(owner: Persona) -> None:
+    assert owner.ok("GET", "/v1/me")["calendar_feed_url"] is None
+
+
+def test_unknown_token_and_other_users(owner: Persona, outsider: Persona) -> None:
+    assert_error(owner.client.get("/v1/calendar.ics?token=cal_nope"), 404, "NOT_FOUND")
+    assert_error(owner.client.get("/v1/calendar.ics"), 400, "VALIDATION_ERROR", "token")
+    theirs = outsider.ok(
+        "POST", "/v1/blocks", 201, json={"date": "2026-11-24", "start": "09:00", "end": "10:00"}
+    )
+    token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    assert f"{theirs['id']}@timeboxd" not in events(feed(owner, token))
+
+
+def test_sandbox_feed_shows_only_sandbox_blocks(owner: Persona) -> None:
+    live = owner.ok(
+        "POST", "/v1/blocks", 201, json={"date": "2026-11-24", "start": "09:00", "end": "10:00"}
+    )
+    sandbox = owner.as_key(owner.new_key(test=True))
+    test_block = sandbox.ok(
+        "POST", "/v1/blocks", 201, json={"date": "2026-11-24", "start": "11:00", "end": "12:00"}
+    )
+    test_token = sandbox.ok("POST", "/v1/calendar/token", 201)["token"]
+    live_token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    assert list(events(feed(owner, test_token))) == [f"{test_block['id']}@timeboxd"]
+    assert list(events(feed(owner, live_token))) == [f"{live['id']}@timeboxd"]
