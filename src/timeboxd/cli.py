@@ -177,7 +177,7 @@ def demo_command(email: str, tz: str | None) -> None:
     if result.created:
         click.echo(
             f"demo user {email}: {result.projects} projects, {result.blocks} blocks "
-            f"({result.done} done), time zone {zone}"
+            f"({result.done} done), {result.entries} time entries, time zone {zone}"
         )
     else:
         click.echo(f"demo user {email} already has its data; here is a new key")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,9 +12,10 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import User
 from timeboxd.domain.wallclock import local_today
 from timeboxd.services import accounts, apikeys, projects
-from timeboxd.services.blocks import BlockFields
+from timeboxd.services.blocks import BlockFields, BlockView
 from timeboxd.services.blocks_bulk import bulk_create
 from timeboxd.services.context import Principal
+from timeboxd.services.entries import EntryFields, new_entry
 
 DEMO_EMAIL = "demo@timeboxd.local"
 
@@ -41,6 +41,7 @@ class DemoResult:
     projects: int = 0
     blocks: int = 0
     done: int = 0
+    entries: int = 0
 
 
 def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResult:
@@ -57,13 +58,7 @@ def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResul
             session,
             principal,
             now,
-            {
-                "name": name,
-                "color": color,
-                "budget_minutes": 3000,
-                "hourly_rate": Decimal("0"),
-                "currency": "EUR",
-            },
+            {"name": name, "color": color, "budget_minutes": 3000},
         )
         project_ids.append(view.id)
     rng = random.Random(7)
@@ -86,6 +81,7 @@ def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResul
                 )
             )
     views = bulk_create(session, principal, now, items)
+    tracked = _track_done_blocks(session, principal, now, views, rng)
     key = apikeys.create_key(session, now, user.id, name="demo")
     return DemoResult(
         created=True,
@@ -93,4 +89,32 @@ def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResul
         projects=len(project_ids),
         blocks=len(views),
         done=sum(1 for v in views if v.done),
+        entries=tracked,
     )
+
+
+def _track_done_blocks(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    views: list[BlockView],
+    rng: random.Random,
+) -> int:
+    """Most done blocks were also timed: a session that started a little late and ran a
+    little over or under, as real ones do."""
+    count = 0
+    for block in views:
+        if not block.done or rng.random() < 0.25:
+            continue
+        start = block.start_at + timedelta(minutes=rng.randint(0, 10))
+        end = block.end_at + timedelta(minutes=rng.randint(-15, 10))
+        fields = EntryFields(
+            start_at=start.astimezone(UTC),
+            end_at=end.astimezone(UTC),
+            description=block.topic,
+            project_id=block.project_id,
+            block_id=block.id,
+        )
+        new_entry(session, principal, now, fields, "timer")
+        count += 1
+    return count
