@@ -11,7 +11,11 @@ stop_services() {
   rm -rf "$SERVICES_DIR"
 }
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # PostgreSQL refuses to run as root: as root, run its tools as the postgres user.
+  if [ "$(id -u)" != 0 ]; then "$@"; return; fi
+  local runuser_bin
+  runuser_bin=$(command -v runuser || echo /usr/sbin/runuser)
+  "$runuser_bin" -u postgres -- "$@"
 }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
