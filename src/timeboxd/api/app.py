@@ -19,6 +19,7 @@ from timeboxd.api.routes import (
     blocks,
     calendar,
     entries,
+    imports,
     projects,
     series,
     service,
@@ -77,6 +78,7 @@ def create_app(
         blocks,
         entries,
         timer,
+        imports,
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, db=lambda: database, clock=clock)

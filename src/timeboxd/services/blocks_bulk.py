@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,7 +55,9 @@ def bulk_create(
     now: datetime,
     items: list[BlockFields],
     series_id: str | None = None,
+    external_uids: Sequence[str | None] | None = None,
 ) -> list[BlockView]:
+    """``external_uids`` (imports) gives each item the key of its source, in item order."""
     visible = check_projects_visible(session, principal, (i.project_id for i in items))
     tasks = task_projects(session, principal, (i.task_id for i in items))
     errors: list[ErrorItem] = []
@@ -84,6 +87,7 @@ def bulk_create(
                 "done": item.done,
                 "completed_at": now if item.done else None,
                 "series_id": series_id,
+                "external_uid": external_uids[index] if external_uids else None,
                 "has_time_entry": False,
                 "archived_at": None,
                 "deleted_at": None,

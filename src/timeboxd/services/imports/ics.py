@@ -1,0 +1,255 @@
+"""iCalendar (.ics) events as blocks.
+
+Recurring events are expanded by recurring-ical-events inside a window of local dates
+(EXDATE, RDATE and moved occurrences honoured); times are converted from the event's
+zone to the account's zone; floating times are read in the account's zone. Every
+occurrence gets a key, ``UID`` for a single event and ``UID;RECURRENCE-ID=<start>`` for
+an occurrence of a series, so importing the same file again finds its blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+import recurring_ical_events  # type: ignore[import-untyped]
+from icalendar import Calendar, Event
+
+from timeboxd.domain.wallclock import zone
+from timeboxd.errors import ValidationFailed
+from timeboxd.services.blocks import place
+from timeboxd.services.imports.common import Problems, Report
+from timeboxd.services.imports.planned import MAX_BLOCKS, PlannedBlock
+
+AllDay = Literal["skip", "import"]
+MAX_KEY = 500  # the width of blocks.external_uid
+DAY_END = time(23, 59)  # a block ends on its own date, so a whole day ends at 23:59
+# Rules that would expand into hundreds of thousands of occurrences in one window.
+TOO_FREQUENT = ("SECONDLY", "MINUTELY")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Local dates, both included, of the account's zone."""
+
+    start: date
+    end: date
+
+
+@dataclass(slots=True)
+class IcsPlan:
+    blocks: list[PlannedBlock]
+    skipped: Report
+    uids: set[str]  # every UID in the file
+    # Keys of every occurrence inside the window, imported or skipped: a block of one of
+    # the file's UIDs in the window whose key is not here was cancelled or moved.
+    occurring: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Event:
+    uid: str
+    position: int
+
+
+def read_calendar(data: bytes) -> Calendar:
+    try:
+        calendars = Calendar.from_ical(data, multiple=True)
+    except ValueError as exc:
+        raise ValidationFailed(f"not a valid iCalendar file: {exc}", field="file") from None
+    if len(calendars) != 1:
+        raise ValidationFailed("the file must hold exactly one VCALENDAR", field="file")
+    return calendars[0]
+
+
+def parse(data: bytes, tz_name: str, window: Window, all_day: AllDay) -> IcsPlan:
+    calendar = read_calendar(data)
+    problems = Problems()
+    groups: dict[str, list[Event]] = defaultdict(list)
+    first: dict[str, _Event] = {}
+    events = [e for e in calendar.walk("VEVENT") if isinstance(e, Event)]
+    for position, event in enumerate(events, start=1):
+        uid = _check(event, position, problems)
+        if uid is not None:
+            groups[uid].append(event)
+            first.setdefault(uid, _Event(uid, position))
+    for uid, events in groups.items():
+        masters = [e for e in events if "RECURRENCE-ID" not in e]
+        if len(masters) > 1:
+            where = first[uid].position
+            problems.add(where, "UID", "is the UID of two events", f"event {uid}")
+    problems.raise_if_any()
+    plan = IcsPlan([], Report(), set(groups))
+    for uid, events in groups.items():
+        recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
+        for occurrence in _expand(uid, events, first[uid].position, window, problems):
+            _plan(plan, occurrence, first[uid].position, recurring, tz_name, window, all_day)
+    problems.raise_if_any()
+    if len(plan.blocks) > MAX_BLOCKS:
+        raise ValidationFailed(
+            f"the window holds {len(plan.blocks)} events, more than {MAX_BLOCKS} for one "
+            "import; narrow it with from and to",
+            field="to",
+        )
+    return plan
+
+
+def _check(event: Event, position: int, problems: Problems) -> str | None:
+    """Problems that make an event unreadable; returns its UID."""
+    uid = str(event.get("UID", "")).strip()
+    label = f"event {uid}" if uid else f"event #{position} ({event.get('SUMMARY', 'untitled')})"
+    if not uid:
+        problems.add(position, "UID", "has no UID", label)
+    for name, message in event.errors:
+        problems.add(position, name, f"{name} is not valid ({message})", label)
+    if event.errors:
+        return None
+    if "DTSTART" not in event:
+        problems.add(position, "DTSTART", "has no DTSTART", label)
+        return None
+    for name in ("DTSTART", "DTEND"):
+        prop = event.get(name)
+        tzid = prop.params.get("TZID") if prop is not None else None
+        value = prop.dt if prop is not None else None
+        if tzid and isinstance(value, datetime) and value.tzinfo is None:
+            problems.add(position, name, f"unknown time zone {tzid!r} in {name}", label)
+            return None
+    try:
+        start, end = event.start, event.end
+    except ValueError as exc:
+        problems.add(position, "DTEND", str(exc), label)
+        return None
+    if _comparable(end) < _comparable(start):
+        problems.add(position, "DTEND", "ends before it starts", label)
+        return None
+    rule = event.get("RRULE")
+    rules = rule if isinstance(rule, list) else [rule] if rule is not None else []
+    if any(str(f).upper() in TOO_FREQUENT for r in rules for f in r.get("FREQ", [])):
+        problems.add(position, "RRULE", "repeats more often than hourly", label)
+        return None
+    return uid or None
+
+
+def _comparable(value: date) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time(0), UTC)
+
+
+def _expand(
+    uid: str, events: list[Event], position: int, window: Window, problems: Problems
+) -> list[Event]:
+    """The occurrences of one UID that touch the window (a day of margin on each side
+    for other zones; the exact local dates are checked afterwards)."""
+    series = Calendar()
+    for event in events:
+        series.add_component(event)
+    try:
+        query = recurring_ical_events.of(series)
+        found = query.between(window.start - timedelta(days=1), window.end + timedelta(days=2))
+    except (ValueError, KeyError, TypeError) as exc:
+        problems.add(position, "RRULE", f"cannot be expanded ({exc})", f"event {uid}")
+        return []
+    return [o for o in found if isinstance(o, Event)]
+
+
+Span = tuple[str, date, time, time]  # key, local date, start, end
+
+
+def _plan(
+    plan: IcsPlan,
+    occurrence: Event,
+    position: int,
+    recurring: bool,
+    tz_name: str,
+    window: Window,
+    all_day: AllDay,
+) -> None:
+    uid = str(occurrence["UID"]).strip()
+    key = uid
+    if recurring:
+        key = f"{uid};RECURRENCE-ID={_stamp(occurrence.decoded('RECURRENCE-ID'))}"
+    if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
+        return  # not occurring: a block imported for it before is stale
+    start, end = occurrence.start, occurrence.end
+    timed = isinstance(start, datetime)
+    try:
+        if isinstance(start, datetime) and isinstance(end, datetime):
+            spans = _timed(key, start, end, tz_name)
+        else:
+            spans = _whole_days(key, start, end)
+    except _Unfit as exc:
+        if window.start <= exc.day <= window.end:
+            plan.occurring.add(_fit(key))
+            plan.skipped.add(position, uid, f"event {uid} on {exc.day}: {exc.reason}")
+        return
+    topic = str(occurrence.get("SUMMARY", "")).strip()[:500]
+    names = [str(c).strip() for c in occurrence.categories if str(c).strip()]
+    project = names[0][:200] if names else None
+    spans = [span for span in spans if window.start <= span[1] <= window.end]
+    plan.occurring.update(_fit(span[0]) for span in spans)
+    if spans and not timed and all_day == "skip":
+        plan.skipped.add(position, uid, f"event {uid} on {spans[0][1]}: all day (all_day=skip)")
+        return
+    for span_key, day, span_start, span_end in spans:
+        try:
+            place(day, span_start, span_end, tz_name)
+        except ValidationFailed as exc:
+            plan.skipped.add(position, uid, f"event {uid} on {day}: {exc.message}")
+            continue
+        plan.blocks.append(
+            PlannedBlock(_fit(span_key), position, day, span_start, span_end, topic, project, uid)
+        )
+
+
+class _Unfit(Exception):
+    def __init__(self, day: date, reason: str) -> None:
+        super().__init__(reason)
+        self.day, self.reason = day, reason
+
+
+def _whole_days(key: str, start: date, end: date) -> list[Span]:
+    """An all-day event is one block a day it covers, 00:00 to 23:59 (DTEND is exclusive);
+    the first day keeps the event's key so a moved event updates its block."""
+    days = max(1, (end - start).days)
+    return [
+        (key if k == 0 else f"{key};DAY={k}", start + timedelta(days=k), time(0), DAY_END)
+        for k in range(days)
+    ]
+
+
+def _timed(key: str, start: datetime, end: datetime, tz_name: str) -> list[Span]:
+    """One block in the account's zone; an event ending at midnight ends at 23:59."""
+    tz = zone(tz_name)
+    local_start = (start.astimezone(tz) if start.tzinfo else start).replace(tzinfo=None)
+    local_end = (end.astimezone(tz) if end.tzinfo else end).replace(tzinfo=None)
+    day = local_start.date()
+    midnight = datetime.combine(day + timedelta(days=1), time(0))
+    if local_end > midnight:
+        raise _Unfit(day, "crosses midnight in the account's time zone (a block lies in one day)")
+    span_end = DAY_END if local_end == midnight else _minute(local_end)
+    if span_end <= _minute(local_start):
+        raise _Unfit(day, "is shorter than a minute once times are cut to the minute")
+    return [(key, day, _minute(local_start), span_end)]
+
+
+def _minute(value: datetime) -> time:
+    return value.time().replace(second=0, microsecond=0)
+
+
+def _stamp(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return value.strftime("%Y%m%dT%H%M%S")
+    return f"{value:%Y%m%d}"
+
+
+def _fit(key: str) -> str:
+    """A key that fits the column: very long UIDs are replaced by their hash."""
+    if len(key) <= MAX_KEY:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
