@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,6 +16,12 @@ from timeboxd.errors import DomainError
 from timeboxd.services import accounts, apikeys, demo
 from timeboxd.services.context import system_clock
 from timeboxd.services.database import Database
+from timeboxd.services.imports.blocks import BlockImportResult
+from timeboxd.services.imports.common import Upload
+from timeboxd.services.imports.detect import FileKind
+from timeboxd.services.imports.entries import EntryImportResult
+from timeboxd.services.imports.files import FileOptions, import_file
+from timeboxd.services.imports.ics import AllDay
 
 
 def _settings() -> Settings:
@@ -183,6 +191,111 @@ def demo_command(email: str, tz: str | None) -> None:
         click.echo(f"demo user {email} already has its data; here is a new key")
     click.echo(f"API key for {email} (shown once):")
     click.echo(result.secret)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--email", required=True, help="The account to import into")
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["csv", "ics", "toggl", "clockify"]),
+    default=None,
+    help="csv: a syllabus of blocks; ics: a calendar; toggl, clockify: time entries "
+    "[default: told from the file]",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing")
+@click.option("--timezone", "tz", default=None, help="Toggl/Clockify: the zone of the file's times")
+@click.option(
+    "--from",
+    "window_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="ICS: first local date [default: 30 days ago]",
+)
+@click.option(
+    "--to",
+    "window_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="ICS: last local date [default: 365 days ahead]",
+)
+@click.option(
+    "--all-day",
+    type=click.Choice(["skip", "import"]),
+    default="skip",
+    show_default=True,
+    help="ICS: what to do with all-day events",
+)
+def import_command(
+    file: Path,
+    email: str,
+    kind: FileKind | None,
+    dry_run: bool,
+    tz: str | None,
+    window_from: datetime | None,
+    window_to: datetime | None,
+    all_day: AllDay,
+) -> None:
+    """Import a syllabus CSV, an iCalendar file, or a Toggl or Clockify CSV export."""
+    upload = Upload(file.read_bytes(), file.name)
+    options = FileOptions(
+        kind,
+        dry_run,
+        tz,
+        window_from.date() if window_from else None,
+        window_to.date() if window_to else None,
+        all_day,
+    )
+
+    def action(db: Database) -> BlockImportResult | EntryImportResult:
+        try:
+            with db.read() if dry_run else db.write() as s:
+                return import_file(s, system_clock(), email, upload, options)
+        except DomainError as exc:
+            lines = [f"{exc.code}: {exc.message}"]
+            lines += [f"  {d.message}" for d in exc.details[1:]]
+            raise click.ClickException("\n".join(lines)) from None
+
+    for line in _import_summary(file.name, _run(action)):
+        click.echo(line)
+
+
+def _import_summary(name: str, result: BlockImportResult | EntryImportResult) -> list[str]:
+    made = "would be" if result.dry_run else "were"
+    if isinstance(result, BlockImportResult):
+        head = (
+            f"{name} ({result.format}): {_count(result.created, 'block')} created, "
+            f"{result.updated} updated, {result.unchanged} unchanged, {result.deleted} deleted, "
+            f"{result.skipped} skipped"
+        )
+        groups = [("projects", result.projects_created)]
+    else:
+        head = (
+            f"{name} ({result.source}, times in {result.timezone}): "
+            f"{_count(result.created, 'time entry', 'time entries')} created, "
+            f"{result.unchanged} already imported, {result.skipped} skipped"
+        )
+        groups = [
+            ("projects", result.projects_created),
+            ("clients", result.clients_created),
+            ("tasks", result.tasks_created),
+            ("tags", result.tags_created),
+        ]
+    lines = [f"dry run: {head} (nothing was written)" if result.dry_run else head]
+    lines += [
+        f"{label} {made} created: {', '.join(r.name for r in refs)}"
+        for label, refs in groups
+        if refs
+    ]
+    lines += [f"skipped {item.message}" for item in result.skipped_items]
+    if result.skipped > len(result.skipped_items):
+        lines.append(f"... and {result.skipped - len(result.skipped_items)} more skipped")
+    return lines
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 if __name__ == "__main__":  # pragma: no cover
