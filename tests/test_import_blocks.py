@@ -431,6 +431,8 @@ def test_unreadable_events_name_their_uid_and_nothing_is_written(owner: Persona)
         "DTEND:20261201T100000Z\r\nRRULE:FREQ=SOMETIMES\r\nEND:VEVENT\r\n"
         "BEGIN:VEVENT\r\nUID:mars@x\r\nDTSTART;TZID=Mars/Olympus:20261201T090000\r\n"
         "DTEND;TZID=Mars/Olympus:20261201T100000\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:twice@x\r\nDTSTART:20261201T090000Z\r\n"
+        "DTSTART:20261201T100000Z\r\nEND:VEVENT\r\n"
         "BEGIN:VEVENT\r\nUID:good@x\r\nDTSTART:20261202T090000Z\r\n"
         "DTEND:20261202T100000Z\r\nEND:VEVENT\r\n"
         "END:VCALENDAR\r\n"
@@ -443,12 +445,14 @@ def test_unreadable_events_name_their_uid_and_nothing_is_written(owner: Persona)
         (2, "DTSTART"),
         (3, "RRULE"),
         (4, "DTSTART"),
+        (5, "DTSTART"),
         (1, "UID"),
     ]
     assert [d["message"].split(":")[0] for d in error["details"]] == [
         "event no-start@x",
         "event bad-rule@x",
         "event mars@x",
+        "event twice@x",
         "event good@x",
     ]
     assert blocks(owner) == []

@@ -147,8 +147,8 @@ class _Writer:
                 report.add(
                     item.index,
                     item.uid,
-                    f"{self._where(item)}: block {row.id} is in the trash; restore it to "
-                    "let imports update it",
+                    f"{self._where(item)}: block {row.id} from an earlier import is in "
+                    "the trash (restore it to bring it back)",
                 )
             elif overwrite and self._differs(row, item):
                 self.updates.append((row.id, item))

@@ -29,6 +29,9 @@ MAX_KEY = 500  # the width of blocks.external_uid
 DAY_END = time(23, 59)  # a block ends on its own date, so a whole day ends at 23:59
 # Rules that would expand into hundreds of thousands of occurrences in one window.
 TOO_FREQUENT = ("SECONDLY", "MINUTELY")
+MAX_SKIPPED = 5 * MAX_BLOCKS  # all-day events skipped, events crossing midnight, ...
+# Properties an event has at most once (RFC 5545, 3.6.1).
+SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "STATUS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ class _Event:
 def read_calendar(data: bytes) -> Calendar:
     try:
         calendars = Calendar.from_ical(data, multiple=True)
-    except ValueError as exc:
+    except Exception as exc:  # the parser meets any input; some break it in other ways
         raise ValidationFailed(f"not a valid iCalendar file: {exc}", field="file") from None
     if len(calendars) != 1:
         raise ValidationFailed("the file must hold exactly one VCALENDAR", field="file")
@@ -87,24 +90,30 @@ def parse(data: bytes, tz_name: str, window: Window, all_day: AllDay) -> IcsPlan
         recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
         for occurrence in _expand(uid, events, first[uid].position, window, problems):
             _plan(plan, occurrence, first[uid].position, recurring, tz_name, window, all_day)
+        # Stop expanding as soon as the answer is known (a few rules can make millions).
+        if len(plan.blocks) > MAX_BLOCKS or plan.skipped.count > MAX_SKIPPED:
+            raise ValidationFailed(
+                f"the window holds more than {MAX_BLOCKS} events, the most one import "
+                "takes; narrow it with from and to",
+                field="to",
+            )
     problems.raise_if_any()
-    if len(plan.blocks) > MAX_BLOCKS:
-        raise ValidationFailed(
-            f"the window holds {len(plan.blocks)} events, more than {MAX_BLOCKS} for one "
-            "import; narrow it with from and to",
-            field="to",
-        )
     return plan
 
 
 def _check(event: Event, position: int, problems: Problems) -> str | None:
     """Problems that make an event unreadable; returns its UID."""
-    uid = str(event.get("UID", "")).strip()
-    label = f"event {uid}" if uid else f"event #{position} ({event.get('SUMMARY', 'untitled')})"
+    repeated = [name for name in SINGLE if isinstance(event.get(name), list)]
+    uid = "" if "UID" in repeated else str(event.get("UID", "")).strip()
+    label = f"event {uid}" if uid else f"event #{position}"
+    for name in repeated:
+        problems.add(position, name, f"has {name} more than once", label)
+    if repeated:
+        return None
     if not uid:
         problems.add(position, "UID", "has no UID", label)
-    for name, message in event.errors:
-        problems.add(position, name, f"{name} is not valid ({message})", label)
+    for prop, message in event.errors:
+        problems.add(position, prop, f"{prop or 'a property'} is not valid ({message})", label)
     if event.errors:
         return None
     if "DTSTART" not in event:
@@ -171,7 +180,9 @@ def _plan(
     uid = str(occurrence["UID"]).strip()
     key = uid
     if recurring:
-        key = f"{uid};RECURRENCE-ID={_stamp(occurrence.decoded('RECURRENCE-ID'))}"
+        has_id = "RECURRENCE-ID" in occurrence
+        original = occurrence.decoded("RECURRENCE-ID") if has_id else occurrence.start
+        key = f"{uid};RECURRENCE-ID={_stamp(original)}"
     if str(occurrence.get("STATUS", "")).upper() == "CANCELLED":
         return  # not occurring: a block imported for it before is stale
     start, end = occurrence.start, occurrence.end
