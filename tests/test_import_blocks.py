@@ -152,10 +152,13 @@ def test_header_problems_are_named(owner: Persona) -> None:
 
 
 def test_csv_reimport_adds_nothing(owner: Persona) -> None:
-    post_file(owner, SYLLABUS, "text/csv")
+    first = post_file(owner, SYLLABUS, "text/csv")
     again = post_file(owner, SYLLABUS, "text/csv")
     assert (again["created"], again["unchanged"], again["projects_created"]) == (0, 3, [])
     assert len(blocks(owner)) == 3
+    # A project deleted since is not made again for rows that are already there.
+    owner.ok("DELETE", f"/v1/projects/{first['projects_created'][0]['id']}")
+    assert post_file(owner, SYLLABUS, "text/csv")["projects_created"] == []
 
 
 def test_repeated_row_in_one_file_is_skipped(owner: Persona) -> None:
@@ -355,6 +358,12 @@ def test_categories_name_the_project(owner: Persona) -> None:
     report = post_file(owner, body, "text/calendar")
     assert [p["name"] for p in report["projects_created"]] == ["Lab work"]
     assert [b["project_name"] for b in blocks(owner)] == [physics["name"], "Lab work"]
+    uncategorized = event("c@x", "Reading", at + timedelta(hours=4), at + timedelta(hours=5))
+    post_file(owner, calendar(uncategorized), "text/calendar")
+    uncategorized.add("categories", ["Literature"])
+    report = post_file(owner, calendar(uncategorized), "text/calendar")
+    assert report["updated"] == 1 and report["projects_created"][0]["name"] == "Literature"
+    assert blocks(owner)[-1]["project_name"] == "Literature"
 
 
 def test_reimport_updates_by_uid_and_recurrence_id_instead_of_duplicating(

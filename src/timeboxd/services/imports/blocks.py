@@ -86,7 +86,6 @@ def import_blocks(
     options: BlockImportOptions,
 ) -> BlockImportResult:
     kind = options.format or block_format(upload)
-    report = Report()
     plan: ics.IcsPlan | None = None
     span: ics.Window | None = None
     if kind == "csv":
@@ -138,11 +137,10 @@ class _Writer:
                 report.add(item.index, item.uid, f"{self._where(item)}: the same event twice")
                 continue
             seen.add(item.key)
-            if item.project and normalize_name(item.project) not in self.projects:
-                self.new_projects.setdefault(normalize_name(item.project), item.project)
             row = stored.get(item.key)
             if row is None:
                 self.creates.append(item)
+                self._need_project(item)
             elif row.deleted_at is not None:
                 report.add(
                     item.index,
@@ -152,11 +150,17 @@ class _Writer:
                 )
             elif overwrite and self._differs(row, item):
                 self.updates.append((row.id, item))
+                self._need_project(item)
             else:
                 self.result.unchanged += 1
         self.result.created = len(self.creates)
         self.result.updated = len(self.updates)
         self.result.projects_created = [CreatedRef(None, n) for n in self.new_projects.values()]
+
+    def _need_project(self, item: PlannedBlock) -> None:
+        """A project is made only for blocks that are written, under its first spelling."""
+        if item.project and normalize_name(item.project) not in self.projects:
+            self.new_projects.setdefault(normalize_name(item.project), item.project)
 
     def find_stale(self, plan: ics.IcsPlan, span: ics.Window) -> None:
         """Blocks of the file's events, inside the window, whose occurrence is gone
@@ -242,7 +246,11 @@ class _Writer:
         ):
             return True
         # A block keeps its project when the event names none (it may have been set by hand).
-        return item.project is not None and row.project_id != self._project_id(item)
+        if item.project is None:
+            return False
+        return normalize_name(item.project) not in self.projects or row.project_id != (
+            self._project_id(item)
+        )
 
     def _changes(self, item: PlannedBlock) -> dict[str, Any]:
         changes: dict[str, Any] = {
