@@ -1,18 +1,15 @@
-"""POST /v1/imports/blocks: a syllabus CSV or an iCalendar file becomes blocks, all or
-nothing, and importing the same file again changes nothing."""
+"""POST /v1/imports/blocks: a syllabus CSV becomes blocks, all or nothing, and importing
+the same file again changes nothing; what every block import shares (upload, format,
+scope, sandbox). iCalendar files: test_import_ics.py."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from tests.conftest import Persona, assert_error
-
-BERLIN = ZoneInfo("Europe/Berlin")
-NEW_YORK = ZoneInfo("America/New_York")
 
 SYLLABUS = """date,start,end,topic,project
 2026-12-01,09:00,10:30,Reaction kinetics,chemistry
@@ -59,9 +56,6 @@ def event(uid: str, summary: str, start: Any, end: Any, **props: Any) -> Event:
 
 def times(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return [(b["date"], b["start"], b["end"]) for b in rows]
-
-
-# --- CSV ------------------------------------------------------------------------------
 
 
 def test_csv_syllabus_becomes_blocks_with_projects_matched_or_made(owner: Persona) -> None:
@@ -232,240 +226,11 @@ def test_format_comes_from_query_type_name_or_content(owner: Persona) -> None:
     assert_error(response, 400, "VALIDATION_ERROR", "file")
 
 
-# --- iCalendar --------------------------------------------------------------------------
-
-
-def lectures(**props: Any) -> Event:
-    """Weekly from 12 October, across the night Berlin's clocks go back (25 October)."""
-    start = datetime(2026, 10, 12, 10, 15, tzinfo=BERLIN)
-    ev = event("thermo-lecture@uni.example", "Thermodynamics", start, start + timedelta(hours=1.5))
-    ev.add("rrule", {"freq": "weekly", "count": 12})
-    for name, value in props.items():
-        ev.add(name, value)
-    return ev
-
-
-def test_weekly_lectures_keep_their_wall_clock_across_dst_and_honour_exdate(
-    persona_factory: Any,
-) -> None:
-    p = persona_factory("Europe/Berlin")
-    exdate = datetime(2026, 11, 2, 10, 15, tzinfo=BERLIN)
-    report = post_file(
-        p, calendar(lectures(exdate=exdate)), "text/calendar", **{"from": "2026-10-01"}
-    )
-    assert (report["format"], report["created"], report["skipped"]) == ("ics", 11, 0)
-    listed = blocks(p)
-    assert "2026-11-02" not in [b["date"] for b in listed]
-    assert {(b["start"], b["end"], b["topic"]) for b in listed} == {
-        ("10:15", "11:45", "Thermodynamics")
-    }
-    assert listed[1]["start_at"] == "2026-10-19T10:15:00+02:00"  # summer time
-    assert listed[2]["start_at"] == "2026-10-26T10:15:00+01:00"  # winter time
-
-
-def test_new_york_events_land_at_berlin_wall_clock_times(persona_factory: Any) -> None:
-    p = persona_factory("Europe/Berlin")
-    start = datetime(2026, 10, 19, 9, 0, tzinfo=NEW_YORK)
-    office_hours = event("oh@nyu.example", "Office hours", start, start + timedelta(hours=1))
-    office_hours.add("rrule", {"freq": "weekly", "count": 4})
-    post_file(p, calendar(office_hours), "text/calendar", **{"from": "2026-10-01"})
-    # Europe leaves summer time a week before the United States: that week it is 14:00.
-    assert times(blocks(p)) == [
-        ("2026-10-19", "15:00", "16:00"),
-        ("2026-10-26", "14:00", "15:00"),
-        ("2026-11-02", "15:00", "16:00"),
-        ("2026-11-09", "15:00", "16:00"),
-    ]
-
-
-def test_outlook_zone_names_utc_and_floating_times(persona_factory: Any) -> None:
-    p = persona_factory("America/New_York")
-    text = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft Corporation//Outlook 16.0//EN\r\n"
-        "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\n"
-        "BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nTZOFFSETFROM:+0200\r\n"
-        "TZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n"
-        "BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\n"
-        "TZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\n"
-        "END:VTIMEZONE\r\n"
-        "BEGIN:VEVENT\r\nUID:outlook-1\r\nSUMMARY:Seminar\r\n"
-        "DTSTART;TZID=W. Europe Standard Time:20261202T150000\r\n"
-        "DTEND;TZID=W. Europe Standard Time:20261202T163000\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:utc-1\r\nSUMMARY:Call\r\n"
-        "DTSTART:20261203T170000Z\r\nDURATION:PT45M\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:floating-1\r\nSUMMARY:Reading\r\n"
-        "DTSTART:20261204T080000\r\nDTEND:20261204T090000\r\nEND:VEVENT\r\n"
-        "END:VCALENDAR\r\n"
-    )
-    assert post_file(p, text, "text/calendar")["created"] == 3
-    assert times(blocks(p)) == [
-        ("2026-12-02", "09:00", "10:30"),
-        ("2026-12-03", "12:00", "12:45"),
-        ("2026-12-04", "08:00", "09:00"),  # floating: the account's own wall clock
-    ]
-
-
-def test_all_day_events_are_skipped_unless_asked_for(owner: Persona) -> None:
-    holiday = event("xmas@uni.example", "Christmas break", date(2026, 12, 24), date(2026, 12, 26))
-    talk = event("talk@x", "Talk", datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10))
-    body = calendar(holiday, talk)
-    report = post_file(owner, body, "text/calendar", dry_run="true")
-    assert (report["created"], report["skipped"]) == (1, 1)
-    assert report["skipped_items"] == [
-        {
-            "index": 1,
-            "uid": "xmas@uni.example",
-            "message": "event xmas@uni.example on 2026-12-24: all day (all_day=skip)",
-        }
-    ]
-    report = post_file(owner, body, "text/calendar", all_day="import")
-    assert (report["created"], report["skipped"]) == (3, 0)
-    assert times(blocks(owner)) == [
-        ("2026-12-01", "09:00", "10:00"),
-        ("2026-12-24", "00:00", "23:59"),
-        ("2026-12-25", "00:00", "23:59"),
-    ]
-
-
-def test_events_that_cannot_be_a_block_are_skipped_with_their_uid(persona_factory: Any) -> None:
-    p = persona_factory("Europe/Berlin")
-    at = datetime(2026, 12, 1, 22, 0, tzinfo=BERLIN)
-    body = calendar(
-        event("late-lab@x", "Late lab", at, at + timedelta(hours=3)),
-        event("marker@x", "Deadline", at, at),
-        event("to-midnight@x", "Reading", at, at + timedelta(hours=2)),
-    )
-    report = post_file(p, body, "text/calendar")
-    assert report["created"] == 1 and report["skipped"] == 2
-    assert {i["uid"] for i in report["skipped_items"]} == {"late-lab@x", "marker@x"}
-    assert "crosses midnight" in report["skipped_items"][0]["message"]
-    assert times(blocks(p)) == [("2026-12-01", "22:00", "23:59")]
-
-
-def test_categories_name_the_project(owner: Persona) -> None:
-    physics = owner.ok("POST", "/v1/projects", 201, json={"name": "Physics"})
-    at = datetime(2026, 12, 1, 9)
-    body = calendar(
-        event("a@x", "Optics", at, at + timedelta(hours=1), categories=["physics"]),
-        event(
-            "b@x",
-            "Titration",
-            at + timedelta(hours=2),
-            at + timedelta(hours=3),
-            categories=["Lab work"],
-        ),
-    )
-    report = post_file(owner, body, "text/calendar")
-    assert [p["name"] for p in report["projects_created"]] == ["Lab work"]
-    assert [b["project_name"] for b in blocks(owner)] == [physics["name"], "Lab work"]
-    uncategorized = event("c@x", "Reading", at + timedelta(hours=4), at + timedelta(hours=5))
-    post_file(owner, calendar(uncategorized), "text/calendar")
-    uncategorized.add("categories", ["Literature"])
-    report = post_file(owner, calendar(uncategorized), "text/calendar")
-    assert report["updated"] == 1 and report["projects_created"][0]["name"] == "Literature"
-    assert blocks(owner)[-1]["project_name"] == "Literature"
-
-
-def test_reimport_updates_by_uid_and_recurrence_id_instead_of_duplicating(
-    persona_factory: Any,
-) -> None:
-    p = persona_factory("Europe/Berlin")
-    seminar = event(
-        "seminar@x",
-        "Seminar",
-        datetime(2026, 12, 3, 14, 0, tzinfo=BERLIN),
-        datetime(2026, 12, 3, 15, 0, tzinfo=BERLIN),
-    )
-    first = post_file(p, calendar(lectures(), seminar), "text/calendar", **{"from": "2026-10-01"})
-    assert first["created"] == 13
-    again = post_file(p, calendar(lectures(), seminar), "text/calendar", **{"from": "2026-10-01"})
-    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 13)
-    assert len(blocks(p)) == 13
-
-    by_date = {b["date"]: b for b in blocks(p)}
-    p.ok("PATCH", f"/v1/blocks/{by_date['2026-10-19']['id']}", json={"done": True})
-    # The lecturer cancels two lectures (one already done), moves one, renames the seminar.
-    cancelled = [datetime(2026, 10, 19, 10, 15), datetime(2026, 11, 9, 10, 15)]
-    moved = Event.new(
-        uid="thermo-lecture@uni.example",
-        summary="Thermodynamics (room change)",
-        start=datetime(2026, 11, 16, 16, 0, tzinfo=BERLIN),
-        end=datetime(2026, 11, 16, 17, 30, tzinfo=BERLIN),
-        recurrence_id=datetime(2026, 11, 16, 10, 15, tzinfo=BERLIN),
-    )
-    seminar["SUMMARY"] = "Seminar: presentations"
-    exdates = [d.replace(tzinfo=BERLIN) for d in cancelled]
-    body = calendar(lectures(exdate=exdates), moved, seminar)
-    report = post_file(p, body, "text/calendar", **{"from": "2026-10-01"})
-    assert (report["created"], report["updated"], report["deleted"]) == (0, 2, 1)
-    assert report["unchanged"] == 9
-    listed = {b["date"]: b for b in blocks(p)}
-    assert len(listed) == 12 and "2026-11-09" not in listed
-    assert listed["2026-10-19"]["done"] is True  # history stays
-    assert (listed["2026-11-16"]["start"], listed["2026-11-16"]["topic"]) == (
-        "16:00",
-        "Thermodynamics (room change)",
-    )
-    assert listed["2026-12-03"]["topic"] == "Seminar: presentations"
-    assert listed["2026-11-16"]["id"] == by_date["2026-11-16"]["id"]
-
-
-def test_window_limits_expansion_and_is_reported(owner: Persona) -> None:
-    daily = event("daily@x", "Standup", datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 9, 15))
-    daily.add("rrule", {"freq": "daily"})
-    report = post_file(owner, calendar(daily), "text/calendar")
-    # Frozen clock: 2026-11-24 in UTC; 30 days back and 365 ahead.
-    assert (report["window_from"], report["window_to"]) == ("2026-10-25", "2027-11-24")
-    assert report["created"] == 396
-    report = post_file(
-        owner, calendar(daily), "text/calendar", **{"from": "2026-12-01", "to": "2026-12-07"}
-    )
-    assert report["unchanged"] == 7 and report["created"] == 0
-    response = owner.post(
-        "/v1/imports/blocks",
-        params={"from": "2026-12-07", "to": "2026-12-01"},
-        content=calendar(daily),
-        headers={"Content-Type": "text/calendar"},
-    )
-    assert_error(response, 400, "VALIDATION_ERROR", "to")
-
-
-def test_unreadable_events_name_their_uid_and_nothing_is_written(owner: Persona) -> None:
-    text = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\n"
-        "BEGIN:VEVENT\r\nUID:good@x\r\nDTSTART:20261201T090000Z\r\n"
-        "DTEND:20261201T100000Z\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:no-start@x\r\nSUMMARY:Lost\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:bad-rule@x\r\nDTSTART:20261201T090000Z\r\n"
-        "DTEND:20261201T100000Z\r\nRRULE:FREQ=SOMETIMES\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:mars@x\r\nDTSTART;TZID=Mars/Olympus:20261201T090000\r\n"
-        "DTEND;TZID=Mars/Olympus:20261201T100000\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:twice@x\r\nDTSTART:20261201T090000Z\r\n"
-        "DTSTART:20261201T100000Z\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:good@x\r\nDTSTART:20261202T090000Z\r\n"
-        "DTEND:20261202T100000Z\r\nEND:VEVENT\r\n"
-        "END:VCALENDAR\r\n"
-    )
-    response = owner.post(
-        "/v1/imports/blocks", content=text, headers={"Content-Type": "text/calendar"}
-    )
-    error = assert_error(response, 400, "VALIDATION_ERROR", "DTSTART")
-    assert [(d["index"], d["field"]) for d in error["details"]] == [
-        (2, "DTSTART"),
-        (3, "RRULE"),
-        (4, "DTSTART"),
-        (5, "DTSTART"),
-        (1, "UID"),
-    ]
-    assert [d["message"].split(":")[0] for d in error["details"]] == [
-        "event no-start@x",
-        "event bad-rule@x",
-        "event mars@x",
-        "event twice@x",
-        "event good@x",
-    ]
-    assert blocks(owner) == []
-    response = owner.post(
-        "/v1/imports/blocks", content=b"BEGIN:VCALENDAR\r\nnonsense", params={"format": "ics"}
-    )
-    assert_error(response, 400, "VALIDATION_ERROR", "file")
+def test_a_test_key_imports_into_the_sandbox_only(owner: Persona) -> None:
+    live_project = owner.ok("POST", "/v1/projects", 201, json={"name": "Physics"})
+    sandbox = owner.as_key(owner.new_key(test=True))
+    report = post_file(sandbox, SYLLABUS, "text/csv")
+    assert report["created"] == 3
+    assert live_project["id"] not in {p["id"] for p in report["projects_created"]}
+    assert len(blocks(sandbox)) == 3 and blocks(owner) == []
+    assert post_file(owner, SYLLABUS, "text/csv")["created"] == 3  # live keys are its own
