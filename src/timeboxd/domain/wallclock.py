@@ -26,7 +26,8 @@ def is_valid_zone(name: str) -> bool:
         return False
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the zone database ("Europe") is not a zone.
         return False
     return True
 
@@ -48,7 +49,9 @@ def local_today(now: datetime, tz_name: str) -> date:
 
 def parse_hhmm(value: str) -> time:
     """Strict ``HH:MM`` (24-hour). Raises ValueError otherwise."""
-    if len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit():
+    digits = value[:2] + value[3:]
+    # isdigit() alone would take other scripts' digits ("٠٩:٣٠"); HH:MM means ASCII.
+    if len(value) != 5 or value[2] != ":" or not (digits.isascii() and digits.isdigit()):
         raise ValueError("time must be HH:MM")
     hour, minute = int(value[:2]), int(value[3:])
     if hour > 23 or minute > 59:
@@ -66,8 +69,10 @@ def parse_date(value: str) -> date:
 def to_utc_lenient(day: date, at: time, tz_name: str) -> datetime:
     """Like :func:`to_utc`, but a time in a gap maps forward past the gap instead of failing.
 
-    Used when an account changes zone: existing blocks must keep an instant.
+    Used when an account changes zone: existing blocks must keep an instant. fold=0 is
+    what makes both halves true: the offset before a gap (so the time lands past it) and
+    the first of two repeated times (SPEC §2), as :func:`to_utc` gives.
     """
     tz = zone(tz_name)
-    local = datetime.combine(day, at).replace(tzinfo=tz, fold=1)
+    local = datetime.combine(day, at).replace(tzinfo=tz, fold=0)
     return local.astimezone(UTC)

@@ -156,8 +156,11 @@ def update_me(
     user = session.get(User, principal.user_id, with_for_update=True)
     if user is None:
         raise NotFound("user not found")
-    if if_match is not None and if_match != etag_of(user):
+    if if_match is not None and if_match not in ("*", etag_of(user)):
         raise PreconditionFailed("If-Match does not match the current ETag", field="If-Match")
+    for required in ("name", "timezone", "week_start"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed(f"{required} cannot be null", field=required)
     if "name" in changes:
         user.name = str(changes["name"])
     if "week_start" in changes:
