@@ -122,9 +122,15 @@ def list_blocks(
 def stream_blocks(
     db: Database, principal: Principal, f: BlockFilter, batch: int = 2000
 ) -> Iterator[list[BlockView]]:
-    """Every matching block, in batches, holding one server-side cursor: memory stays flat."""
-    stmt = _select(principal, f)
-    tz = principal.timezone
+    """Every matching block, in batches, holding one server-side cursor: memory stays flat.
+
+    Not a generator itself: a bad filter must fail here, before a response has started."""
+    return _batches(db, _select(principal, f), principal.timezone, batch)
+
+
+def _batches(
+    db: Database, stmt: Select[*tuple[Any, ...]], tz: str, batch: int
+) -> Iterator[list[BlockView]]:
     with db.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
         for part in result.partitions():
