@@ -7,11 +7,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from timeboxd import API_VERSION, __version__
 from timeboxd.api import handlers
-from timeboxd.api.deps import Runtime
+from timeboxd.api.deps import SECURITY_SCHEMES, Runtime
 from timeboxd.api.middleware import IdempotencyMiddleware, PlatformMiddleware
+from timeboxd.api.query import openapi_parameters
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.api.routes import (
     account,
@@ -104,6 +106,24 @@ def create_app(
     return app
 
 
+def _marked_dependencies(app: FastAPI, mark: str) -> dict[tuple[str, str], Any]:
+    """(path, METHOD) → the value of attribute ``mark`` on a dependency the route uses:
+    ``required_scope`` (api.deps.scoped) or ``query_model`` (api.query.query)."""
+    found: dict[tuple[str, str], Any] = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        pending = list(route.dependant.dependencies)
+        while pending:
+            dep = pending.pop()
+            value = getattr(dep.call, mark, None)
+            if value is not None:
+                for method in route.methods or ():
+                    found[(route.path_format, method)] = value
+            pending += dep.dependencies
+    return found
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document plus the envelope errors and headers every /v1 route can return."""
     if app.openapi_schema:
@@ -117,9 +137,18 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name, sub in error_schema.pop("$defs", {}).items():
         components.setdefault(name, sub)
     components["ErrorEnvelope"] = error_schema
+    schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+    scopes = _marked_dependencies(app, "required_scope")
+    query_models = _marked_dependencies(app, "query_model")
     ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
     for path, item in schema["paths"].items():
         for method, op in item.items():
+            if (model := query_models.get((path, method.upper()))) is not None:
+                op.setdefault("parameters", []).extend(openapi_parameters(model))
+            scope = scopes.get((path, method.upper()))
+            if scope is not None:
+                op["security"] = [{"bearer": []}, {"apiKey": []}]
+                op["x-required-scope"] = scope
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
             for status, text in ERROR_STATUSES.items():

@@ -29,4 +29,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # pragma: no cover - SQLite always parses via DateTime
             value = datetime.fromisoformat(value)
         parsed: datetime = value
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        if parsed.tzinfo is None:  # combine is far cheaper than .replace(tzinfo=...)
+            return datetime.combine(parsed.date(), parsed.time(), UTC)
+        return parsed.astimezone(UTC)

@@ -17,7 +17,8 @@ def base62(number: int, width: int) -> str:
 
 
 def random_base62(length: int) -> str:
-    return "".join(secrets.choice(BASE62) for _ in range(length))
+    """``length`` uniformly random base62 characters (one draw from the OS, not one each)."""
+    return base62(secrets.randbelow(62**length), length)
 
 
 def new_id(prefix: str) -> str:

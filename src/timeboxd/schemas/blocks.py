@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from timeboxd.schemas.common import HHMM, Id, Input, LocalDate
+from timeboxd.schemas.common import HHMM, Id, Input, LocalDate, Paging, QueryModel
 
 MAX_BULK = 10_000
 
@@ -71,3 +71,22 @@ class BlockOut(BaseModel):
 
 class BulkDeleted(BaseModel):
     deleted: list[str]
+
+
+class BlockQuery(QueryModel):
+    """The filters of the block list and stream (SPEC §3 Time blocks)."""
+
+    date: LocalDate | None = None
+    date_from: LocalDate | None = None
+    date_to: LocalDate | None = None
+    project_id: str | None = Field(None, max_length=32)
+    task_id: str | None = Field(None, max_length=32)
+    series_id: str | None = Field(None, max_length=32)
+    done: bool | None = None
+    archived: bool = False
+    deleted: bool = Field(False, description="list the trash instead")
+    order_by: str | None = Field(None, max_length=200, examples=["date,-start"])
+
+
+class BlockListQuery(BlockQuery, Paging):
+    pass

@@ -97,3 +97,14 @@ class ListEnvelope(BaseModel, Generic[T]):
     data: list[T]
     error: None
     meta: ListMeta
+
+
+class QueryModel(BaseModel):
+    """Base for a route's query parameters (see ``api.query``): unknown ones are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Paging(QueryModel):
+    page: int | None = Field(None, ge=1, le=1_000_000)
+    per_page: int | None = Field(None, ge=1, le=1_000)

@@ -26,7 +26,9 @@ class Agenda:
 
 def agenda(session: Session, principal: Principal, now: datetime, day: date | None) -> Agenda:
     day = day or local_today(now, principal.timezone)
-    blocks = list_blocks(session, principal, BlockFilter(date=day), PageRequest(1, 10_000)).items
+    blocks = list_blocks(
+        session.connection(), principal, BlockFilter(date=day), PageRequest(1, 10_000)
+    ).items
     return Agenda(
         date=day,
         timezone=principal.timezone,

@@ -122,7 +122,9 @@ def _load(session: Session, principal: Principal, series_id: str) -> Series:
 
 
 def _blocks(session: Session, principal: Principal, series_id: str) -> list[BlockView]:
-    page = list_blocks(session, principal, BlockFilter(series_id=series_id), PageRequest(1, 1000))
+    page = list_blocks(
+        session.connection(), principal, BlockFilter(series_id=series_id), PageRequest(1, 1000)
+    )
     return page.items
 
 

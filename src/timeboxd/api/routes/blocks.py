@@ -10,17 +10,20 @@ from starlette.responses import Response, StreamingResponse
 
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.envelope import dumps
-from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
+from timeboxd.api.query import query
+from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import (
     BlockCreate,
+    BlockListQuery,
     BlockOut,
     BlockPatch,
     BlockPut,
+    BlockQuery,
     BulkCreate,
     BulkDeleted,
     BulkPatch,
 )
-from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate
+from timeboxd.schemas.common import Envelope, ListEnvelope
 from timeboxd.services import blocks, blocks_bulk, blocks_query
 from timeboxd.services.blocks import BlockFields
 from timeboxd.services.blocks_query import BlockFilter
@@ -31,29 +34,18 @@ read = Depends(scoped("read:blocks"))
 write = Depends(scoped("write:blocks"))
 
 
-def filters(
-    date: LocalDate | None = None,
-    date_from: LocalDate | None = None,
-    date_to: LocalDate | None = None,
-    project_id: Annotated[str | None, Query(max_length=32)] = None,
-    task_id: Annotated[str | None, Query(max_length=32)] = None,
-    series_id: Annotated[str | None, Query(max_length=32)] = None,
-    done: bool | None = None,
-    archived: bool = False,
-    deleted: Annotated[bool, Query(description="list the trash instead")] = False,
-    order_by: Annotated[str | None, Query(max_length=200, examples=["date,-start"])] = None,
-) -> BlockFilter:
+def block_filter(q: BlockQuery) -> BlockFilter:
     return BlockFilter(
-        date=date,
-        date_from=date_from,
-        date_to=date_to,
-        project_id=project_id,
-        task_id=task_id,
-        series_id=series_id,
-        done=done,
-        archived=archived,
-        deleted=deleted,
-        order_by=blocks_query.parse_order_by(order_by),
+        date=q.date,
+        date_from=q.date_from,
+        date_to=q.date_to,
+        project_id=q.project_id,
+        task_id=q.task_id,
+        series_id=q.series_id,
+        done=q.done,
+        archived=q.archived,
+        deleted=q.deleted,
+        order_by=blocks_query.parse_order_by(q.order_by),
     )
 
 
@@ -63,14 +55,11 @@ def fields(body: BlockCreate) -> BlockFields:
 
 @router.get("", operation_id="listBlocks", response_model=ListEnvelope[BlockOut])
 async def list_blocks(
-    page: PageParam = None,
-    per_page: PerPageParam = None,
-    f: BlockFilter = Depends(filters),
-    ctx: Ctx = read,
+    ctx: Ctx = read, q: BlockListQuery = Depends(query(BlockListQuery))
 ) -> Response:
-    paging = PageRequest.parse(page, per_page)
-    with ctx.db.read() as s:
-        return ctx.page(blocks_query.list_blocks(s, ctx.principal, f, paging))
+    paging = PageRequest.parse(q.page, q.per_page)
+    with ctx.db.connect() as conn:
+        return ctx.page(blocks_query.list_blocks(conn, ctx.principal, block_filter(q), paging))
 
 
 @router.post("", operation_id="createBlock", status_code=201, response_model=Envelope[BlockOut])
@@ -86,12 +75,12 @@ def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "one block a line"}},
 )
-def stream_blocks(f: BlockFilter = Depends(filters), ctx: Ctx = read) -> Response:
-    batches = blocks_query.stream_blocks(ctx.db, ctx.principal, f)
+def stream_blocks(ctx: Ctx = read, q: BlockQuery = Depends(query(BlockQuery))) -> Response:
+    batches = blocks_query.stream_blocks(ctx.db, ctx.principal, block_filter(q))
 
     def lines() -> Iterator[bytes]:
         for batch in batches:
-            yield b"".join(dumps(v) + b"\n" for v in batch)
+            yield b"".join([dumps(v) + b"\n" for v in batch])
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 

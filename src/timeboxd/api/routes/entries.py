@@ -30,7 +30,7 @@ write = Depends(scoped("write:time_entries"))
 Id = Annotated[str | None, Query(max_length=32)]
 
 
-def filters(
+async def filters(
     date_from: LocalDate | None = None,
     date_to: LocalDate | None = None,
     project_id: Id = None,

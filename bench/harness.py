@@ -1,0 +1,148 @@
+"""What every benchmark here needs: a real ``timeboxd serve`` in a temporary data directory,
+accounts and keys made with the CLI, and a throw-away PostgreSQL when one is asked for.
+
+Benchmarks import this module (``from harness import Server``); they run as scripts from the
+repository root, e.g. ``.venv/bin/python bench/api.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+SERVE = [sys.executable, "-m", "timeboxd.cli", "serve"]
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+class Server:
+    """A data directory, the CLI against it, and a server process started on demand."""
+
+    def __init__(self, data_dir: str, database_url: str | None = None, **settings: str) -> None:
+        self.env = {
+            **os.environ,
+            "TIMEBOXD_DATA_DIR": data_dir,
+            "TIMEBOXD_LOG_LEVEL": "warning",
+            **{f"TIMEBOXD_{k.upper()}": v for k, v in settings.items()},
+        }
+        if database_url:
+            self.env["TIMEBOXD_DATABASE_URL"] = database_url
+        self.backend = "PostgreSQL" if database_url else "SQLite"
+        self.database_url = database_url or f"sqlite:///{data_dir}/timeboxd.db"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeboxd.cli", *args],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    def new_key(self, email: str, timezone: str = "Europe/Berlin") -> str:
+        self.cli("users", "create", email, "--timezone", timezone)
+        return self.cli("keys", "create", email).strip().splitlines()[-1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, workers: int = 1) -> None:
+        self.cli("db", "upgrade")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [*SERVE, "--port", str(self.port), "--workers", str(workers)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+        )
+        with httpx.Client(base_url=self.base_url) as http:
+            for _ in range(200):
+                try:
+                    if http.get("/ready").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+            self.process = None
+
+    def worker_pids(self) -> list[int]:
+        """The server process and its children (uvicorn's workers when there are several)."""
+        assert self.process is not None
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        return pids
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's high-water mark of resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throw-away PostgreSQL in a temporary directory; yields its SQLAlchemy URL."""
+    if PG_BIN is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="timeboxd-bench-pg."))
+    root.chmod(0o755)
+    data = root / "pg"
+    data.mkdir()
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_pg:
+        shutil.chown(data, "postgres")
+    port = free_port()
+    run = lambda *a: subprocess.run([*as_pg, *a], check=True, capture_output=True)  # noqa: E731
+    run(f"{PG_BIN}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    run(f"{PG_BIN}/pg_ctl", "-D", str(data), "-l", str(data / "log"), "-w", "-o", options, "start")
+    try:
+        run(f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench"
+    finally:
+        run(f"{PG_BIN}/pg_ctl", "-D", str(data), "-m", "fast", "stop")
+        shutil.rmtree(root, ignore_errors=True)
