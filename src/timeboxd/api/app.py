@@ -75,24 +75,25 @@ def create_app(
     )
     app.state.runtime = Runtime(settings=settings, db=database, clock=clock, limiter=limiter)
     handlers.install(app)
+    # The most requested routers first: a request is matched against routers in order.
     for module in (
-        service,
-        account,
-        workspaces,
-        projects,
-        clients,
-        tags,
-        tasks,
         series,  # before blocks: /v1/blocks/series must not be read as a block id
-        agenda,
-        calendar,
         blocks,
         entries,
         timer,
+        agenda,
+        stats,
+        projects,
+        tasks,
+        clients,
+        tags,
+        account,
+        workspaces,
         reports,
         search,
-        stats,
+        calendar,
         imports,
+        service,
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, db=lambda: database, clock=clock)

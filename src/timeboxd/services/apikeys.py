@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import ApiKey, User
+from timeboxd.db.prepared import Prepared, decoders
 from timeboxd.domain import keys
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import NotFound, Unauthorized, ValidationFailed
@@ -128,7 +129,7 @@ def revoke_key(session: Session, principal: Principal, now: datetime, key_id: st
     return _view(row)
 
 
-_AUTH_QUERY = (
+_AUTH_QUERY = Prepared(
     select(
         ApiKey.id,
         ApiKey.user_id,
@@ -152,21 +153,25 @@ def authenticate(
     indexed lookup; ``last_used_at`` is written at most once per ``touch_interval``."""
     if not keys.looks_valid(secret):
         raise Unauthorized("malformed API key")
-    row = conn.execute(_AUTH_QUERY, {"key_hash": keys.hash_key(secret)}).first()
-    if row is None:
+    found = _AUTH_QUERY.all(conn, {"key_hash": keys.hash_key(secret)})
+    if not found:
         raise Unauthorized("unknown API key")
-    if row.revoked_at is not None:
+    key_id, user_id, livemode, scopes, expires_at, revoked_at, last_used_at, tz, week_start = found[
+        0
+    ]
+    instant = decoders(conn).instant
+    if revoked_at is not None:
         raise Unauthorized("this API key has been revoked")
-    if row.expires_at is not None and row.expires_at <= now:
+    if expires_at is not None and instant(expires_at) <= now:
         raise Unauthorized("this API key has expired")
-    if row.last_used_at is None or now - row.last_used_at >= touch_interval:
-        conn.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    if last_used_at is None or now - instant(last_used_at) >= touch_interval:
+        conn.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
         conn.commit()
     return Principal(
-        user_id=row.user_id,
-        livemode=row.livemode,
-        scopes=frozenset(row.scopes.split()),
-        key_id=row.id,
-        timezone=row.timezone,
-        week_start=row.week_start,
+        user_id=user_id,
+        livemode=bool(livemode),
+        scopes=frozenset(scopes.split()),
+        key_id=key_id,
+        timezone=tz,
+        week_start=week_start,
     )

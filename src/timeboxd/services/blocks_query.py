@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Integer, Select, bindparam, func, select, typ
 from sqlalchemy.types import NullType
 
 from timeboxd.db.models import Block, Project
+from timeboxd.db.prepared import Decoders, Prepared, decoders
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.blocks import VIEW_COLUMNS, BlockView
@@ -104,7 +105,7 @@ def _where(shape: _Shape) -> list[Any]:
 
 
 @functools.lru_cache(maxsize=512)
-def _statements(shape: _Shape) -> tuple[Rows, Rows, Select[int]]:
+def _statements(shape: _Shape) -> tuple[Rows, Prepared, Select[int]]:
     """The rows (raw driver values, see ``_view_maker``), a page of them, and the count.
     Built once per shape: constructing a statement costs more than running a short one."""
     order: list[Any] = []
@@ -120,7 +121,7 @@ def _statements(shape: _Shape) -> tuple[Rows, Rows, Select[int]]:
     )
     page = rows.limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
     count = select(func.count()).select_from(Block).where(*_where(shape))
-    return rows, page, count
+    return rows, Prepared(page), count
 
 
 def _prepare(principal: Principal, f: BlockFilter) -> tuple[_Shape, dict[str, Any]]:
@@ -130,31 +131,10 @@ def _prepare(principal: Principal, f: BlockFilter) -> tuple[_Shape, dict[str, An
     return shape, {"user_id": principal.user_id, "livemode": principal.livemode, **values}
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _view_maker(dialect: str, tz_name: str) -> Callable[[Sequence[Any]], BlockView]:
+def _view_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], BlockView]:
     """Turn a row of raw driver values into a view. Per-value type adapters cost more than
     the query for a page of blocks, and a stream has millions of values."""
-    tz, utc, combine = zone(tz_name), dt.UTC, dt.datetime.combine
-    if dialect == "sqlite":  # ISO text: dates, times and naive UTC instants
-        parse, day = dt.datetime.fromisoformat, dt.date.fromisoformat
-
-        def instant(value: Any) -> dt.datetime:
-            return parse(value + "+00:00")  # ~10x faster than .replace(tzinfo=...)
-
-        def hhmm(value: Any) -> str:
-            return str(value[:5])
-
-    else:  # the driver's date, time and naive datetime objects
-        day = _same
-
-        def instant(value: Any) -> dt.datetime:
-            return combine(value.date(), value.time(), utc)
-
-        def hhmm(value: Any) -> str:
-            return f"{value.hour:02d}:{value.minute:02d}"
+    tz, instant, day, hhmm = zone(tz_name), raw.instant, raw.day, raw.hhmm
 
     def make(r: Sequence[Any]) -> BlockView:
         start_at, end_at = instant(r[10]), instant(r[11])
@@ -190,14 +170,14 @@ def list_blocks(
     shape, params = _prepare(principal, f)
     _, page_stmt, count_stmt = _statements(shape)
     page_params = {**params, "limit": paging.limit + 1, "offset": paging.offset}
-    rows = conn.execute(page_stmt, page_params).all()
+    rows = page_stmt.all(conn, page_params)
     has_more = len(rows) > paging.limit
     rows = rows[: paging.limit]
     if not has_more and (rows or paging.offset == 0):
         total = paging.offset + len(rows)
     else:
         total = conn.execute(count_stmt, params).scalar() or 0
-    make = _view_maker(conn.dialect.name, principal.timezone)
+    make = _view_maker(decoders(conn), principal.timezone)
     return Page(
         items=[make(r) for r in rows],
         page=paging.page,
@@ -221,7 +201,7 @@ def _batches(
     db: Database, stmt: Rows, params: dict[str, Any], tz_name: str, batch: int
 ) -> Iterator[list[BlockView]]:
     with db.engine.connect() as conn:
-        make = _view_maker(conn.dialect.name, tz_name)
+        make = _view_maker(decoders(conn), tz_name)
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt, params)
         for part in result.partitions():
             yield [make(r) for r in part]

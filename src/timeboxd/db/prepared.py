@@ -1,0 +1,102 @@
+"""Core statements compiled once per dialect and run on the driver's cursor.
+
+For the few reads every request makes (the API key lookup, a page of blocks), SQLAlchemy's
+per-execution work — the transaction it begins and rolls back, result metadata, type
+processing — costs as much as the query itself. A ``Prepared`` statement keeps SQLAlchemy's
+compiler and bind processors (so parameters are converted exactly as everywhere else) and
+skips the rest. Rows come back as the driver's tuples: raw values, decoded by the caller.
+Use it only for single-statement reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # parameter order for positional paramstyles
+    processors: Mapping[str, Callable[[Any], Any]]
+
+
+class Prepared:
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, conn: Connection) -> _Compiled:
+        name = conn.dialect.name
+        compiled = self._compiled.get(name)
+        if compiled is None:
+            c = self.statement.compile(dialect=conn.dialect)
+            assert isinstance(c, SQLCompiler)
+            processors = {
+                key: proc
+                for key, bind in c.binds.items()
+                if (proc := bind.type._cached_bind_processor(conn.dialect)) is not None
+            }
+            positions = tuple(c.positiontup) if c.positional and c.positiontup else None
+            compiled = _Compiled(c.string, positions, processors)
+            self._compiled[name] = compiled
+        return compiled
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        c = self._compile(conn)
+        values = {
+            k: (c.processors[k](v) if k in c.processors and v is not None else v)
+            for k, v in params.items()
+        }
+        args: Any = tuple(values[k] for k in c.positions) if c.positions else values
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(c.sql, args)
+            rows = list(cursor.fetchall())
+        finally:
+            cursor.close()
+        return rows
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Decoders:
+    """Raw driver values to Python: SQLite hands back ISO text for dates, times and the
+    naive UTC instants ``UTCDateTime`` stores; PostgreSQL's driver hands back objects."""
+
+    instant: Callable[[Any], datetime]  # an aware UTC datetime
+    day: Callable[[Any], date]
+    hhmm: Callable[[Any], str]  # a time of day as "HH:MM"
+
+
+def _sqlite_instant(value: Any) -> datetime:
+    return datetime.fromisoformat(value + "+00:00")  # ~10x cheaper than .replace(tzinfo=)
+
+
+def _sqlite_hhmm(value: Any) -> str:
+    return str(value[:5])
+
+
+def _pg_instant(value: Any) -> datetime:
+    return datetime.combine(value.date(), value.time(), UTC)
+
+
+def _pg_hhmm(value: Any) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+SQLITE = Decoders(_sqlite_instant, date.fromisoformat, _sqlite_hhmm)
+OBJECTS = Decoders(_pg_instant, _same, _pg_hhmm)
+
+
+def decoders(conn: Connection) -> Decoders:
+    return SQLITE if conn.dialect.name == "sqlite" else OBJECTS
