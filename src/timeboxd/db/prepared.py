@@ -76,6 +76,9 @@ class Decoders:
     instant: Callable[[Any], datetime]  # an aware UTC datetime
     day: Callable[[Any], date]
     hhmm: Callable[[Any], str]  # a time of day as "HH:MM"
+    # A UTC instant for the JSON encoder, written as an aware UTC datetime would be (with
+    # OPT_NAIVE_UTC | OPT_UTC_Z): SQLite's text rewritten, the driver's naive datetime as is.
+    utc_json: Callable[[Any], Any]
 
 
 def _sqlite_instant(value: Any) -> datetime:
@@ -86,6 +89,15 @@ def _sqlite_hhmm(value: Any) -> str:
     return str(value[:5])
 
 
+def _sqlite_utc_json(value: Any) -> str:
+    """``2030-01-01 05:00:00.000000`` → ``2030-01-01T05:00:00Z`` (microseconds kept when
+    there are any, as orjson writes them)."""
+    frac = value[19:]
+    if not frac or frac == ".000000":
+        return f"{value[:10]}T{value[11:19]}Z"
+    return f"{value[:10]}T{value[11:19]}{frac}Z"
+
+
 def _pg_instant(value: Any) -> datetime:
     return datetime.combine(value.date(), value.time(), UTC)
 
@@ -94,8 +106,8 @@ def _pg_hhmm(value: Any) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-SQLITE = Decoders(_sqlite_instant, date.fromisoformat, _sqlite_hhmm)
-OBJECTS = Decoders(_pg_instant, _same, _pg_hhmm)
+SQLITE = Decoders(_sqlite_instant, date.fromisoformat, _sqlite_hhmm, _sqlite_utc_json)
+OBJECTS = Decoders(_pg_instant, _same, _pg_hhmm, _same)
 
 
 def decoders(conn: Connection) -> Decoders:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response, StreamingResponse
 
 from timeboxd.api.deps import Ctx, scoped
-from timeboxd.api.envelope import dumps
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import (
@@ -76,13 +74,8 @@ def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "one block a line"}},
 )
 def stream_blocks(ctx: Ctx = read, q: BlockQuery = Depends(query(BlockQuery))) -> Response:
-    batches = blocks_query.stream_blocks(ctx.db, ctx.principal, block_filter(q))
-
-    def lines() -> Iterator[bytes]:
-        for batch in batches:
-            yield b"".join([dumps(v) + b"\n" for v in batch])
-
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    chunks = blocks_query.stream_blocks(ctx.db, ctx.principal, block_filter(q))
+    return StreamingResponse(chunks, media_type="application/x-ndjson")
 
 
 @router.post(
