@@ -23,7 +23,7 @@ QUERY = text(
            b.topic, b.done, b.completed_at, b.start_at, b.end_at, b.series_id,
            b.has_time_entry, b.archived_at, b.deleted_at, b.created_at, b.updated_at
     FROM blocks b LEFT JOIN projects p ON p.id = b.project_id
-    WHERE b.user_id = :user_id AND b.livemode AND b.date = :date
+    WHERE b.user_id = :user_id AND b.livemode = :livemode AND b.date = :date
       AND b.archived_at IS NULL AND b.deleted_at IS NULL
     ORDER BY b.date, b.start, b.id
     """
@@ -38,7 +38,8 @@ def create() -> FastAPI:
     @app.get("/v1/blocks")
     async def blocks(date: str) -> Response:
         with engine.connect() as conn:
-            rows = [r._asdict() for r in conn.execute(QUERY, {"user_id": user_id, "date": date})]
+            params = {"user_id": user_id, "livemode": True, "date": date}
+            rows = [r._asdict() for r in conn.execute(QUERY, params)]
         request_id = f"req_{uuid.uuid4().hex[:24]}"
         body = {
             "data": rows,
