@@ -110,3 +110,14 @@ ERROR_CODES: dict[str, int] = {
         InternalError,
     )
 }
+
+
+def fail_bulk(errors: list[ErrorItem], code: type[DomainError] | None = None) -> None:
+    """Raise one error listing every failing item of a bulk request (SPEC §2), if any."""
+    if errors:
+        noun = "item" if len(errors) == 1 else "items"
+        raise (code or ValidationFailed)(
+            f"{len(errors)} {noun} failed; nothing was written",
+            field=errors[0].field,
+            details=errors,
+        )

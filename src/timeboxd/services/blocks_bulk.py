@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.domain.ids import new_id
-from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed
+from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
 from timeboxd.services.access import check_projects_visible, check_task, task_projects
 from timeboxd.services.blocks import (
     VIEW_COLUMNS,
@@ -22,16 +22,6 @@ from timeboxd.services.blocks import (
     view_from_row,
 )
 from timeboxd.services.context import Principal
-
-
-def _fail(errors: list[ErrorItem], code: type[DomainError] = ValidationFailed) -> None:
-    if errors:
-        noun = "item" if len(errors) == 1 else "items"
-        raise code(
-            f"{len(errors)} {noun} failed; nothing was written",
-            field=errors[0].field,
-            details=errors,
-        )
 
 
 def _views(session: Session, principal: Principal, ids: list[str]) -> list[BlockView]:
@@ -96,7 +86,7 @@ def bulk_create(
                 "version": 1,
             }
         )
-    _fail(errors)
+    fail_bulk(errors)
     session.execute(insert(blocks_table), rows)
     return _views(session, principal, [r["id"] for r in rows])
 
@@ -110,7 +100,7 @@ def _load_owned(
         if block_id in seen:
             errors.append(ErrorItem(index, field, f"block {block_id} appears twice"))
         seen.add(block_id)
-    _fail(errors)
+    fail_bulk(errors)
     found: dict[str, Block] = {}
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
@@ -127,7 +117,7 @@ def _load_owned(
         for index, block_id in enumerate(ids)
         if block_id not in found
     ]
-    _fail(missing, NotFound)
+    fail_bulk(missing, NotFound)
     return found
 
 
@@ -153,9 +143,7 @@ def bulk_update(
             apply_changes(block, changes, principal, now)
         except DomainError as exc:
             errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
-    if errors:
-        session.expunge_all()  # nothing of the half-applied changes may be flushed
-        _fail(errors)
+    fail_bulk(errors)  # raising rolls back the changes already applied to passing items
     session.flush()
     return _views(session, principal, ids)
 

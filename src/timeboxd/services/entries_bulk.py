@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import TimeEntry
-from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed
+from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
 from timeboxd.services.context import Principal
 from timeboxd.services.entries import (
     EntryFields,
@@ -21,16 +21,6 @@ from timeboxd.services.entries import (
     refresh_block_tracked,
     views,
 )
-
-
-def _fail(errors: list[ErrorItem], code: type[DomainError] = ValidationFailed) -> None:
-    if errors:
-        noun = "item" if len(errors) == 1 else "items"
-        raise code(
-            f"{len(errors)} {noun} failed; nothing was written",
-            field=errors[0].field,
-            details=errors,
-        )
 
 
 def bulk_create(
@@ -44,7 +34,7 @@ def bulk_create(
             created.append(new_entry(session, principal, now, item, source))
         except ValidationFailed as exc:
             errors.append(ErrorItem(index, exc.field, exc.message))
-    _fail(errors)
+    fail_bulk(errors)
     return views(session, created, principal, now)
 
 
@@ -57,7 +47,7 @@ def _each_own(
         if entry_id in seen:
             errors.append(ErrorItem(index, field, f"time entry {entry_id} appears twice"))
         seen.add(entry_id)
-    _fail(errors)
+    fail_bulk(errors)
     found = {
         e.id: e
         for e in session.scalars(
@@ -73,7 +63,7 @@ def _each_own(
         for index, entry_id in enumerate(ids)
         if entry_id not in found
     ]
-    _fail(missing, NotFound)
+    fail_bulk(missing, NotFound)
     return [found[i] for i in ids]
 
 
@@ -88,7 +78,7 @@ def bulk_update(
             apply_patch(session, principal, now, entry, changes)
         except DomainError as exc:
             errors.append(ErrorItem(index, exc.field, exc.message))
-    _fail(errors)  # raising rolls back the changes already applied to passing items
+    fail_bulk(errors)  # raising rolls back the changes already applied to passing items
     session.flush()
     return views(session, entries, principal, now)
 
@@ -105,7 +95,7 @@ def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list
             load_own_unlocked(session, principal, entry.id, None)
         except DomainError as exc:
             errors.append(ErrorItem(index, exc.field or "ids", exc.message))
-    _fail(errors)
+    fail_bulk(errors)
     blocks = {e.block_id for e in entries if e.block_id}
     for entry in entries:
         session.delete(entry)
