@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from timeboxd import API_VERSION, __version__
 from timeboxd.api import handlers
@@ -107,13 +107,17 @@ def create_app(
     return app
 
 
+def api_routes(app: FastAPI) -> list[Any]:
+    """Every API route as served (included routers flattened), each with ``path``,
+    ``path_format``, ``methods``, ``dependant`` and ``body_field`` as an APIRoute has."""
+    return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+
+
 def _marked_dependencies(app: FastAPI, mark: str) -> dict[tuple[str, str], Any]:
     """(path, METHOD) → the value of attribute ``mark`` on a dependency the route uses:
     ``required_scope`` (api.deps.scoped) or ``query_model`` (api.query.query)."""
     found: dict[tuple[str, str], Any] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for route in api_routes(app):
         pending = list(route.dependant.dependencies)
         while pending:
             dep = pending.pop()

@@ -48,7 +48,6 @@ def validation_to_domain(exc: RequestValidationError) -> ValidationFailed:
     first = errors[0]
     if first.get("type") == "json_invalid":
         return ValidationFailed("the body is not valid JSON")
-    loc = tuple(first.get("loc", ()))
     details: list[ErrorItem] = []
     # Errors inside a bulk body name the item: body.blocks.<index>.<field>
     for err in errors:
@@ -61,6 +60,9 @@ def validation_to_domain(exc: RequestValidationError) -> ValidationFailed:
             field=details[0].field,
             details=details,
         )
+    # An unknown field is named first: it is often a misspelt one that is also "missing".
+    first = next((e for e in errors if e.get("type") == "extra_forbidden"), first)
+    loc = tuple(first.get("loc", ()))
     field = _field(loc)
     message = _message(first)
     if first.get("type") == "extra_forbidden":
