@@ -163,3 +163,26 @@ def test_supported_versions_and_version_header(owner: Persona, version: str) -> 
     response = owner.get("/v1/me", headers={"X-Accept-Version": version})
     assert response.status_code == 200
     assert response.headers["x-api-version"].startswith("1")
+
+
+def test_nul_characters_are_refused_naming_where(owner: Persona) -> None:
+    """No text column can hold U+0000; it is refused before it reaches the database."""
+    block = {"date": "2026-11-25", "start": "09:00", "end": "10:00", "topic": "a\u0000b"}
+    assert_error(owner.post("/v1/blocks", json=block), 400, "VALIDATION_ERROR", "topic")
+    bulk = {"blocks": [dict(block, topic="fine"), dict(block, topic="\u0000")]}
+    assert_error(owner.post("/v1/blocks/bulk", json=bulk), 400, "VALIDATION_ERROR", "topic")
+    assert_error(owner.get("/v1/blocks/blk_%00x"), 400, "VALIDATION_ERROR", "path")
+    assert_error(owner.get("/v1/blocks?project_id=%00"), 400, "VALIDATION_ERROR", "project_id")
+    csv = b"date,start,end,topic\n2026-11-25,09:00,10:00,ok\n2026-11-25,11:00,12:00,a\x00b\n"
+    response = owner.post("/v1/imports/blocks", content=csv, headers={"Content-Type": "text/csv"})
+    error = assert_error(response, 400, "VALIDATION_ERROR", "file")
+    assert "line 3" in error["message"]
+    ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:a\x00\r\nEND:VEVENT\r\n"
+    response = owner.post(
+        "/v1/imports/blocks", content=ics, headers={"Content-Type": "text/calendar"}
+    )
+    assert_error(response, 400, "VALIDATION_ERROR", "file")
+    # A literal backslash followed by "u0000" is ordinary text.
+    block["topic"] = "C:\\u0000 is not a NUL"
+    assert owner.post("/v1/blocks", json=block).status_code == 201
+    assert owner.ok("GET", "/v1/blocks")[0]["topic"] == "C:\\u0000 is not a NUL"

@@ -8,7 +8,9 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeboxd import API_VERSION
@@ -31,6 +33,46 @@ log = logging.getLogger("timeboxd.api")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ACCEPTED_VERSION = re.compile(r"^1(\.(x|\d+))?$")
 JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
+
+
+NUL_MESSAGE = "text may not contain NUL (U+0000) characters"
+
+
+def _check_no_nul(scope: Scope) -> None:
+    """No text column can hold U+0000 (PostgreSQL refuses it): refuse it at the door."""
+    if "\x00" in scope["path"]:
+        raise ValidationFailed(NUL_MESSAGE, field="path")
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        raise ValidationFailed(NUL_MESSAGE, field=_nul_query_field(query))
+
+
+def _nul_query_field(query: bytes) -> str:
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "")
+    return "query"
+
+
+def _refuse_nul(body: bytes) -> None:
+    """Refuse a JSON body with U+0000 in any text, naming the (innermost) field."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return  # the route's own parsing refuses it
+
+    def walk(value: Any, name: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationFailed(NUL_MESSAGE, field=name)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(key, "body")
+                walk(item, key)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, name)
+
+    walk(document, "body")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -73,6 +115,7 @@ class PlatformMiddleware:
 
         try:
             self._check_version(scope)
+            _check_no_nul(scope)
             if scope["method"] in BODY_METHODS:
                 receive = await self._buffer_body(scope, receive, state)
             await self.app(scope, receive, send_with_headers)
@@ -121,6 +164,8 @@ class PlatformMiddleware:
                     "send the body as JSON with Content-Type: application/json",
                     field="Content-Type",
                 )
+            if b"\\u0000" in body:  # cheap test first; then find the field, if any
+                _refuse_nul(body)
         replayed = False
 
         async def replay() -> Message:

@@ -81,19 +81,27 @@ def fail_line(line: int, field_name: str | None, message: str) -> ValidationFail
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark) or UTF-16 with its mark."""
+    """UTF-8 (with or without a byte-order mark) or UTF-16 with its mark; no NUL characters
+    (no text column can hold them)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return without_nul(data.decode("utf-16"))
         except UnicodeDecodeError:
             pass
     else:
         try:
-            return data.decode("utf-8-sig")
+            return without_nul(data.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise fail_line(line, "file", "the file is not UTF-8 text") from None
     raise ValidationFailed("the file is not UTF-8 or UTF-16 text", field="file")
+
+
+def without_nul(text: str) -> str:
+    at = text.find("\x00")
+    if at >= 0:
+        raise fail_line(text.count("\n", 0, at) + 1, "file", "the file holds a NUL character")
+    return text
 
 
 def normalize_name(name: str) -> str:

@@ -21,7 +21,7 @@ from icalendar import Calendar, Event
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.blocks import place
-from timeboxd.services.imports.common import Problems, Report
+from timeboxd.services.imports.common import Problems, Report, fail_line
 from timeboxd.services.imports.planned import MAX_BLOCKS, PlannedBlock
 
 AllDay = Literal["skip", "import"]
@@ -69,6 +69,9 @@ def read_calendar(data: bytes) -> Calendar:
 
 
 def parse(data: bytes, tz_name: str, window: Window, all_day: AllDay) -> IcsPlan:
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise fail_line(line, "file", "the file holds a NUL character")
     calendar = read_calendar(data)
     problems = Problems()
     groups: dict[str, list[Event]] = defaultdict(list)
