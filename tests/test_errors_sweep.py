@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from fastapi import Request
 
 from tests.conftest import Persona, assert_error, make_settings
 from timeboxd.api.app import RAW_BODY_PREFIXES, api_routes, create_app
@@ -186,3 +187,27 @@ def test_nul_characters_are_refused_naming_where(owner: Persona) -> None:
     block["topic"] = "C:\\u0000 is not a NUL"
     assert owner.post("/v1/blocks", json=block).status_code == 201
     assert owner.ok("GET", "/v1/blocks")[0]["topic"] == "C:\\u0000 is not a NUL"
+
+
+def test_an_unexpected_error_is_500_in_the_envelope_without_internals(
+    db: Any, clock: Any, owner: Persona, tmp_path: Any, caplog: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from timeboxd.api.deps import scoped
+
+    app = create_app(make_settings(tmp_path), db=db, clock=clock)
+    guard = scoped(None)
+
+    async def broken(request: Request) -> None:
+        await guard(request)
+        raise RuntimeError("SELECT secret FROM api_keys -- internal detail")
+
+    app.add_api_route("/v1/broken", broken, methods=["GET"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/v1/broken", headers=owner.headers)
+    error = assert_error(response, 500, "INTERNAL_ERROR")
+    assert "secret" not in response.text and "RuntimeError" not in response.text
+    no_leak(response)
+    assert error["message"]
+    assert any("internal detail" in r.getMessage() or r.exc_info for r in caplog.records)
