@@ -1,0 +1,151 @@
+"""Reports as files: CSV and XLSX with the same figures as the JSON (amounts to the cent)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from timeboxd.services.reports import Detailed, Summary, Totals
+
+SUMMARY_COLUMNS = (
+    "key",
+    "label",
+    "currency",
+    "tracked_seconds",
+    "tracked_hours",
+    "billable_seconds",
+    "billable_hours",
+    "billable_amount",
+)
+DETAILED_COLUMNS = (
+    "id",
+    "date",
+    "start_at",
+    "end_at",
+    "user",
+    "project",
+    "client",
+    "task",
+    "description",
+    "tags",
+    "billable",
+    "currency",
+    "tracked_seconds",
+    "tracked_hours",
+    "billable_seconds",
+    "billable_amount",
+)
+
+
+def hours(seconds: int) -> Decimal:
+    return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
+
+
+def _total_rows(totals: Totals) -> list[list[Any]]:
+    """One "Total" line per currency (a single line when the report has no amounts)."""
+    amounts = totals.by_currency or []
+    if not amounts:
+        return [
+            [
+                "",
+                "Total",
+                None,
+                totals.tracked_seconds,
+                hours(totals.tracked_seconds),
+                totals.billable_seconds,
+                hours(totals.billable_seconds),
+                Decimal("0.00"),
+            ]
+        ]
+    rows = []
+    for n, amount in enumerate(amounts):
+        first = n == 0  # the time is counted once, on the first line
+        rows.append(
+            [
+                "",
+                f"Total {amount.currency}" if amount.currency else "Total",
+                amount.currency,
+                totals.tracked_seconds if first else None,
+                hours(totals.tracked_seconds) if first else None,
+                totals.billable_seconds if first else None,
+                hours(totals.billable_seconds) if first else None,
+                Decimal(amount.billable_amount),
+            ]
+        )
+    return rows
+
+
+def summary_rows(report: Summary) -> list[list[Any]]:
+    rows: list[list[Any]] = [
+        [
+            g.key or "",
+            g.label,
+            g.currency,
+            g.tracked_seconds,
+            hours(g.tracked_seconds),
+            g.billable_seconds,
+            hours(g.billable_seconds),
+            Decimal(g.billable_amount),
+        ]
+        for g in report.groups
+    ]
+    return rows + _total_rows(report.totals)
+
+
+def detailed_rows(report: Detailed) -> list[list[Any]]:
+    return [
+        [
+            r.id,
+            r.date.isoformat(),
+            r.start_at.isoformat(),
+            r.end_at.isoformat() if r.end_at else "",
+            r.user,
+            r.project or "",
+            r.client or "",
+            r.task or "",
+            r.description,
+            ", ".join(r.tags),
+            "yes" if r.billable else "no",
+            r.currency,
+            r.tracked_seconds,
+            hours(r.tracked_seconds),
+            r.billable_seconds,
+            Decimal(r.billable_amount),
+        ]
+        for r in report.rows
+    ]
+
+
+def to_csv(columns: Sequence[str], rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+def to_xlsx(title: str, columns: Sequence[str], rows: list[list[Any]]) -> bytes:
+    """Numbers as numbers (amounts and hours with two decimals), text as text."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for cell, value in zip(sheet[sheet.max_row], row, strict=True):
+            if isinstance(value, Decimal):
+                cell.number_format = "0.00"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

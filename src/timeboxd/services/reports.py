@@ -1,0 +1,553 @@
+"""Reports over tracked time (SPEC §3 "Reports"): a summary grouped by project, client,
+task, tag, user, day or week, and the detailed entries, with report-time rounding.
+
+The rules (docs/api.md "Reports and exports"):
+
+- An entry counts for the part of it inside the report's local days; a running entry
+  counts up to now. Day and week groups split an entry at local midnights.
+- Rounding (``rounding`` minutes, ``up``/``nearest``/``down``) applies to each entry's
+  seconds in each group (each day, for day and week groups) and never to stored entries.
+- An amount is the rounded billable seconds * the project's hourly rate / 3600, rounded
+  half up to the cent for each entry piece, in whole cents, so a group's amount is the sum
+  of its entries' and the totals are the sum of every entry's, whatever the grouping.
+- A group has one currency: projects of different currencies make separate rows.
+- Totals count each entry once (an entry with two tags is in two tag groups).
+
+Most entries of a long report lie wholly inside it: for project, client, task, tag and
+user groups those are summed by the database in integers; only entries that cross the
+report's edges or are still running are cut in Python. Day and week groups need local days,
+so every entry is cut in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Project, User
+from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
+from timeboxd.domain.days import local_midnight, split_by_day, week_of
+from timeboxd.domain.wallclock import local_today, zone
+from timeboxd.errors import ValidationFailed
+from timeboxd.services.context import Principal
+from timeboxd.services.entries import visible_entry
+
+GROUPS = ("project", "client", "task", "tag", "user", "day", "week")
+MAX_DAYS = 3 * 366
+
+
+@dataclass(slots=True)
+class ReportQuery:
+    group_by: str = "project"
+    date_from: date | None = None
+    date_to: date | None = None
+    project_id: str | None = None
+    client_id: str | None = None
+    task_id: str | None = None
+    tag_id: str | None = None
+    user_id: str | None = None
+    billable: bool | None = None
+    rounding: int = 0  # minutes; 0 keeps the exact seconds
+    rounding_mode: str = "up"
+
+
+@dataclass(slots=True)
+class Group:
+    key: str | None
+    label: str
+    tracked_seconds: int
+    billable_seconds: int
+    billable_amount: str
+    currency: str | None
+
+
+@dataclass(slots=True)
+class Amount:
+    currency: str | None
+    billable_amount: str
+
+
+@dataclass(slots=True)
+class Totals:
+    tracked_seconds: int
+    billable_seconds: int
+    # The amount and its currency when the report has one currency (null when it mixes
+    # several: see by_currency, which always lists each).
+    billable_amount: str | None
+    currency: str | None
+    by_currency: list[Amount]
+
+
+@dataclass(slots=True)
+class Summary:
+    group_by: str
+    date_from: date
+    date_to: date
+    rounding: int
+    rounding_mode: str
+    groups: list[Group]
+    totals: Totals
+
+
+@dataclass(slots=True)
+class DetailRow:
+    id: str
+    user_id: str
+    user: str
+    date: date
+    start_at: datetime
+    end_at: datetime | None
+    running: bool
+    project_id: str | None
+    project: str | None
+    client_id: str | None
+    client: str | None
+    task_id: str | None
+    task: str | None
+    description: str
+    tags: list[str]
+    billable: bool
+    tracked_seconds: int
+    billable_seconds: int
+    billable_amount: str
+    currency: str | None
+
+
+@dataclass(slots=True)
+class Detailed:
+    date_from: date
+    date_to: date
+    rows: list[DetailRow]
+    totals: Totals
+
+
+# -- the arithmetic, shared by the database path and the Python path --------------------
+
+
+def rounded(seconds: int, step: int, mode: str) -> int:
+    if step <= 0 or seconds <= 0:
+        return max(0, seconds)
+    if mode == "down":
+        return seconds // step * step
+    if mode == "nearest":
+        return (seconds + step // 2) // step * step
+    return (seconds + step - 1) // step * step
+
+
+def cents(seconds: int, rate_cents: int | None) -> int:
+    """Half up to the cent of seconds * rate / 3600, in integers (exact)."""
+    if not rate_cents:
+        return 0
+    return (seconds * rate_cents + 1800) // 3600
+
+
+def money(total_cents: int) -> str:
+    return str((Decimal(total_cents) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# -- the report's range and the rows it reads ----------------------------------------------
+
+
+def resolve_range(principal: Principal, now: datetime, q: ReportQuery) -> tuple[date, date]:
+    """Local days [from, to]; by default the current calendar month."""
+    today = local_today(now, principal.timezone)
+    first = q.date_from or (q.date_to or today).replace(day=1)
+    last = q.date_to or max(first, today)
+    if last < first:
+        raise ValidationFailed("date_to must not be before date_from", field="date_to")
+    if (last - first).days >= MAX_DAYS:
+        raise ValidationFailed(f"a report covers at most {MAX_DAYS} days", field="date_to")
+    return first, last
+
+
+def _conditions(principal: Principal, q: ReportQuery, start: datetime, end: datetime) -> list[Any]:
+    cond: list[Any] = [
+        visible_entry(principal),
+        TimeEntry.start_at < end,
+        or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start),
+    ]
+    if q.project_id is not None:
+        cond.append(TimeEntry.project_id == q.project_id)
+    if q.client_id is not None:
+        cond.append(Project.client_id == q.client_id)
+    if q.task_id is not None:
+        cond.append(TimeEntry.task_id == q.task_id)
+    if q.billable is not None:
+        cond.append(TimeEntry.billable.is_(q.billable))
+    if q.user_id is not None:
+        cond.append(TimeEntry.user_id == q.user_id)
+    if q.tag_id is not None:
+        tagged = select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == q.tag_id)
+        cond.append(TimeEntry.id.in_(tagged))
+    return cond
+
+
+RATE_CENTS = cast(func.round(Project.hourly_rate * 100), Integer)
+
+
+@dataclass(slots=True)
+class _Acc:
+    """Sums for one (group, currency)."""
+
+    tracked: int = 0
+    billable: int = 0
+    cents: int = 0
+
+
+@dataclass(slots=True)
+class _Entry:
+    id: str
+    user_id: str
+    project_id: str | None
+    client_id: str | None
+    task_id: str | None
+    billable: bool
+    start_at: datetime
+    end_at: datetime | None
+    rate_cents: int | None
+    currency: str | None
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def _entries(session: Session, cond: list[Any], extra: Iterable[Any] = ()) -> Iterator[_Entry]:
+    stmt = (
+        select(
+            TimeEntry.id,
+            TimeEntry.user_id,
+            TimeEntry.project_id,
+            Project.client_id,
+            TimeEntry.task_id,
+            TimeEntry.billable,
+            TimeEntry.start_at,
+            TimeEntry.end_at,
+            RATE_CENTS.label("rate_cents"),
+            Project.currency,
+            TimeEntry.description,
+        )
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(*cond, *extra)
+        .order_by(TimeEntry.start_at, TimeEntry.id)
+    )
+    for r in session.execute(stmt):
+        yield _Entry(
+            r.id,
+            r.user_id,
+            r.project_id,
+            r.client_id,
+            r.task_id,
+            bool(r.billable),
+            r.start_at,
+            r.end_at,
+            r.rate_cents,
+            r.currency,
+            r.description,
+        )
+
+
+def _tags(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for i in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(entry_tags.c.entry_id, entry_tags.c.tag_id)
+            .where(entry_tags.c.entry_id.in_(ids[i : i + 5000]))
+            .order_by(entry_tags.c.tag_id)
+        )
+        for entry_id, tag_id in rows:
+            out[entry_id].append(tag_id)
+    return out
+
+
+def _pieces(
+    e: _Entry, start: datetime, end: datetime, now: datetime, tz_name: str, by_day: bool
+) -> list[tuple[date | None, int]]:
+    """The entry's seconds inside [start, end), whole or split by local day."""
+    lo, hi = max(e.start_at, start), min(e.end_at or max(now, e.start_at), end)
+    if hi <= lo:
+        return []
+    if by_day:
+        return list(split_by_day(lo, hi, tz_name))
+    return [(None, int((hi - lo).total_seconds()))]
+
+
+def _keys(e: _Entry, group_by: str, day: date | None, week_start: str) -> list[str | None]:
+    if group_by == "project":
+        return [e.project_id]
+    if group_by == "client":
+        return [e.client_id]
+    if group_by == "task":
+        return [e.task_id]
+    if group_by == "user":
+        return [e.user_id]
+    if group_by == "tag":
+        return list(e.tags) or [None]
+    assert day is not None
+    return [day.isoformat() if group_by == "day" else week_of(day, week_start).isoformat()]
+
+
+class _Sums:
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str | None, str | None], _Acc] = defaultdict(_Acc)
+        self.totals: dict[str | None, _Acc] = defaultdict(_Acc)
+
+    def add(
+        self,
+        keys: list[str | None],
+        currency: str | None,
+        seconds: int,
+        billable: bool,
+        amount: int,
+    ) -> None:
+        for key in keys:
+            acc = self.groups[(key, currency)]
+            acc.tracked += seconds
+            acc.billable += seconds if billable else 0
+            acc.cents += amount
+        total = self.totals[currency]
+        total.tracked += seconds
+        total.billable += seconds if billable else 0
+        total.cents += amount
+
+
+def summary(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> Summary:
+    if q.group_by not in GROUPS:
+        raise ValidationFailed(f"group_by is one of {', '.join(GROUPS)}", field="group_by")
+    first, last = resolve_range(principal, now, q)
+    tz = principal.timezone
+    start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
+    cond = _conditions(principal, q, start, end)
+    step = q.rounding * 60
+    sums = _Sums()
+    by_day = q.group_by in ("day", "week")
+    if not by_day:
+        _sum_inside(session, cond, q, step, start, end, sums)
+        edges = [
+            or_(
+                TimeEntry.start_at < start,
+                TimeEntry.end_at.is_(None),
+                TimeEntry.end_at > end,
+            )
+        ]
+    else:
+        edges = []
+    entries = list(_entries(session, cond, edges))
+    if q.group_by == "tag":
+        tags = _tags(session, [e.id for e in entries])
+        for e in entries:
+            e.tags = tags.get(e.id, [])
+    for e in entries:
+        for day, seconds in _pieces(e, start, end, now, tz, by_day):
+            seconds = rounded(seconds, step, q.rounding_mode)
+            amount = cents(seconds, e.rate_cents) if e.billable else 0
+            keys = _keys(e, q.group_by, day, principal.week_start)
+            sums.add(keys, e.currency, seconds, e.billable, amount)
+    groups = _label(session, principal, q.group_by, sums)
+    return Summary(
+        q.group_by, first, last, q.rounding, q.rounding_mode, groups, _totals(sums.totals)
+    )
+
+
+def _sum_inside(
+    session: Session,
+    cond: list[Any],
+    q: ReportQuery,
+    step: int,
+    start: datetime,
+    end: datetime,
+    sums: _Sums,
+) -> None:
+    """Entries wholly inside the report, summed by the database in integers."""
+    d = TimeEntry.duration_seconds
+    if step <= 0:
+        seconds: Any = d
+    elif q.rounding_mode == "down":
+        seconds = d // step * step
+    elif q.rounding_mode == "nearest":
+        seconds = (d + step // 2) // step * step
+    else:
+        seconds = (d + (step - 1)) // step * step
+    amount = case(
+        (
+            and_(TimeEntry.billable.is_(True), RATE_CENTS.is_not(None)),
+            (seconds * RATE_CENTS + 1800) // 3600,
+        ),
+        else_=0,
+    )
+    billable = case((TimeEntry.billable.is_(True), seconds), else_=0)
+    key_column: Any = {
+        "project": TimeEntry.project_id,
+        "client": Project.client_id,
+        "task": TimeEntry.task_id,
+        "user": TimeEntry.user_id,
+        "tag": entry_tags.c.tag_id,
+    }[q.group_by]
+    inside = [TimeEntry.start_at >= start, TimeEntry.end_at.is_not(None), TimeEntry.end_at <= end]
+    stmt = (
+        select(
+            key_column.label("key"),
+            Project.currency,
+            func.sum(seconds).label("tracked"),
+            func.sum(billable).label("billable"),
+            func.sum(amount).label("cents"),
+        )
+        .select_from(TimeEntry)
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(*cond, *inside)
+        .group_by(key_column, Project.currency)
+    )
+    if q.group_by == "tag":
+        stmt = stmt.outerjoin(entry_tags, entry_tags.c.entry_id == TimeEntry.id)
+    for r in session.execute(stmt):
+        acc = sums.groups[(r.key, r.currency)]
+        acc.tracked += int(r.tracked or 0)
+        acc.billable += int(r.billable or 0)
+        acc.cents += int(r.cents or 0)
+    if q.group_by == "tag":  # totals count each entry once, whatever its tags
+        stmt = (
+            select(
+                Project.currency,
+                func.sum(seconds).label("tracked"),
+                func.sum(billable).label("billable"),
+                func.sum(amount).label("cents"),
+            )
+            .select_from(TimeEntry)
+            .outerjoin(Project, Project.id == TimeEntry.project_id)
+            .where(*cond, *inside)
+            .group_by(Project.currency)
+        )
+        totals = session.execute(stmt)
+    else:
+        totals = None
+    if totals is None:
+        for (_, currency), acc in list(sums.groups.items()):
+            total = sums.totals[currency]
+            total.tracked += acc.tracked
+            total.billable += acc.billable
+            total.cents += acc.cents
+    else:
+        for r in totals:
+            total = sums.totals[r.currency]
+            total.tracked += int(r.tracked or 0)
+            total.billable += int(r.billable or 0)
+            total.cents += int(r.cents or 0)
+
+
+def _totals(totals: dict[str | None, _Acc]) -> Totals:
+    currencies = sorted(
+        (c for c, acc in totals.items() if acc.cents or c is not None),
+        key=lambda c: (c is None, c or ""),
+    )
+    by_currency = [Amount(c, money(totals[c].cents)) for c in currencies]
+    single = by_currency[0] if len(by_currency) == 1 else None
+    return Totals(
+        tracked_seconds=sum(a.tracked for a in totals.values()),
+        billable_seconds=sum(a.billable for a in totals.values()),
+        billable_amount=single.billable_amount if single else ("0.00" if not by_currency else None),
+        currency=single.currency if single else None,
+        by_currency=by_currency,
+    )
+
+
+NONE_LABELS = {
+    "project": "(no project)",
+    "client": "(no client)",
+    "task": "(no task)",
+    "tag": "(no tag)",
+}
+
+
+def _names(session: Session, group_by: str, keys: set[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    model: Any = {"project": Project, "client": Client, "task": Task, "tag": Tag}.get(group_by)
+    if model is not None:
+        rows = session.execute(select(model.id, model.name).where(model.id.in_(keys)))
+        return {r.id: r.name for r in rows}
+    if group_by == "user":
+        rows = session.execute(select(User.id, User.name, User.email).where(User.id.in_(keys)))
+        return {r.id: r.name or r.email for r in rows}
+    return {}
+
+
+def _label(session: Session, principal: Principal, group_by: str, sums: _Sums) -> list[Group]:
+    keys = {k for k, _ in sums.groups if k is not None}
+    names = _names(session, group_by, keys)
+    groups = []
+    for (key, currency), acc in sums.groups.items():
+        if key is None:
+            label = NONE_LABELS[group_by]
+        elif group_by == "day":
+            label = key
+        elif group_by == "week":
+            label = f"Week of {key}"
+        else:
+            label = names.get(key, key)
+        groups.append(Group(key, label, acc.tracked, acc.billable, money(acc.cents), currency))
+    if group_by in ("day", "week"):
+        groups.sort(key=lambda g: (g.key or "", g.currency or ""))
+    else:
+        groups.sort(key=lambda g: (-g.tracked_seconds, g.label.lower(), g.currency or ""))
+    return groups
+
+
+# -- the detailed report -------------------------------------------------------------------
+
+
+def detailed(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> Detailed:
+    """Every entry of the report, cut to its days and rounded as the summary does it (one
+    row per entry; rounding per entry)."""
+    first, last = resolve_range(principal, now, q)
+    tz = principal.timezone
+    start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
+    entries = list(_entries(session, _conditions(principal, q, start, end)))
+    ids = [e.id for e in entries]
+    tags = _tags(session, ids)
+    names = {
+        kind: _names(session, kind, keys)
+        for kind, keys in (
+            ("project", {e.project_id for e in entries if e.project_id}),
+            ("client", {e.client_id for e in entries if e.client_id}),
+            ("task", {e.task_id for e in entries if e.task_id}),
+            ("user", {e.user_id for e in entries}),
+            ("tag", {t for ts in tags.values() for t in ts}),
+        )
+    }
+    step, local = q.rounding * 60, zone(tz)
+    rows, totals = [], _Sums()
+    for e in entries:
+        seconds = sum(s for _, s in _pieces(e, start, end, now, tz, False))
+        seconds = rounded(seconds, step, q.rounding_mode)
+        amount = cents(seconds, e.rate_cents) if e.billable else 0
+        totals.add([], e.currency, seconds, e.billable, amount)
+        rows.append(
+            DetailRow(
+                id=e.id,
+                user_id=e.user_id,
+                user=names["user"].get(e.user_id, e.user_id),
+                date=e.start_at.astimezone(local).date(),
+                start_at=e.start_at.astimezone(local),
+                end_at=e.end_at.astimezone(local) if e.end_at else None,
+                running=e.end_at is None,
+                project_id=e.project_id,
+                project=names["project"].get(e.project_id or ""),
+                client_id=e.client_id,
+                client=names["client"].get(e.client_id or ""),
+                task_id=e.task_id,
+                task=names["task"].get(e.task_id or ""),
+                description=e.description,
+                tags=[names["tag"].get(t, t) for t in tags.get(e.id, [])],
+                billable=e.billable,
+                tracked_seconds=seconds,
+                billable_seconds=seconds if e.billable else 0,
+                billable_amount=money(amount),
+                currency=e.currency,
+            )
+        )
+    return Detailed(first, last, rows, _totals(totals.totals))
