@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import FrozenClock, Persona, assert_error
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.conftest import FrozenClock, Persona, assert_error, make_settings
+from timeboxd.api.app import create_app
+from timeboxd.services import idempotency
+from timeboxd.services.database import Database
 
 
 def projects_named(p: Persona, name: str) -> list[str]:
@@ -75,3 +82,63 @@ def test_other_methods_ignore_the_header(owner: Persona) -> None:
             f"/v1/projects/{project['id']}", json={"name": name}, headers={"Idempotency-Key": "p"}
         )
         assert response.status_code == 200 and response.json()["data"]["name"] == name
+
+
+def test_a_replay_carries_the_request_id_of_its_body(owner: Persona) -> None:
+    first = post_project(owner, "k-5", "Dutch")
+    again = post_project(owner, "k-5", "Dutch")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["meta"]["request_id"] == again.headers["x-request-id"]
+    assert again.headers["x-request-id"] == first.headers["x-request-id"]
+
+
+def test_a_revoked_key_gets_no_replay(owner: Persona) -> None:
+    created = owner.ok("POST", "/v1/api-keys", 201, json={"name": "script"})
+    script = owner.as_key(created["key"])
+    assert post_project(script, "k-6", "Welsh").status_code == 201
+    owner.ok("DELETE", f"/v1/api-keys/{created['id']}")
+    assert_error(post_project(script, "k-6", "Welsh"), 401, "UNAUTHORIZED")
+
+
+def test_the_key_is_checked_before_the_idempotency_key(owner: Persona, db: Database) -> None:
+    stranger = owner.as_key("tbx_live_" + "Z" * 32)
+    assert_error(post_project(stranger, "x" * 300, "Irish"), 401, "UNAUTHORIZED")
+    assert_error(post_project(stranger, "k-7", "Irish"), 401, "UNAUTHORIZED")
+    reader = owner.as_key(owner.new_key(scopes=["read:projects"]))
+    assert_error(post_project(reader, "k-7", "Irish"), 403, "FORBIDDEN")
+    with db.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT count(*) FROM idempotency_records WHERE key = 'k-7'")
+        ).scalar_one()
+    assert stored == 0  # refused requests claim nothing
+
+
+def test_a_request_still_running_makes_a_retry_a_conflict(
+    owner: Persona, db: Database, clock: FrozenClock
+) -> None:
+    body = b'{"name": "Basque"}'
+    key_id = next(k["id"] for k in owner.ok("GET", "/v1/api-keys") if k["prefix"] == owner.key[:13])
+    # The first request has claimed the key and not answered yet.
+    idempotency.begin(db, key_id, "k-8", "first request's fingerprint", clock())
+    response = owner.post(
+        "/v1/projects",
+        content=body,
+        headers={"Idempotency-Key": "k-8", "Content-Type": "application/json"},
+    )
+    assert_error(response, 409, "CONFLICT", "Idempotency-Key")
+    assert projects_named(owner, "Basque") == []
+
+
+def test_replays_count_against_the_rate_limit(
+    db: Database, clock: FrozenClock, owner: Persona, tmp_path: Path
+) -> None:
+    app = create_app(make_settings(tmp_path, rate_limit_per_minute=2), db=db, clock=clock)
+    headers = {**owner.headers, "Idempotency-Key": "k-9"}
+    with TestClient(app) as client:
+        first = client.post("/v1/projects", json={"name": "Czech"}, headers=headers)
+        again = client.post("/v1/projects", json={"name": "Czech"}, headers=headers)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.headers["ratelimit-remaining"] == "0"
+        refused = client.post("/v1/projects", json={"name": "Czech"}, headers=headers)
+    assert first.status_code == 201
+    assert_error(refused, 429, "RATE_LIMITED")

@@ -12,7 +12,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from timeboxd import API_VERSION, __version__
 from timeboxd.api import handlers
 from timeboxd.api.deps import SECURITY_SCHEMES, Runtime
-from timeboxd.api.middleware import IdempotencyMiddleware, PlatformMiddleware
+from timeboxd.api.idempotency import IdempotencyMiddleware
+from timeboxd.api.middleware import PlatformMiddleware
 from timeboxd.api.query import openapi_parameters
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.api.routes import (
@@ -96,7 +97,7 @@ def create_app(
         service,
     ):
         app.include_router(module.router)
-    app.add_middleware(IdempotencyMiddleware, db=lambda: database, clock=clock)
+    app.add_middleware(IdempotencyMiddleware, db=lambda: database)
     app.add_middleware(
         PlatformMiddleware,
         clock=clock,

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
-from timeboxd.api import envelope
+from timeboxd.api import envelope, idempotency
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.config import Settings
 from timeboxd.errors import RateLimited, Unauthorized
@@ -53,7 +53,7 @@ def runtime(request: Request) -> Runtime:
 
 def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
     """A dependency: authenticate the key, apply its rate limit, require ``scope``
-    (``None``: any valid key)."""
+    (``None``: any valid key), then claim a POST's ``Idempotency-Key``."""
 
     async def dependency(request: Request) -> Ctx:
         rt = runtime(request)
@@ -70,6 +70,8 @@ def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
             raise RateLimited(f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s")
         if scope is not None:
             principal.require(scope)
+        if request.method == "POST":
+            idempotency.claim(request, rt.db, principal.key_id or principal.user_id, now)
         base_url = rt.settings.public_url or str(request.base_url).rstrip("/")
         return Ctx(principal, rt.db, now, request.state.request_id, base_url)
 

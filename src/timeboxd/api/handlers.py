@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from timeboxd.api.envelope import failure
+from timeboxd.api.idempotency import Replayed, replayed_response
 from timeboxd.errors import (
     DomainError,
     ErrorItem,
@@ -112,3 +113,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(Replayed, replayed_response)

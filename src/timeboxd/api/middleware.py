@@ -1,12 +1,10 @@
-"""Pure ASGI middleware: request ids, version headers, body limits, content type,
-idempotency, and the last-resort handler that keeps every error in the envelope."""
+"""Pure ASGI middleware: request ids, version headers, body limits, content type, and the
+last-resort handler that keeps every error in the envelope."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -16,7 +14,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from timeboxd import API_VERSION
 from timeboxd.api.envelope import failure
 from timeboxd.domain.ids import random_base62
-from timeboxd.domain.keys import hash_key
 from timeboxd.errors import (
     DomainError,
     InternalError,
@@ -24,9 +21,7 @@ from timeboxd.errors import (
     UnsupportedVersion,
     ValidationFailed,
 )
-from timeboxd.services import idempotency
 from timeboxd.services.context import Clock
-from timeboxd.services.database import Database
 
 log = logging.getLogger("timeboxd.api")
 
@@ -107,7 +102,8 @@ class PlatformMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
+                # A replayed answer (api.idempotency) carries its first request's id.
+                headers.append((b"x-request-id", str(state["request_id"]).encode()))
                 headers.append((b"x-api-version", API_VERSION.encode()))
                 headers.extend(state.get("extra_headers", ()))
                 message = {**message, "headers": headers}
@@ -176,70 +172,3 @@ class PlatformMiddleware:
             return await receive()
 
         return replay
-
-
-class IdempotencyMiddleware:
-    """POST + ``Idempotency-Key``: replay the first 2xx response for the same key and body."""
-
-    def __init__(self, app: ASGIApp, *, db: Callable[[], Database], clock: Clock) -> None:
-        self.app = app
-        self.db = db
-        self.clock = clock
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        key = _header(scope, b"idempotency-key")
-        owner = self._owner(scope)
-        if key is None or owner is None:
-            await self.app(scope, receive, send)
-            return
-        if not 1 <= len(key) <= 255:
-            raise ValidationFailed(
-                "Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key"
-            )
-        body: bytes = scope["state"].get("body", b"")
-        digest = hashlib.sha256()
-        for part in (scope["path"].encode(), scope.get("query_string", b""), body):
-            digest.update(part + b"\x00")
-        db = self.db()
-        replay = idempotency.begin_or_conflict(db, owner, key, digest.hexdigest(), self.clock())
-        if replay is not None:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": replay.status_code,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"idempotent-replayed", b"true"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": replay.body})
-            return
-        status = 500
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            idempotency.finish(db, owner, key, status, b"".join(chunks))
-
-    @staticmethod
-    def _owner(scope: Scope) -> str | None:
-        """Keys are scoped to the API key that sent them (its hash, never the secret)."""
-        auth = _header(scope, b"authorization")
-        secret = None
-        if auth and auth[:7].lower() == "bearer ":
-            secret = auth[7:].strip()
-        secret = secret or _header(scope, b"x-api-key")
-        return hash_key(secret) if secret else None
