@@ -142,3 +142,29 @@ def test_last_used_at_is_recorded_and_throttled(owner: Persona, clock: FrozenClo
     clock.set(clock() + timedelta(seconds=61))
     used.get("/v1/me")
     assert last_used() != first
+
+
+def test_a_test_key_cannot_make_or_touch_live_keys(owner: Persona) -> None:
+    sandbox = owner.as_key(owner.new_key(test=True))
+    error = assert_error(sandbox.post("/v1/api-keys", json={"mode": "live"}), 403, "FORBIDDEN")
+    assert error["field"] == "mode"
+    assert {k["mode"] for k in keys_of(sandbox)} == {"test"}
+    live_id = next(k["id"] for k in keys_of(owner) if k["prefix"] == owner.key[:13])
+    assert_error(sandbox.delete(f"/v1/api-keys/{live_id}"), 404, "NOT_FOUND")
+    assert owner.get("/v1/me").status_code == 200
+    # A live key manages both kinds: it may make a sandbox key and sees it listed.
+    made = owner.ok("POST", "/v1/api-keys", 201, json={"mode": "test"})
+    assert made["id"] in {k["id"] for k in keys_of(owner)}
+    assert made["id"] in {k["id"] for k in keys_of(sandbox)}
+
+
+def test_a_key_grants_no_more_than_it_holds(owner: Persona) -> None:
+    admin_only = owner.as_key(owner.new_key(scopes=["admin"]))
+    for scopes in (["*"], ["admin", "write:blocks"]):
+        response = admin_only.post("/v1/api-keys", json={"scopes": scopes})
+        assert_error(response, 403, "FORBIDDEN", "scopes")
+    # Without scopes, a new key takes those of the key that makes it.
+    assert admin_only.ok("POST", "/v1/api-keys", 201, json={})["scopes"] == ["admin"]
+    assert owner.ok("POST", "/v1/api-keys", 201, json={})["scopes"] == ["*"]
+    narrower = owner.ok("POST", "/v1/api-keys", 201, json={"scopes": ["read:blocks", "admin"]})
+    assert narrower["scopes"] == ["admin", "read:blocks"]

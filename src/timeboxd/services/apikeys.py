@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import ApiKey, User
 from timeboxd.db.prepared import Prepared, decoders
 from timeboxd.domain import keys
 from timeboxd.domain.ids import new_id
-from timeboxd.errors import NotFound, Unauthorized, ValidationFailed
+from timeboxd.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from timeboxd.services.context import Principal
 
 
@@ -110,17 +110,56 @@ def create_key(
     return CreatedKey(key=_view(row), secret=secret)
 
 
-def list_keys(session: Session, principal: Principal) -> list[ApiKeyView]:
-    rows = session.scalars(
-        select(ApiKey).where(ApiKey.user_id == principal.user_id).order_by(ApiKey.created_at)
+def create_for(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    *,
+    name: str = "",
+    scopes: list[str] | None = None,
+    mode: str | None = None,
+    expires_in_days: int | None = None,
+) -> CreatedKey:
+    """A key made with a key: it takes the caller's mode and scopes unless asked for
+    others, and grants no more than the caller holds. A test key cannot make a live key
+    (that would be a way out of the sandbox)."""
+    livemode = principal.livemode if mode is None else mode == "live"
+    if livemode and not principal.livemode:
+        raise Forbidden("a test key cannot create live keys", field="mode")
+    wanted = normalize_scopes(scopes) if scopes else sorted(principal.scopes)
+    beyond = [s for s in wanted if not keys.grants(principal.scopes, s)]
+    if beyond:
+        raise Forbidden(
+            f"this API key cannot grant scopes it does not hold: {', '.join(beyond)}",
+            field="scopes",
+        )
+    return create_key(
+        session,
+        now,
+        principal.user_id,
+        name=name,
+        scopes=wanted,
+        livemode=livemode,
+        expires_in_days=expires_in_days,
     )
+
+
+def _owned(principal: Principal) -> list[ColumnElement[bool]]:
+    """The keys a caller manages: all of the user's from a live key, only the sandbox
+    ones from a test key (SPEC §2: a test key never reaches live data)."""
+    where = [ApiKey.user_id == principal.user_id]
+    if not principal.livemode:
+        where.append(ApiKey.livemode.is_(False))
+    return where
+
+
+def list_keys(session: Session, principal: Principal) -> list[ApiKeyView]:
+    rows = session.scalars(select(ApiKey).where(*_owned(principal)).order_by(ApiKey.created_at))
     return [_view(r) for r in rows]
 
 
 def revoke_key(session: Session, principal: Principal, now: datetime, key_id: str) -> ApiKeyView:
-    row = session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == principal.user_id)
-    )
+    row = session.scalar(select(ApiKey).where(ApiKey.id == key_id, *_owned(principal)))
     if row is None:
         raise NotFound(f"no API key {key_id}")
     if row.revoked_at is None:

@@ -45,16 +45,14 @@ async def list_api_keys(ctx: Ctx = admin) -> Response:
     response_model=Envelope[ApiKeyCreated],
 )
 def create_api_key(body: ApiKeyCreate, ctx: Ctx = admin) -> Response:
-    # A new key is live or test as asked; by default it takes the mode of the key creating it.
-    livemode = ctx.principal.livemode if body.mode is None else body.mode == "live"
     with ctx.db.write() as s:
-        created = apikeys.create_key(
+        created = apikeys.create_for(
             s,
+            ctx.principal,
             ctx.now,
-            ctx.principal.user_id,
             name=body.name,
             scopes=body.scopes,
-            livemode=livemode,
+            mode=body.mode,
             expires_in_days=body.expires_in_days,
         )
     return ctx.ok(apikeys.with_secret(created), status=201)
