@@ -21,6 +21,8 @@ from timeboxd.config import ConfigError, load_settings
         ("TIMEBOXD_WORKERS", "0", "greater than or equal to 1"),
         ("TIMEBOXD_DATABASE_URL", "mysql://db.example.com/timeboxd", "sqlite"),
         ("TIMEBOXD_DATABASE_URL", "not a url", "not a valid URL"),
+        ("TIMEBOXD_DATABASE_URL", "postgresql+asyncpg://u@db.example.com/t", "psycopg"),
+        ("TIMEBOXD_DATABASE_URL", "sqlite+aiosqlite:///x.db", "sqlite://"),
         ("TIMEBOXD_REDIS_URL", "http://cache:6379", "redis://"),
         ("TIMEBOXD_PUBLIC_URL", "time.example.com", "https://"),
         ("TIMEBOXD_DEFAULT_TIMEZONE", "Mars/Olympus_Mons", "unknown IANA time zone"),
@@ -36,8 +38,38 @@ def test_a_bad_setting_stops_serve_with_its_name(
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code != 0
     assert isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "Value error" not in result.output
     assert name in result.output and says in result.output, result.output
+
+
+def test_a_data_dir_that_is_a_file_stops_serve(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a directory")
+    env = {"TIMEBOXD_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
+    assert "TIMEBOXD_DATA_DIR" in result.output and "not a directory" in result.output
+
+
+def test_an_unreachable_database_stops_serve_without_a_traceback(tmp_path: Path) -> None:
+    env = {
+        "TIMEBOXD_DATA_DIR": str(tmp_path),
+        # Nothing listens on port 1; the password must not be printed.
+        "TIMEBOXD_DATABASE_URL": "postgresql://timeboxd:hunter2@127.0.0.1:1/timeboxd",
+    }
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and "hunter2" not in result.output
+    assert "cannot reach the database" in result.output and "127.0.0.1" in result.output
+
+
+def test_bad_values_in_a_dot_env_file_are_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TIMEBOXD_PORT=eighty\nTIMEBOXD_DATA_DIR=.\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "TIMEBOXD_PORT" in str(caught.value)
 
 
 def test_load_settings_lists_every_problem(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,7 +86,7 @@ def test_good_settings_are_read_from_the_environment(
 ) -> None:
     monkeypatch.setenv("TIMEBOXD_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TIMEBOXD_PORT", "9090")
-    monkeypatch.setenv("TIMEBOXD_DATABASE_URL", "postgresql://u@db.example.com/t")
+    monkeypatch.setenv("TIMEBOXD_DATABASE_URL", "postgres://u@db.example.com/t")
     monkeypatch.setenv("TIMEBOXD_PUBLIC_URL", "https://time.example.com/")
     monkeypatch.setenv("TIMEBOXD_LOG_LEVEL", "DEBUG")
     settings = load_settings()

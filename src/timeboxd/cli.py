@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from timeboxd.config import ConfigError, Settings, load_settings
 from timeboxd.errors import DomainError
@@ -33,7 +35,13 @@ def _settings() -> Settings:
 
 def _database(settings: Settings) -> Database:
     db = Database(settings.resolved_database_url)
-    db.upgrade()
+    try:
+        db.upgrade()
+    except OperationalError as exc:
+        db.dispose()
+        where = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise click.ClickException(f"cannot reach the database {where}: {reason}") from None
     return db
 
 

@@ -16,6 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+DATABASE_DRIVERS = {
+    "sqlite",
+    "sqlite+pysqlite",
+    "postgresql",
+    "postgresql+psycopg",
+    "postgres",
+}
+
 
 class ConfigError(Exception):
     """A setting has a value the server cannot start with."""
@@ -88,8 +96,19 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _db_scheme(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
+        # Only the drivers timeboxd ships with: another one would fail later, at connect.
+        if value and make_url(value).drivername not in DATABASE_DRIVERS:
+            raise ValueError(
+                "must be a sqlite:// or postgresql:// URL (the psycopg driver: "
+                "postgresql+psycopg:// or postgres:// are the same)"
+            )
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _a_directory(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{str(value)!r} exists and is not a directory")
         return value
 
     @property
@@ -111,5 +130,6 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for err in exc.errors():
             name = "TIMEBOXD_" + "_".join(str(p) for p in err["loc"]).upper()
-            lines.append(f"{name}: {err['msg']}")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
