@@ -2,6 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
 
-router = APIRouter(tags=["search"])
+from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.query import query
+from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.common import Envelope
+from timeboxd.schemas.search import HitOut, SearchParams
+from timeboxd.services import search as searching
+
+router = APIRouter(prefix="/v1/search", tags=["search"])
+
+
+@router.get("", operation_id="search", response_model=Envelope[list[HitOut]])
+async def search(
+    ctx: Ctx = Depends(scoped(None)), p: SearchParams = Depends(query(SearchParams))
+) -> Response:
+    """Projects, tasks, clients, block topics and entry descriptions; each kind needs the
+    key's read scope for it (read:projects, read:blocks, read:time_entries)."""
+    wanted = None
+    if p.type:
+        wanted = [k.strip() for k in p.type.split(",") if k.strip()]
+        unknown = [k for k in wanted if k not in searching.KINDS]
+        if unknown or not wanted:
+            raise ValidationFailed(f"type is a list of {', '.join(searching.KINDS)}", field="type")
+    kinds = searching.allowed_kinds(ctx.principal, wanted)
+    with ctx.db.read() as s:
+        return ctx.ok(searching.search(s, ctx.principal, p.q, kinds, p.limit))

@@ -1,0 +1,232 @@
+"""``GET /v1/search``: one query over projects, tasks, clients, block topics and entry
+descriptions, within what the caller may see, on the database's full-text index
+(SQLite FTS5 kept by triggers, PostgreSQL tsvector with GIN indexes; migration 0005).
+
+Words match whole, the last one also as a prefix ("linear alg" finds "Linear algebra");
+every word must match. The query is cut into words here, so nothing a user types is read
+as the index's own syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, literal, select, text, union_all
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block, Project
+from timeboxd.db.tracking import Client, Task, TimeEntry
+from timeboxd.domain.keys import grants
+from timeboxd.domain.wallclock import zone
+from timeboxd.errors import Forbidden, ValidationFailed
+from timeboxd.services.access import managed_workspaces, member_workspaces
+from timeboxd.services.context import Principal
+from timeboxd.services.entries import visible_entry
+
+KINDS = ("project", "task", "client", "block", "entry")
+SCOPE_OF_KIND = {
+    "block": "read:blocks",
+    "entry": "read:time_entries",
+    "project": "read:projects",
+    "task": "read:projects",
+    "client": "read:projects",
+}
+WORDS = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 8
+
+
+@dataclass(slots=True)
+class Hit:
+    type: str
+    id: str
+    title: str
+    date: date | None
+    project_id: str | None
+
+
+def words_of(q: str) -> list[str]:
+    words = [w.lower() for w in WORDS.findall(q)][:MAX_WORDS]
+    if not words:
+        raise ValidationFailed("give at least one word to search for", field="q")
+    return words
+
+
+def allowed_kinds(principal: Principal, wanted: list[str] | None) -> list[str]:
+    kinds = [k for k in (wanted or KINDS) if grants(principal.scopes, SCOPE_OF_KIND[k])]
+    if not kinds:
+        raise Forbidden("the key may read none of the kinds asked for")
+    return kinds
+
+
+def search(
+    session: Session, principal: Principal, q: str, kinds: list[str], limit: int
+) -> list[Hit]:
+    words = words_of(q)
+    if session.get_bind().dialect.name == "postgresql":
+        ranked = _ranked_postgresql(session, principal, words, kinds, limit)
+    else:
+        ranked = _ranked_sqlite(session, principal, words, kinds, limit)
+    return _hits(session, principal, ranked)[:limit]
+
+
+def _hex(value: str) -> str:
+    return value.encode().hex()
+
+
+def _sqlite_scopes(session: Session, principal: Principal, kinds: list[str]) -> list[str]:
+    mode = "1" if principal.livemode else "0"
+    user = _hex(principal.user_id)
+    scopes = []
+    if "block" in kinds:
+        scopes.append(f"b{user}m{mode}")
+    if "entry" in kinds:
+        scopes.append(f"e{user}m{mode}")
+        managed = session.scalars(managed_workspaces(principal))
+        scopes += [f"f{_hex(w)}m{mode}" for w in managed]
+    shared = [k for k in ("project", "task", "client") if k in kinds]
+    if shared:
+        for workspace in session.scalars(member_workspaces(principal)):
+            scopes += [f"{k[0]}{_hex(workspace)}m{mode}" for k in shared]
+    return scopes
+
+
+def _ranked_sqlite(
+    session: Session, principal: Principal, words: list[str], kinds: list[str], limit: int
+) -> list[tuple[str, str]]:
+    scopes = _sqlite_scopes(session, principal, kinds)
+    terms = " ".join(f'"{w}"' for w in words[:-1])
+    match = f'scope : ({" OR ".join(scopes)}) AND body : ({terms} "{words[-1]}"*)'
+    rows = session.execute(
+        text(
+            "SELECT kind, ref_id FROM search_fts WHERE search_fts MATCH :match"
+            " ORDER BY rank LIMIT :n"
+        ),
+        {"match": match, "n": limit * 2 + 10},
+    )
+    return [(r.kind, r.ref_id) for r in rows]
+
+
+def _ranked_postgresql(
+    session: Session, principal: Principal, words: list[str], kinds: list[str], limit: int
+) -> list[tuple[str, str]]:
+    query = func.to_tsquery("simple", " & ".join([*words[:-1], f"{words[-1]}:*"]))
+    members = member_workspaces(principal)
+
+    def ranked(kind: str, model: Any, document: Any, *where: Any) -> Any:
+        vector = func.to_tsvector("simple", document)
+        return (
+            select(
+                literal(kind).label("kind"),
+                model.id.label("ref_id"),
+                func.ts_rank(vector, query).label("rank"),
+            )
+            .where(vector.op("@@")(query), *where)
+            .order_by(func.ts_rank(vector, query).desc())
+            .limit(limit + 10)
+        )
+
+    parts = {
+        "block": lambda: ranked(
+            "block",
+            Block,
+            Block.topic,
+            Block.user_id == principal.user_id,
+            Block.livemode == principal.livemode,
+            Block.deleted_at.is_(None),
+        ),
+        "entry": lambda: ranked(
+            "entry", TimeEntry, TimeEntry.description, visible_entry(principal)
+        ),
+        "project": lambda: ranked(
+            "project",
+            Project,
+            Project.name,
+            Project.workspace_id.in_(members),
+            Project.livemode == principal.livemode,
+        ),
+        "task": lambda: ranked(
+            "task",
+            Task,
+            Task.name + " " + Task.notes,
+            Task.project_id.in_(
+                select(Project.id).where(
+                    Project.workspace_id.in_(members), Project.livemode == principal.livemode
+                )
+            ),
+            Task.livemode == principal.livemode,
+        ),
+        "client": lambda: ranked(
+            "client",
+            Client,
+            Client.name + " " + Client.notes,
+            Client.workspace_id.in_(members),
+            Client.livemode == principal.livemode,
+        ),
+    }
+    union = union_all(*(parts[k]().subquery().select() for k in kinds)).subquery()
+    rows = session.execute(
+        select(union.c.kind, union.c.ref_id).order_by(union.c.rank.desc()).limit(limit + 10)
+    )
+    return [(r.kind, r.ref_id) for r in rows]
+
+
+def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]]) -> list[Hit]:
+    """Details for the ranked ids, checked once more against what the caller may see."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, ref in ranked:
+        by_kind.setdefault(kind, []).append(ref)
+    found: dict[str, Hit] = {}
+    members = member_workspaces(principal)
+    if ids := by_kind.get("block"):
+        for b in session.execute(
+            select(Block.id, Block.topic, Block.date, Block.project_id).where(
+                Block.id.in_(ids),
+                Block.user_id == principal.user_id,
+                Block.livemode == principal.livemode,
+                Block.deleted_at.is_(None),
+            )
+        ):
+            found[b.id] = Hit("block", b.id, b.topic, b.date, b.project_id)
+    if ids := by_kind.get("entry"):
+        tz = zone(principal.timezone)
+        for e in session.execute(
+            select(
+                TimeEntry.id, TimeEntry.description, TimeEntry.start_at, TimeEntry.project_id
+            ).where(TimeEntry.id.in_(ids), visible_entry(principal))
+        ):
+            found[e.id] = Hit(
+                "entry", e.id, e.description, e.start_at.astimezone(tz).date(), e.project_id
+            )
+    if ids := by_kind.get("project"):
+        for p in session.execute(
+            select(Project.id, Project.name).where(
+                Project.id.in_(ids),
+                Project.workspace_id.in_(members),
+                Project.livemode == principal.livemode,
+            )
+        ):
+            found[p.id] = Hit("project", p.id, p.name, None, p.id)
+    if ids := by_kind.get("task"):
+        for t in session.execute(
+            select(Task.id, Task.name, Task.due_date, Task.project_id)
+            .join(Project, Project.id == Task.project_id)
+            .where(
+                Task.id.in_(ids),
+                Project.workspace_id.in_(members),
+                Task.livemode == principal.livemode,
+            )
+        ):
+            found[t.id] = Hit("task", t.id, t.name, t.due_date, t.project_id)
+    if ids := by_kind.get("client"):
+        for c in session.execute(
+            select(Client.id, Client.name).where(
+                Client.id.in_(ids),
+                Client.workspace_id.in_(members),
+                Client.livemode == principal.livemode,
+            )
+        ):
+            found[c.id] = Hit("client", c.id, c.name, None, None)
+    return [found[ref] for _, ref in ranked if ref in found]
