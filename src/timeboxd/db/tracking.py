@@ -135,6 +135,13 @@ class TimeEntry(Base):
         Index("ix_time_entries_owner_start", "user_id", "livemode", "start_at"),
         Index("uq_time_entries_external", "user_id", "livemode", "external_id", unique=True),
         Index("ix_time_entries_workspace_start", "workspace_id", "livemode", "start_at"),
+        # The rare entries longer than a week, for reports looking back (migration 0007).
+        Index(
+            "ix_time_entries_long",
+            "start_at",
+            sqlite_where=text("duration_seconds > 604800"),
+            postgresql_where=text("duration_seconds > 604800"),
+        ),
         # One running timer per user and mode, enforced by the database itself.
         Index(
             "uq_time_entries_running",

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project, User
@@ -36,8 +36,8 @@ from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
+from timeboxd.services.access import managed_workspaces
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import visible_entry
 
 GROUPS = ("project", "client", "task", "tag", "user", "day", "week")
 MAX_DAYS = 3 * 366
@@ -167,9 +167,28 @@ def resolve_range(principal: Principal, now: datetime, q: ReportQuery) -> tuple[
     return first, last
 
 
-def _conditions(principal: Principal, q: ReportQuery, start: datetime, end: datetime) -> list[Any]:
+def _visibility(session: Session, principal: Principal, q: ReportQuery) -> list[Any]:
+    """What the caller may see (services.entries.visible_entry) as alternatives that each
+    use an index: their own entries, and others' entries in workspaces they manage. One
+    query with the OR of both would scan every entry."""
+    own = and_(TimeEntry.user_id == principal.user_id, TimeEntry.livemode == principal.livemode)
+    managed = list(session.scalars(managed_workspaces(principal)))
+    parts: list[Any] = []
+    if q.user_id in (None, principal.user_id):
+        parts.append(own)
+    if managed and q.user_id != principal.user_id:
+        others = and_(
+            TimeEntry.workspace_id.in_(managed),
+            TimeEntry.livemode == principal.livemode,
+            TimeEntry.user_id != principal.user_id,
+        )
+        parts.append(others if q.user_id is None else and_(others, TimeEntry.user_id == q.user_id))
+    return parts
+
+
+def _conditions(q: ReportQuery, visible: Any, start: datetime, end: datetime) -> list[Any]:
     cond: list[Any] = [
-        visible_entry(principal),
+        visible,
         TimeEntry.start_at < end,
         or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start),
     ]
@@ -181,8 +200,6 @@ def _conditions(principal: Principal, q: ReportQuery, start: datetime, end: date
         cond.append(TimeEntry.task_id == q.task_id)
     if q.billable is not None:
         cond.append(TimeEntry.billable.is_(q.billable))
-    if q.user_id is not None:
-        cond.append(TimeEntry.user_id == q.user_id)
     if q.tag_id is not None:
         tagged = select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == q.tag_id)
         cond.append(TimeEntry.id.in_(tagged))
@@ -322,22 +339,18 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     first, last = resolve_range(principal, now, q)
     tz = principal.timezone
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
-    cond = _conditions(principal, q, start, end)
     step = q.rounding * 60
     sums = _Sums()
     by_day = q.group_by in ("day", "week")
-    if not by_day:
+    entries: list[_Entry] = []
+    for visible in _visibility(session, principal, q):
+        cond = _conditions(q, visible, start, end)
+        if by_day:
+            entries += _entries(session, cond)
+            continue
         _sum_inside(session, cond, q, step, start, end, sums)
-        edges = [
-            or_(
-                TimeEntry.start_at < start,
-                TimeEntry.end_at.is_(None),
-                TimeEntry.end_at > end,
-            )
-        ]
-    else:
-        edges = []
-    entries = list(_entries(session, cond, edges))
+        for edge in _edges(start, end):
+            entries += _entries(session, cond, edge)
     if q.group_by == "tag":
         tags = _tags(session, [e.id for e in entries])
         for e in entries:
@@ -352,6 +365,28 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     return Summary(
         q.group_by, first, last, q.rounding, q.rounding_mode, groups, _totals(sums.totals)
     )
+
+
+LONG = 7 * 24 * 3600  # entries longer than this are few and have a partial index (0007)
+
+
+def _edges(start: datetime, end: datetime) -> list[list[Any]]:
+    """The entries of [start, end) not wholly inside it, as disjoint sets that each have an
+    index to read: crossing the start (most last under a week; the longer ones are found
+    through their own small index), crossing the end, and still running."""
+    week_before = start - timedelta(seconds=LONG)
+    ended = TimeEntry.end_at.is_not(None)
+    return [
+        [ended, TimeEntry.start_at >= week_before, TimeEntry.start_at < start],
+        [
+            ended,
+            TimeEntry.duration_seconds > LONG,
+            TimeEntry.start_at < week_before,
+            TimeEntry.end_at > start,
+        ],
+        [ended, TimeEntry.start_at >= start, TimeEntry.end_at > end],
+        [TimeEntry.end_at.is_(None)],
+    ]
 
 
 def _sum_inside(
@@ -404,14 +439,16 @@ def _sum_inside(
     )
     if q.group_by == "tag":
         stmt = stmt.outerjoin(entry_tags, entry_tags.c.entry_id == TimeEntry.id)
-    for r in session.execute(stmt):
+    rows = session.execute(stmt).all()
+    for r in rows:
         acc = sums.groups[(r.key, r.currency)]
         acc.tracked += int(r.tracked or 0)
         acc.billable += int(r.billable or 0)
         acc.cents += int(r.cents or 0)
     if q.group_by == "tag":  # totals count each entry once, whatever its tags
-        stmt = (
+        rows = session.execute(
             select(
+                literal(None).label("key"),
                 Project.currency,
                 func.sum(seconds).label("tracked"),
                 func.sum(billable).label("billable"),
@@ -421,22 +458,12 @@ def _sum_inside(
             .outerjoin(Project, Project.id == TimeEntry.project_id)
             .where(*cond, *inside)
             .group_by(Project.currency)
-        )
-        totals = session.execute(stmt)
-    else:
-        totals = None
-    if totals is None:
-        for (_, currency), acc in list(sums.groups.items()):
-            total = sums.totals[currency]
-            total.tracked += acc.tracked
-            total.billable += acc.billable
-            total.cents += acc.cents
-    else:
-        for r in totals:
-            total = sums.totals[r.currency]
-            total.tracked += int(r.tracked or 0)
-            total.billable += int(r.billable or 0)
-            total.cents += int(r.cents or 0)
+        ).all()
+    for r in rows:
+        total = sums.totals[r.currency]
+        total.tracked += int(r.tracked or 0)
+        total.billable += int(r.billable or 0)
+        total.cents += int(r.cents or 0)
 
 
 def _totals(totals: dict[str | None, _Acc]) -> Totals:
@@ -506,7 +533,12 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
     first, last = resolve_range(principal, now, q)
     tz = principal.timezone
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
-    entries = list(_entries(session, _conditions(principal, q, start, end)))
+    entries = [
+        e
+        for visible in _visibility(session, principal, q)
+        for e in _entries(session, _conditions(q, visible, start, end))
+    ]
+    entries.sort(key=lambda e: (e.start_at, e.id))
     ids = [e.id for e in entries]
     tags = _tags(session, ids)
     names = {
