@@ -56,15 +56,113 @@ def no_leak(response: Any) -> None:
     assert not LEAKS.search(response.text), response.text
 
 
-def date_parameters(app: Any, method: str, path: str) -> list[str]:
+BAD = {"date": "2026-02-30", "date-time": "2026-02-30T09:00:00Z"}
+GOOD = {"date": "2026-11-25", "date-time": "2026-11-25T09:00:00Z", "": "zzz"}
+# Routes of work in progress that the sweep is known to fail on: "METHOD /path" → why.
+# A failure there makes the test xfail (not strict) as long as every other route passes.
+KNOWN_FAILING: dict[str, str] = {}
+
+
+def _formats(schema: dict[str, Any]) -> set[str]:
+    return {o.get("format", "") for o in (schema, *schema.get("anyOf", []))} & set(BAD)
+
+
+def date_parameters(app: Any, method: str, path: str) -> dict[str, str]:
+    """Query parameters that take a date or an instant → a bad value for each."""
     operation = app.openapi()["paths"][path][method.lower()]
-    names = []
+    found = {}
     for param in operation.get("parameters", []):
-        schema = param.get("schema", {})
-        options = [schema, *schema.get("anyOf", [])]
-        if param["in"] == "query" and any(o.get("format") == "date" for o in options):
-            names.append(param["name"])
-    return names
+        for fmt in _formats(param.get("schema", {})):
+            if param["in"] == "query":
+                found[param["name"]] = BAD[fmt]
+    return found
+
+
+def json_body_schema(app: Any, method: str, path: str) -> dict[str, Any]:
+    spec = app.openapi()
+    operation = spec["paths"][path][method.lower()]
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return dict(schema)
+
+
+def filler(schema: dict[str, Any]) -> str | None:
+    """A good value for a required text field (so the sweep can fill it in), if simple."""
+    for option in (schema, *schema.get("anyOf", [])):
+        if option.get("type") == "string" and not {"pattern", "enum"} & set(option):
+            return GOOD.get(option.get("format", ""))
+    return None
+
+
+def path_regex(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def unrouted_method(app: Any, url: str) -> tuple[str | None, set[str]]:
+    """A method no route serves at ``url`` (so the answer must be 405), and those served."""
+    served = {
+        method
+        for route in api_routes(app)
+        if path_regex(route.path).match(url)
+        for method in route.methods or ()
+    }
+    missing = [m for m in ("DELETE", "PUT", "PATCH", "POST", "GET") if m not in served]
+    return (missing[0] if missing else None), served
+
+
+class Sweep:
+    """Collects every failing check by route, so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, list[str]] = {}
+        self.checked: dict[str, int] = {}
+
+    def expect(
+        self,
+        where: str,
+        check: str,
+        response: Any,
+        status: int,
+        code: str,
+        field: str | None = None,
+    ) -> dict[str, Any] | None:
+        try:
+            error = assert_error(response, status, code, field)
+            no_leak(response)
+        except (AssertionError, ValueError, KeyError) as exc:
+            detail = f"{check}: {exc!s:.300} -> {response.status_code} {response.text[:300]}"
+            self.problems.setdefault(where, []).append(detail)
+            return None
+        self.checked[check] = self.checked.get(check, 0) + 1
+        return error
+
+    def report(self) -> None:
+        unexpected = {k: v for k, v in self.problems.items() if k not in KNOWN_FAILING}
+        assert not unexpected, "\n".join(f"{k}: {v}" for k, v in unexpected.items())
+        if self.problems:
+            pytest.xfail(f"known failing routes: {sorted(self.problems)}")
+
+
+def sweep_body_dates(sweep: Sweep, app: Any, p: Persona, method: str, path: str) -> None:
+    """A bad date (or instant) in each body field that takes one is a 400 naming it; other
+    required text fields are filled in as the answers ask for them."""
+    schema = json_body_schema(app, method, path)
+    properties = schema.get("properties", {})
+    url, where = concrete(path), f"{method} {path}"
+    for name, prop in properties.items():
+        for fmt in _formats(prop):
+            body: dict[str, Any] = {name: BAD[fmt]}
+            for _ in range(len(properties)):
+                response = p.request(method, url, json=body)
+                named = (response.json().get("error") or {}).get("field")
+                fillable = named in schema.get("required", ()) and named not in body
+                if named != name and fillable and filler(properties[named]) is not None:
+                    body[named] = filler(properties[named])
+                    continue
+                break
+            sweep.expect(where, "body date", response, 400, "VALIDATION_ERROR", name)
 
 
 def test_every_keyed_route_is_swept(app: Any) -> None:
@@ -75,56 +173,80 @@ def test_every_keyed_route_is_swept(app: Any) -> None:
     ]
 
 
-def test_bad_input_on_every_route(app: Any, owner: Persona) -> None:
+def test_bad_input_on_every_route(
+    app: Any, db: Any, clock: Any, owner: Persona, tmp_path: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
     narrow = {scope: owner.new_key(scopes=[scope]) for scope in ("read:blocks", "read:webhooks")}
-    checked = {"auth": 0, "scope": 0, "json": 0, "unknown": 0, "date": 0}
-    for method, path, route in keyed_routes(app):
-        url = concrete(path)
-        where = f"{method} {path}"
+    sweep = Sweep()
+    # The same routes with a 2 KiB body limit, for the 413 of every route that takes a body.
+    small = create_app(make_settings(tmp_path, max_body_bytes=2048), db=db, clock=clock)
+    methods_checked: set[str] = set()
+    with TestClient(small) as small_client:
+        for method, path, route in keyed_routes(app):
+            url = concrete(path)
+            where = f"{method} {path}"
 
-        response = owner.client.request(method, url)
-        assert_error(response, 401, "UNAUTHORIZED"), where
-        no_leak(response)
-        checked["auth"] += 1
+            sweep.expect(where, "auth", owner.client.request(method, url), 401, "UNAUTHORIZED")
 
-        scope = required_scope(route)
-        if scope not in (None, "any"):
-            other = narrow["read:webhooks" if scope == "read:blocks" else "read:blocks"]
-            response = owner.as_key(other).request(method, url)
-            assert response.status_code == 403, (where, response.text)
-            assert_error(response, 403, "FORBIDDEN")
-            checked["scope"] += 1
+            scope = required_scope(route)
+            if scope not in (None, "any"):
+                other = narrow["read:webhooks" if scope == "read:blocks" else "read:blocks"]
+                response = owner.as_key(other).request(method, url)
+                sweep.expect(where, "scope", response, 403, "FORBIDDEN")
 
-        if takes_json(method, route):
-            headers = {"Content-Type": "application/json"}
-            response = owner.request(method, url, content=b'{"topic": ', headers=headers)
-            assert response.status_code == 400, (where, response.text)
-            assert_error(response, 400, "VALIDATION_ERROR")
-            no_leak(response)
-            checked["json"] += 1
+            raw = route.path.startswith(RAW_BODY_PREFIXES)
+            if takes_json(method, route):
+                json_type = {"Content-Type": "application/json"}
+                response = owner.request(method, url, content=b'{"topic": ', headers=json_type)
+                error = sweep.expect(where, "malformed", response, 400, "VALIDATION_ERROR")
+                if error is not None and "not valid JSON" not in error["message"]:
+                    sweep.problems.setdefault(where, []).append(f"malformed: {error}")
 
-            response = owner.request(method, url, json={"zzz_unknown": 1})
-            if response.status_code != 404:  # a missing id may be looked up first
-                assert response.status_code == 400, (where, response.text)
-                assert_error(response, 400, "VALIDATION_ERROR", field="zzz_unknown")
-                checked["unknown"] += 1
+                response = owner.request(method, url, json={"zzz_unknown": 1})
+                sweep.expect(where, "unknown", response, 400, "VALIDATION_ERROR", "zzz_unknown")
 
-        upload: dict[str, Any] = {}
-        if route.path.startswith(RAW_BODY_PREFIXES):
-            upload = {"content": b"date,start,end\n", "headers": {"Content-Type": "text/csv"}}
-        for name in date_parameters(app, method, path):
-            response = owner.request(method, url, params={name: "2026-02-30"}, **upload)
-            assert response.status_code == 400, (where, name, response.text)
-            assert_error(response, 400, "VALIDATION_ERROR", field=name)
-            checked["date"] += 1
-    assert all(checked.values()), checked
+                text_type = {"Content-Type": "text/plain"}
+                response = owner.request(method, url, content=b"topic=x", headers=text_type)
+                sweep.expect(where, "type", response, 400, "VALIDATION_ERROR", "Content-Type")
+
+                sweep_body_dates(sweep, app, owner, method, path)
+
+            if takes_json(method, route) or (raw and method == "POST"):
+                big = b"{" + b" " * 4096 + b"}"
+                response = small_client.request(method, url, content=big, headers=owner.headers)
+                sweep.expect(where, "too large", response, 413, "PAYLOAD_TOO_LARGE")
+
+            upload: dict[str, Any] = {}
+            if raw:
+                upload = {"content": b"date,start,end\n", "headers": {"Content-Type": "text/csv"}}
+            for name, bad in date_parameters(app, method, path).items():
+                response = owner.request(method, url, params={name: bad}, **upload)
+                sweep.expect(where, "query date", response, 400, "VALIDATION_ERROR", name)
+
+            wrong, served = unrouted_method(app, url)
+            if wrong is not None and url not in methods_checked:
+                methods_checked.add(url)
+                response = owner.request(wrong, url)
+                error = sweep.expect(where, "method", response, 405, "VALIDATION_ERROR", "method")
+                allowed = {m.strip() for m in response.headers.get("allow", "").split(",")}
+                if error is not None and not served <= allowed:
+                    sweep.problems.setdefault(where, []).append(f"Allow: {allowed} < {served}")
+
+    sweep.report()
+    assert set(sweep.checked) == {
+        *("auth", "scope", "malformed", "unknown", "type", "body date"),
+        *("too large", "query date", "method"),
+    }, sweep.checked
 
 
 def test_unknown_route_and_wrong_method(owner: Persona) -> None:
     assert_error(owner.get("/v1/no-such-thing"), 404, "NOT_FOUND")
     assert_error(owner.get("/nowhere"), 404, "NOT_FOUND")
     response = owner.request("PUT", "/v1/blocks")
-    assert_error(response, 405, "VALIDATION_ERROR")
+    assert_error(response, 405, "VALIDATION_ERROR", "method")
+    assert response.headers["allow"] == "GET, POST"
     no_leak(response)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -73,6 +74,18 @@ def validation_to_domain(exc: RequestValidationError) -> ValidationFailed:
     return ValidationFailed(message, field=field)
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route serves at this path. Each method is its own route, so the
+    router's own ``Allow`` names only the first route that matched the path."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context.route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(context.route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def _request_id(request: Request) -> str:
     return str(request.state.request_id)
 
@@ -99,6 +112,7 @@ def install(app: FastAPI) -> None:
             error = MethodNotAllowed(
                 f"{request.method} is not allowed on {request.url.path}", field="method"
             )
+            exc.headers = {**(exc.headers or {}), "Allow": _allowed(request)}
         elif exc.status_code == 401:
             error = Unauthorized(str(exc.detail))
         elif exc.status_code == 403:
