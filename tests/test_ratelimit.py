@@ -122,3 +122,34 @@ def test_memory_counters_are_per_process(
     ):
         assert [r.status_code for r in calls(first, owner.key, 2)] == [200, 200]
         assert [r.status_code for r in calls(second, owner.key, 2)] == [200, 200]
+
+
+def test_the_quota_is_read_from_the_environment(
+    db: Database, clock: FrozenClock, owner: Persona, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from timeboxd.config import load_settings
+
+    monkeypatch.setenv("TIMEBOXD_RATE_LIMIT_PER_MINUTE", "3")
+    monkeypatch.setenv("TIMEBOXD_RATE_LIMIT_PER_SECOND", "50")
+    settings = load_settings(data_dir=tmp_path)
+    with TestClient(create_app(settings, db=db, clock=clock)) as client:
+        answers = calls(client, owner.key, 4)
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["ratelimit-limit"] == "3"
+
+
+def test_refusals_after_the_key_is_known_carry_the_headers_and_spend_quota(
+    db: Database, clock: FrozenClock, owner: Persona, tmp_path: Path
+) -> None:
+    reader = owner.new_key(scopes=["read:blocks"])
+    with limited_app(db, clock, tmp_path, per_minute=3, per_second=100) as client:
+        as_owner = {"X-API-Key": owner.key}
+        not_found = client.get("/v1/blocks/blk_missing", headers=as_owner)
+        bad_date = client.get("/v1/blocks", params={"date": "2026-13-01"}, headers=as_owner)
+        forbidden = client.get("/v1/projects", headers={"X-API-Key": reader})
+        assert_error(not_found, 404, "NOT_FOUND")
+        assert_error(bad_date, 400, "VALIDATION_ERROR", "date")
+        assert_error(forbidden, 403, "FORBIDDEN")
+        assert [r.headers["ratelimit-remaining"] for r in (not_found, bad_date)] == ["2", "1"]
+        assert forbidden.headers["ratelimit-remaining"] == "2"  # another key, its own quota
+        assert [r.status_code for r in calls(client, owner.key, 2)] == [200, 429]
