@@ -138,6 +138,8 @@ class TimeEntry(Base):
         # The rare entries longer than a week, for reports looking back (migration 0007).
         Index(
             "ix_time_entries_long",
+            "user_id",
+            "livemode",
             "start_at",
             sqlite_where=text("duration_seconds > 604800"),
             postgresql_where=text("duration_seconds > 604800"),

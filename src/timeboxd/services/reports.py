@@ -28,10 +28,10 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Project, User
+from timeboxd.db.models import Project, User, Workspace, WorkspaceMember
 from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
@@ -172,7 +172,13 @@ def _visibility(session: Session, principal: Principal, q: ReportQuery) -> list[
     use an index: their own entries, and others' entries in workspaces they manage. One
     query with the OR of both would scan every entry."""
     own = and_(TimeEntry.user_id == principal.user_id, TimeEntry.livemode == principal.livemode)
-    managed = list(session.scalars(managed_workspaces(principal)))
+    # A personal workspace has no other members: only shared ones can hold others' time.
+    shared = select(Workspace.id).where(Workspace.personal.is_(False))
+    managed = list(
+        session.scalars(
+            managed_workspaces(principal).where(WorkspaceMember.workspace_id.in_(shared))
+        )
+    )
     parts: list[Any] = []
     if q.user_id in (None, principal.user_id):
         parts.append(own)
@@ -186,12 +192,14 @@ def _visibility(session: Session, principal: Principal, q: ReportQuery) -> list[
     return parts
 
 
-def _conditions(q: ReportQuery, visible: Any, start: datetime, end: datetime) -> list[Any]:
-    cond: list[Any] = [
-        visible,
-        TimeEntry.start_at < end,
-        or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start),
-    ]
+def _overlapping(start: datetime, end: datetime) -> list[Any]:
+    return [TimeEntry.start_at < end, or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start)]
+
+
+def _conditions(q: ReportQuery, visible: Any) -> list[Any]:
+    """The report's filters, without its range (each query adds the part of it it reads,
+    so that the database bounds its index scan by that part only)."""
+    cond: list[Any] = [visible]
     if q.project_id is not None:
         cond.append(TimeEntry.project_id == q.project_id)
     if q.client_id is not None:
@@ -344,9 +352,9 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     by_day = q.group_by in ("day", "week")
     entries: list[_Entry] = []
     for visible in _visibility(session, principal, q):
-        cond = _conditions(q, visible, start, end)
+        cond = _conditions(q, visible)
         if by_day:
-            entries += _entries(session, cond)
+            entries += _entries(session, cond, _overlapping(start, end))
             continue
         _sum_inside(session, cond, q, step, start, end, sums)
         for edge in _edges(start, end):
@@ -374,18 +382,33 @@ def _edges(start: datetime, end: datetime) -> list[list[Any]]:
     """The entries of [start, end) not wholly inside it, as disjoint sets that each have an
     index to read: crossing the start (most last under a week; the longer ones are found
     through their own small index), crossing the end, and still running."""
+    # One lower and one upper bound on start_at each, computed here: given two, the database
+    # may bound its index scan by the looser one.
     week_before = start - timedelta(seconds=LONG)
+    late = max(start, end - timedelta(seconds=LONG))  # an entry crossing the end began after
     ended = TimeEntry.end_at.is_not(None)
+    # Written out, not bound: only then can the database match the partial index's condition.
+    long = text(f"time_entries.duration_seconds > {LONG}")
     return [
-        [ended, TimeEntry.start_at >= week_before, TimeEntry.start_at < start],
+        # crossing the start
         [
             ended,
-            TimeEntry.duration_seconds > LONG,
-            TimeEntry.start_at < week_before,
+            TimeEntry.start_at >= week_before,
+            TimeEntry.start_at < start,
             TimeEntry.end_at > start,
         ],
-        [ended, TimeEntry.start_at >= start, TimeEntry.end_at > end],
-        [TimeEntry.end_at.is_(None)],
+        [ended, long, TimeEntry.start_at < week_before, TimeEntry.end_at > start],
+        # begun inside, crossing the end
+        [ended, TimeEntry.start_at >= late, TimeEntry.start_at < end, TimeEntry.end_at > end],
+        [
+            ended,
+            long,
+            TimeEntry.start_at >= start,
+            TimeEntry.start_at < late,
+            TimeEntry.end_at > end,
+        ],
+        # running
+        [TimeEntry.end_at.is_(None), TimeEntry.start_at < end],
     ]
 
 
@@ -423,7 +446,12 @@ def _sum_inside(
         "user": TimeEntry.user_id,
         "tag": entry_tags.c.tag_id,
     }[q.group_by]
-    inside = [TimeEntry.start_at >= start, TimeEntry.end_at.is_not(None), TimeEntry.end_at <= end]
+    inside = [
+        TimeEntry.start_at >= start,
+        TimeEntry.start_at < end,
+        TimeEntry.end_at.is_not(None),
+        TimeEntry.end_at <= end,
+    ]
     stmt = (
         select(
             key_column.label("key"),
@@ -536,7 +564,7 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
     entries = [
         e
         for visible in _visibility(session, principal, q)
-        for e in _entries(session, _conditions(q, visible, start, end))
+        for e in _entries(session, _conditions(q, visible), _overlapping(start, end))
     ]
     entries.sort(key=lambda e: (e.start_at, e.id))
     ids = [e.id for e in entries]

@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_time_entries_long",
         "time_entries",
-        ["start_at"],
+        ["user_id", "livemode", "start_at"],
         sqlite_where=sa.text("duration_seconds > 604800"),
         postgresql_where=sa.text("duration_seconds > 604800"),
     )
