@@ -142,3 +142,17 @@ def test_replays_count_against_the_rate_limit(
         refused = client.post("/v1/projects", json={"name": "Czech"}, headers=headers)
     assert first.status_code == 201
     assert_error(refused, 429, "RATE_LIMITED")
+
+
+def test_a_new_api_keys_secret_is_never_stored_for_a_replay(owner: Persona, db: Database) -> None:
+    headers = {"Idempotency-Key": "new-key-1"}
+    first = owner.post("/v1/api-keys", json={"name": "ci"}, headers=headers)
+    again = owner.post("/v1/api-keys", json={"name": "ci"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    # Shown once: a retry makes another key rather than showing the first one again.
+    assert first.json()["data"]["key"] != again.json()["data"]["key"]
+    with db.engine.connect() as conn:
+        bodies = conn.execute(text("SELECT body FROM idempotency_records")).scalars().all()
+    secret = first.json()["data"]["key"].encode()
+    assert not any(secret in bytes(b) for b in bodies)

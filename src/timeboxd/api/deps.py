@@ -51,9 +51,10 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
+def scoped(scope: str | None, *, replayable: bool = True) -> Callable[..., Awaitable[Ctx]]:
     """A dependency: authenticate the key, apply its rate limit, require ``scope``
-    (``None``: any valid key), then claim a POST's ``Idempotency-Key``."""
+    (``None``: any valid key), then claim a POST's ``Idempotency-Key``. A route whose
+    answer shows a secret once is not ``replayable``: its answer is never stored."""
 
     async def dependency(request: Request) -> Ctx:
         rt = runtime(request)
@@ -71,7 +72,8 @@ def scoped(scope: str | None) -> Callable[..., Awaitable[Ctx]]:
         if scope is not None:
             principal.require(scope)
         if request.method == "POST":
-            idempotency.claim(request, rt.db, principal.key_id or principal.user_id, now)
+            owner = principal.key_id or principal.user_id
+            idempotency.claim(request, rt.db, owner, now, store=replayable)
         base_url = rt.settings.public_url or str(request.base_url).rstrip("/")
         return Ctx(principal, rt.db, now, request.state.request_id, base_url)
 

@@ -32,9 +32,10 @@ class Replayed(Exception):
         self.replay = replay
 
 
-def claim(request: Request, db: Database, owner: str, now: datetime) -> None:
+def claim(request: Request, db: Database, owner: str, now: datetime, *, store: bool) -> None:
     """Claim the request's ``Idempotency-Key`` for ``owner`` (an API key's id), or raise
-    ``Replayed`` with the stored answer, or ``Conflict`` (services.idempotency)."""
+    ``Replayed`` with the stored answer, or ``Conflict`` (services.idempotency). Without
+    ``store`` the claim only guards against a concurrent twin and is released after."""
     key = request.headers.get(HEADER)
     if key is None or request.method != "POST":
         return
@@ -49,7 +50,7 @@ def claim(request: Request, db: Database, owner: str, now: datetime) -> None:
     replay = idempotency.begin_or_conflict(db, owner, key, digest.hexdigest(), now)
     if replay is not None:
         raise Replayed(replay)
-    request.state.idempotency_claim = (owner, key)
+    request.state.idempotency_claim = (owner, key, store)
 
 
 def replayed_response(request: Request, exc: Exception) -> Response:
@@ -93,8 +94,9 @@ class IdempotencyMiddleware:
         finally:
             claimed = scope.get("state", {}).get("idempotency_claim")
             if claimed is not None:
-                owner, key = claimed
-                idempotency.finish(self.db(), owner, key, status, b"".join(chunks))
+                owner, key, store = claimed
+                kept = status if store else 0  # not stored: released like a failure
+                idempotency.finish(self.db(), owner, key, kept, b"".join(chunks))
 
 
 def _has_key(scope: Scope) -> bool:

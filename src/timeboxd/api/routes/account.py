@@ -15,6 +15,8 @@ router = APIRouter(prefix="/v1", tags=["account"])
 # Any valid key may read and edit its own profile; keys themselves need `admin`.
 me_access = Depends(scoped(None))
 admin = Depends(scoped("admin"))
+# The new key's secret is shown once: it is never stored for an Idempotency-Key replay.
+admin_shows_secret = Depends(scoped("admin", replayable=False))
 
 
 @router.get("/me", operation_id="getMe", response_model=Envelope[MeOut])
@@ -44,7 +46,7 @@ async def list_api_keys(ctx: Ctx = admin) -> Response:
     status_code=201,
     response_model=Envelope[ApiKeyCreated],
 )
-def create_api_key(body: ApiKeyCreate, ctx: Ctx = admin) -> Response:
+def create_api_key(body: ApiKeyCreate, ctx: Ctx = admin_shows_secret) -> Response:
     with ctx.db.write() as s:
         created = apikeys.create_for(
             s,
