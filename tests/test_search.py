@@ -181,3 +181,17 @@ def test_scopes_choose_the_kinds(owner: Persona, things: dict[str, Any]) -> None
     assert_error(blocks_only.get("/v1/search?q=eigen&type=entry"), 403, "FORBIDDEN")
     webhooks = owner.as_key(owner.new_key(scopes=["read:webhooks"]))
     assert_error(webhooks.get("/v1/search?q=eigen"), 403, "FORBIDDEN")
+
+
+def test_newest_first(owner: Persona) -> None:
+    made = [
+        owner.ok(
+            "POST",
+            "/v1/blocks",
+            201,
+            json={"date": f"2026-11-{day}", "start": "09:00", "end": "10:00", "topic": "Thermo"},
+        )["id"]
+        for day in (20, 27, 23)
+    ]
+    project = owner.ok("POST", "/v1/projects", 201, json={"name": "Thermo II"})["id"]
+    assert [i for _, i in found(owner, "thermo")] == [project, *reversed(made)]

@@ -3,7 +3,9 @@ descriptions, within what the caller may see, on the database's full-text index
 (SQLite FTS5 kept by triggers, PostgreSQL tsvector with GIN indexes; migration 0005).
 
 Words match whole, the last one also as a prefix ("linear alg" finds "Linear algebra");
-every word must match. The query is cut into words here, so nothing a user types is read
+every word must match; the newest rows come first (every hit holds every word, and what
+people look for is mostly recent: this also lets the index stop at the limit instead of
+scoring every match). The query is cut into words here, so nothing a user types is read
 as the index's own syntax.
 """
 
@@ -102,7 +104,7 @@ def _ranked_sqlite(
     rows = session.execute(
         text(
             "SELECT kind, ref_id FROM search_fts WHERE search_fts MATCH :match"
-            " ORDER BY rank LIMIT :n"
+            " ORDER BY rowid DESC LIMIT :n"
         ),
         {"match": match, "n": limit * 2 + 10},
     )
@@ -121,10 +123,10 @@ def _ranked_postgresql(
             select(
                 literal(kind).label("kind"),
                 model.id.label("ref_id"),
-                func.ts_rank(vector, query).label("rank"),
+                model.created_at.label("rank"),
             )
             .where(vector.op("@@")(query), *where)
-            .order_by(func.ts_rank(vector, query).desc())
+            .order_by(model.created_at.desc(), model.id.desc())
             .limit(limit + 10)
         )
 
