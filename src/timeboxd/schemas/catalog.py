@@ -1,152 +1,47 @@
-"""Bodies and shapes of clients, their contacts, tags and tasks (SPEC §3)."""
+"""Field types the client, contact, tag and task bodies share."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
-from timeboxd.schemas.common import Id, Input, LocalDate, Paging, QueryModel
+from timeboxd.schemas.common import Paging
 
 COLOR = r"^#[0-9A-Fa-f]{6}$"
 # A plausible address; whether it receives mail is not ours to check.
 EmailStr = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Name = Field(min_length=1, max_length=200)
-Status = Literal["todo", "in_progress", "done"]
-Priority = Literal["low", "normal", "high", "urgent"]
 
 
-class ClientCreate(Input):
-    name: str = Name
-    workspace_id: Id | None = None
-    email: EmailStr | None = None
-    notes: str = Field(default="", max_length=10_000)
+def _trimmed(value: str) -> str:
+    """Names are shown and matched as people read them: " Exam" is "Exam"."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
 
 
-class ClientPut(Input):
-    """PUT replaces every writable field (the workspace cannot move)."""
-
-    name: str = Name
-    email: EmailStr | None = None
-    notes: str = Field(default="", max_length=10_000)
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_trimmed)]
+TagName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_trimmed)]
 
 
-class ClientPatch(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: EmailStr | None = None
-    notes: str | None = Field(default=None, max_length=10_000)
+def _id_list(value: Any) -> list[str]:
+    """A list of ids, refused as a whole (naming the field) rather than item by item."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of id strings")
+    if len(value) > 50:
+        raise ValueError("at most 50 ids")
+    return value
 
 
-class ClientOut(BaseModel):
-    id: str
-    workspace_id: str
-    name: str
-    email: str | None
-    notes: str
-    created_at: datetime
-    updated_at: datetime
+IdList = Annotated[
+    list[str],
+    BeforeValidator(_id_list),
+    WithJsonSchema({"type": "array", "items": {"type": "string"}, "maxItems": 50}),
+]
 
 
-class ContactCreate(Input):
-    name: str = Name
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+()./ -]{3,50}$")
-    role: str | None = Field(default=None, max_length=100)
-
-
-class ContactPatch(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+()./ -]{3,50}$")
-    role: str | None = Field(default=None, max_length=100)
-
-
-class ContactOut(BaseModel):
-    id: str
-    client_id: str
-    name: str
-    email: str | None
-    phone: str | None
-    role: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class TagCreate(Input):
-    name: str = Field(min_length=1, max_length=100)
-    workspace_id: Id | None = None
-    color: str | None = Field(default=None, pattern=COLOR)
-
-
-class TagPut(Input):
-    name: str = Field(min_length=1, max_length=100)
-    color: str | None = Field(default=None, pattern=COLOR)
-
-
-class TagPatch(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    color: str | None = Field(default=None, pattern=COLOR)
-
-
-class TagOut(BaseModel):
-    id: str
-    workspace_id: str
-    name: str
-    color: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class TaskCreate(Input):
-    project_id: Id
-    name: str = Name
-    notes: str = Field(default="", max_length=10_000)
-    status: Status = "todo"
-    priority: Priority = "normal"
-    estimated_minutes: int | None = Field(default=None, ge=0, le=1_000_000)
-    due_date: LocalDate | None = None
-    tag_ids: list[Id] = Field(default_factory=list, max_length=50)
-
-
-class TaskPut(TaskCreate):
-    """PUT replaces every writable field."""
-
-
-class TaskPatch(Input):
-    project_id: Id | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    notes: str | None = Field(default=None, max_length=10_000)
-    status: Status | None = None
-    priority: Priority | None = None
-    estimated_minutes: int | None = Field(default=None, ge=0, le=1_000_000)
-    due_date: LocalDate | None = None
-    tag_ids: list[Id] | None = Field(default=None, max_length=50)
-
-
-class TaskOut(BaseModel):
-    id: str
-    project_id: str
-    name: str
-    notes: str
-    status: Status
-    priority: Priority
-    estimated_minutes: int | None
-    due_date: date | None
-    tag_ids: list[str]
-    created_at: datetime
-    updated_at: datetime
-
-
-class TaskQuery(Paging):
-    project_id: str | None = Field(None, max_length=32)
-    status: Status | None = None
-    priority: Priority | None = None
-    tag_id: str | None = Field(None, max_length=32)
-    due_before: LocalDate | None = Field(None, description="tasks due on or before this date")
-
-
-class ListQuery(Paging, QueryModel):
-    """Clients and tags: an optional workspace."""
+class WorkspaceListQuery(Paging):
+    """Clients and tags: optionally those of one workspace."""
 
     workspace_id: str | None = Field(None, max_length=32)

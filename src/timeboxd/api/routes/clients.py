@@ -8,7 +8,8 @@ from starlette.responses import Response
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
-from timeboxd.schemas.catalog import (
+from timeboxd.schemas.catalog import WorkspaceListQuery
+from timeboxd.schemas.clients import (
     ClientCreate,
     ClientOut,
     ClientPatch,
@@ -16,35 +17,37 @@ from timeboxd.schemas.catalog import (
     ContactCreate,
     ContactOut,
     ContactPatch,
-    ListQuery,
 )
-from timeboxd.schemas.common import Envelope, ListEnvelope
-from timeboxd.services import catalog
+from timeboxd.schemas.common import Envelope, ListEnvelope, Paging
+from timeboxd.services import clients
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 read = Depends(scoped("read:projects"))
 write = Depends(scoped("write:projects"))
+CONTACT = "/{client_id}/contacts/{contact_id}"
 
 
 @router.get("", operation_id="listClients", response_model=ListEnvelope[ClientOut])
-async def list_clients(ctx: Ctx = read, q: ListQuery = Depends(query(ListQuery))) -> Response:
+async def list_clients(
+    ctx: Ctx = read, q: WorkspaceListQuery = Depends(query(WorkspaceListQuery))
+) -> Response:
     paging = PageRequest.parse(q.page, q.per_page)
     with ctx.db.read() as s:
-        return ctx.page(catalog.list_clients(s, ctx.principal, q.workspace_id, paging))
+        return ctx.page(clients.list_clients(s, ctx.principal, q.workspace_id, paging))
 
 
 @router.post("", operation_id="createClient", status_code=201, response_model=Envelope[ClientOut])
 def create_client(body: ClientCreate, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        view, tag = catalog.create_client(s, ctx.principal, ctx.now, body.model_dump())
+        view, tag = clients.create_client(s, ctx.principal, ctx.now, body.model_dump())
     return ctx.ok(view, status=201, etag=tag)
 
 
 @router.get("/{client_id}", operation_id="getClient", response_model=Envelope[ClientOut])
 async def get_client(client_id: str, ctx: Ctx = read) -> Response:
     with ctx.db.read() as s:
-        view, tag = catalog.get_client(s, ctx.principal, client_id)
+        view, tag = clients.get_client(s, ctx.principal, client_id)
     return ctx.ok(view, etag=tag)
 
 
@@ -53,7 +56,7 @@ def replace_client(
     client_id: str, body: ClientPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     with ctx.db.write() as s:
-        view, tag = catalog.update_client(
+        view, tag = clients.update_client(
             s, ctx.principal, ctx.now, client_id, body.model_dump(), if_match
         )
     return ctx.ok(view, etag=tag)
@@ -65,23 +68,26 @@ def update_client(
 ) -> Response:
     changes = body.model_dump(exclude_unset=True)
     with ctx.db.write() as s:
-        view, tag = catalog.update_client(s, ctx.principal, ctx.now, client_id, changes, if_match)
+        view, tag = clients.update_client(s, ctx.principal, ctx.now, client_id, changes, if_match)
     return ctx.ok(view, etag=tag)
 
 
 @router.delete("/{client_id}", operation_id="deleteClient", response_model=Envelope[None])
 def delete_client(client_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        catalog.delete_client(s, ctx.principal, client_id, if_match)
+        clients.delete_client(s, ctx.principal, ctx.now, client_id, if_match)
     return ctx.ok(None)
 
 
 @router.get(
-    "/{client_id}/contacts", operation_id="listContacts", response_model=Envelope[list[ContactOut]]
+    "/{client_id}/contacts", operation_id="listContacts", response_model=ListEnvelope[ContactOut]
 )
-async def list_contacts(client_id: str, ctx: Ctx = read) -> Response:
+async def list_contacts(
+    client_id: str, ctx: Ctx = read, q: Paging = Depends(query(Paging))
+) -> Response:
+    paging = PageRequest.parse(q.page, q.per_page)
     with ctx.db.read() as s:
-        return ctx.ok(catalog.list_contacts(s, ctx.principal, client_id))
+        return ctx.page(clients.list_contacts(s, ctx.principal, client_id, paging))
 
 
 @router.post(
@@ -92,60 +98,44 @@ async def list_contacts(client_id: str, ctx: Ctx = read) -> Response:
 )
 def create_contact(client_id: str, body: ContactCreate, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        view, tag = catalog.create_contact(s, ctx.principal, ctx.now, client_id, body.model_dump())
+        view, tag = clients.create_contact(s, ctx.principal, ctx.now, client_id, body.model_dump())
     return ctx.ok(view, status=201, etag=tag)
 
 
-@router.get(
-    "/{client_id}/contacts/{contact_id}",
-    operation_id="getContact",
-    response_model=Envelope[ContactOut],
-)
+@router.get(CONTACT, operation_id="getContact", response_model=Envelope[ContactOut])
 async def get_contact(client_id: str, contact_id: str, ctx: Ctx = read) -> Response:
     with ctx.db.read() as s:
-        view, tag = catalog.get_contact(s, ctx.principal, client_id, contact_id)
+        view, tag = clients.get_contact(s, ctx.principal, client_id, contact_id)
     return ctx.ok(view, etag=tag)
 
 
-@router.put(
-    "/{client_id}/contacts/{contact_id}",
-    operation_id="replaceContact",
-    response_model=Envelope[ContactOut],
-)
+@router.put(CONTACT, operation_id="replaceContact", response_model=Envelope[ContactOut])
 def replace_contact(
     client_id: str, contact_id: str, body: ContactCreate, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     with ctx.db.write() as s:
-        view, tag = catalog.update_contact(
+        view, tag = clients.update_contact(
             s, ctx.principal, ctx.now, client_id, contact_id, body.model_dump(), if_match
         )
     return ctx.ok(view, etag=tag)
 
 
-@router.patch(
-    "/{client_id}/contacts/{contact_id}",
-    operation_id="updateContact",
-    response_model=Envelope[ContactOut],
-)
+@router.patch(CONTACT, operation_id="updateContact", response_model=Envelope[ContactOut])
 def update_contact(
     client_id: str, contact_id: str, body: ContactPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     changes = body.model_dump(exclude_unset=True)
     with ctx.db.write() as s:
-        view, tag = catalog.update_contact(
+        view, tag = clients.update_contact(
             s, ctx.principal, ctx.now, client_id, contact_id, changes, if_match
         )
     return ctx.ok(view, etag=tag)
 
 
-@router.delete(
-    "/{client_id}/contacts/{contact_id}",
-    operation_id="deleteContact",
-    response_model=Envelope[None],
-)
+@router.delete(CONTACT, operation_id="deleteContact", response_model=Envelope[None])
 def delete_contact(
     client_id: str, contact_id: str, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     with ctx.db.write() as s:
-        catalog.delete_contact(s, ctx.principal, client_id, contact_id, if_match)
+        clients.delete_contact(s, ctx.principal, client_id, contact_id, if_match)
     return ctx.ok(None)

@@ -10,11 +10,11 @@ from timeboxd.api.query import query
 from timeboxd.api.routes.blocks import block_filter
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import BlockListQuery, BlockOut
-from timeboxd.schemas.catalog import TaskCreate, TaskOut, TaskPatch, TaskPut, TaskQuery
 from timeboxd.schemas.common import Envelope, ListEnvelope
-from timeboxd.services import blocks_query, catalog
-from timeboxd.services.catalog import TaskFilter
+from timeboxd.schemas.tasks import TaskCreate, TaskOut, TaskPatch, TaskPut, TaskQuery
+from timeboxd.services import blocks_query, tasks
 from timeboxd.services.paging import PageRequest
+from timeboxd.services.tasks import TaskFilter
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 read = Depends(scoped("read:projects"))
@@ -26,21 +26,21 @@ async def list_tasks(ctx: Ctx = read, q: TaskQuery = Depends(query(TaskQuery))) 
     paging = PageRequest.parse(q.page, q.per_page)
     f = TaskFilter(q.project_id, q.status, q.priority, q.tag_id, q.due_before)
     with ctx.db.read() as s:
-        return ctx.page(catalog.list_tasks(s, ctx.principal, f, paging))
+        return ctx.page(tasks.list_tasks(s, ctx.principal, f, paging))
 
 
 @router.post("", operation_id="createTask", status_code=201, response_model=Envelope[TaskOut])
 def create_task(body: TaskCreate, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        view, tag = catalog.create_task(s, ctx.principal, ctx.now, body.model_dump())
-    return ctx.ok(view, status=201, etag=tag)
+        view, etag = tasks.create_task(s, ctx.principal, ctx.now, body.model_dump())
+    return ctx.ok(view, status=201, etag=etag)
 
 
 @router.get("/{task_id}", operation_id="getTask", response_model=Envelope[TaskOut])
 async def get_task(task_id: str, ctx: Ctx = read) -> Response:
     with ctx.db.read() as s:
-        view, tag = catalog.get_task(s, ctx.principal, task_id)
-    return ctx.ok(view, etag=tag)
+        view, etag = tasks.get_task(s, ctx.principal, task_id)
+    return ctx.ok(view, etag=etag)
 
 
 @router.get(
@@ -56,7 +56,7 @@ async def list_task_blocks(
     f = block_filter(q)
     f.task_id = task_id
     with ctx.db.read() as s:
-        catalog.require_visible_task(s, ctx.principal, task_id)
+        tasks.require_visible(s, ctx.principal, task_id)
         return ctx.page(blocks_query.list_blocks(s.connection(), ctx.principal, f, paging))
 
 
@@ -65,10 +65,10 @@ def replace_task(
     task_id: str, body: TaskPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     with ctx.db.write() as s:
-        view, tag = catalog.update_task(
+        view, etag = tasks.update_task(
             s, ctx.principal, ctx.now, task_id, body.model_dump(), if_match
         )
-    return ctx.ok(view, etag=tag)
+    return ctx.ok(view, etag=etag)
 
 
 @router.patch("/{task_id}", operation_id="updateTask", response_model=Envelope[TaskOut])
@@ -77,12 +77,12 @@ def update_task(
 ) -> Response:
     changes = body.model_dump(exclude_unset=True)
     with ctx.db.write() as s:
-        view, tag = catalog.update_task(s, ctx.principal, ctx.now, task_id, changes, if_match)
-    return ctx.ok(view, etag=tag)
+        view, etag = tasks.update_task(s, ctx.principal, ctx.now, task_id, changes, if_match)
+    return ctx.ok(view, etag=etag)
 
 
 @router.delete("/{task_id}", operation_id="deleteTask", response_model=Envelope[None])
 def delete_task(task_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        catalog.delete_task(s, ctx.principal, task_id, if_match)
+        tasks.delete_task(s, ctx.principal, ctx.now, task_id, if_match)
     return ctx.ok(None)

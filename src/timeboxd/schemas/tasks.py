@@ -1,0 +1,64 @@
+"""Task bodies, shape and list filters (SPEC §3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from timeboxd.schemas.catalog import IdList, Name
+from timeboxd.schemas.common import Id, Input, LocalDate, Paging
+
+Status = Literal["todo", "in_progress", "done"]
+Priority = Literal["low", "normal", "high", "urgent"]
+Notes = Annotated[str, Field(max_length=10_000)]
+Minutes = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class TaskCreate(Input):
+    project_id: Id
+    name: Name
+    notes: Notes = ""
+    status: Status = "todo"
+    priority: Priority = "normal"
+    estimated_minutes: Minutes | None = None
+    due_date: LocalDate | None = None
+    tag_ids: IdList = Field(default_factory=list)
+
+
+class TaskPut(TaskCreate):
+    """PUT replaces every writable field: omitted ones take their defaults."""
+
+
+class TaskPatch(Input):
+    project_id: Id | None = None
+    name: Name | None = None
+    notes: Notes | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    estimated_minutes: Minutes | None = None
+    due_date: LocalDate | None = None
+    tag_ids: IdList | None = None
+
+
+class TaskOut(BaseModel):
+    id: str
+    project_id: str
+    name: str
+    notes: str
+    status: Status
+    priority: Priority
+    estimated_minutes: int | None
+    due_date: date | None
+    tag_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskQuery(Paging):
+    project_id: str | None = Field(None, max_length=32)
+    status: Status | None = None
+    priority: Priority | None = None
+    tag_id: str | None = Field(None, max_length=32)
+    due_before: LocalDate | None = Field(None, description="tasks due on or before this date")

@@ -1,0 +1,234 @@
+"""Clients and their contacts (SPEC §3): who a workspace's billable projects are for.
+
+Every member of a workspace sees its clients and their contacts; clients are the
+workspace's shared vocabulary, so only its owner and admins change them (as for projects).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Project
+from timeboxd.db.tracking import Client, Contact
+from timeboxd.domain.ids import new_id
+from timeboxd.errors import NotFound
+from timeboxd.services.access import member_workspaces, require_manager
+from timeboxd.services.catalog import (
+    apply_changes,
+    check_etag,
+    counted_page,
+    etag,
+    reject_nulls,
+    target_workspace,
+)
+from timeboxd.services.context import Principal
+from timeboxd.services.paging import Page, PageRequest
+
+CLIENT_FIELDS = ("name", "email", "notes")
+CONTACT_FIELDS = ("name", "email", "phone", "role")
+
+
+@dataclass(slots=True)
+class ClientView:
+    id: str
+    workspace_id: str
+    name: str
+    email: str | None
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class ContactView:
+    id: str
+    client_id: str
+    name: str
+    email: str | None
+    phone: str | None
+    role: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _client_view(c: Client) -> ClientView:
+    return ClientView(c.id, c.workspace_id, c.name, c.email, c.notes, c.created_at, c.updated_at)
+
+
+def _contact_view(c: Contact) -> ContactView:
+    return ContactView(
+        c.id, c.client_id, c.name, c.email, c.phone, c.role, c.created_at, c.updated_at
+    )
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    return Client.workspace_id.in_(member_workspaces(principal)) & (
+        Client.livemode == principal.livemode
+    )
+
+
+def _load(session: Session, principal: Principal, client_id: str) -> Client:
+    client = session.scalar(select(Client).where(Client.id == client_id, _visible(principal)))
+    if client is None:
+        raise NotFound(f"no client {client_id}")
+    return client
+
+
+def _load_managed(
+    session: Session, principal: Principal, client_id: str, if_match: str | None = None
+) -> Client:
+    """A client the caller may change: visible first (else 404), then the role (else 403)."""
+    client = _load(session, principal, client_id)
+    require_manager(session, principal, client.workspace_id)
+    check_etag(client, if_match, "client")
+    return client
+
+
+# -- clients -------------------------------------------------------------------------------
+
+
+def create_client(
+    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
+) -> tuple[ClientView, str]:
+    workspace_id = target_workspace(session, principal, fields.get("workspace_id"))
+    require_manager(session, principal, workspace_id)
+    client = Client(
+        id=new_id("cli"),
+        workspace_id=workspace_id,
+        livemode=principal.livemode,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **{k: fields[k] for k in CLIENT_FIELDS if k in fields},
+    )
+    session.add(client)
+    session.flush()
+    return _client_view(client), etag(client)
+
+
+def get_client(session: Session, principal: Principal, client_id: str) -> tuple[ClientView, str]:
+    client = _load(session, principal, client_id)
+    return _client_view(client), etag(client)
+
+
+def list_clients(
+    session: Session, principal: Principal, workspace_id: str | None, paging: PageRequest
+) -> Page[ClientView]:
+    stmt = select(Client).where(_visible(principal))
+    if workspace_id:
+        stmt = stmt.where(Client.workspace_id == workspace_id)
+    stmt = stmt.order_by(func.lower(Client.name), Client.id)
+    rows, total, more = counted_page(session, stmt, paging)
+    return Page([_client_view(c) for c in rows], paging.page, paging.limit, total, more)
+
+
+def update_client(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    client_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> tuple[ClientView, str]:
+    client = _load_managed(session, principal, client_id, if_match)
+    reject_nulls(changes, "name", "notes")
+    apply_changes(client, changes, CLIENT_FIELDS, now)
+    session.flush()
+    return _client_view(client), etag(client)
+
+
+def delete_client(
+    session: Session, principal: Principal, now: datetime, client_id: str, if_match: str | None
+) -> None:
+    """The client and its contacts go; its projects stay, without a client (their
+    tracked time and rates are worth more than the link), and with a new ETag."""
+    client = _load_managed(session, principal, client_id, if_match)
+    session.execute(
+        update(Project)
+        .where(Project.client_id == client.id)
+        .values(client_id=None, version=Project.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(Contact).where(Contact.client_id == client.id))
+    session.delete(client)
+    session.flush()
+
+
+# -- contacts ------------------------------------------------------------------------------
+
+
+def _load_contact(session: Session, client: Client, contact_id: str) -> Contact:
+    contact = session.scalar(
+        select(Contact).where(Contact.id == contact_id, Contact.client_id == client.id)
+    )
+    if contact is None:
+        raise NotFound(f"no contact {contact_id}")
+    return contact
+
+
+def list_contacts(
+    session: Session, principal: Principal, client_id: str, paging: PageRequest
+) -> Page[ContactView]:
+    _load(session, principal, client_id)
+    stmt = (
+        select(Contact)
+        .where(Contact.client_id == client_id)
+        .order_by(func.lower(Contact.name), Contact.id)
+    )
+    rows, total, more = counted_page(session, stmt, paging)
+    return Page([_contact_view(c) for c in rows], paging.page, paging.limit, total, more)
+
+
+def create_contact(
+    session: Session, principal: Principal, now: datetime, client_id: str, fields: dict[str, Any]
+) -> tuple[ContactView, str]:
+    _load_managed(session, principal, client_id)
+    contact = Contact(
+        id=new_id("con"),
+        client_id=client_id,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **{k: fields.get(k) for k in CONTACT_FIELDS},
+    )
+    session.add(contact)
+    session.flush()
+    return _contact_view(contact), etag(contact)
+
+
+def get_contact(
+    session: Session, principal: Principal, client_id: str, contact_id: str
+) -> tuple[ContactView, str]:
+    contact = _load_contact(session, _load(session, principal, client_id), contact_id)
+    return _contact_view(contact), etag(contact)
+
+
+def update_contact(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    client_id: str,
+    contact_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> tuple[ContactView, str]:
+    contact = _load_contact(session, _load_managed(session, principal, client_id), contact_id)
+    check_etag(contact, if_match, "contact")
+    reject_nulls(changes, "name")
+    apply_changes(contact, changes, CONTACT_FIELDS, now)
+    session.flush()
+    return _contact_view(contact), etag(contact)
+
+
+def delete_contact(
+    session: Session, principal: Principal, client_id: str, contact_id: str, if_match: str | None
+) -> None:
+    contact = _load_contact(session, _load_managed(session, principal, client_id), contact_id)
+    check_etag(contact, if_match, "contact")
+    session.delete(contact)
+    session.flush()

@@ -1,0 +1,170 @@
+"""Tags (SPEC §3): a workspace's labels for tasks and time entries.
+
+Every member sees a workspace's tags; only its owner and admins create, rename or delete
+them, since renaming one relabels everybody's tasks and time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from timeboxd.db.tracking import Tag, Task, TimeEntry, entry_tags, task_tags
+from timeboxd.domain.ids import new_id
+from timeboxd.errors import Conflict, NotFound
+from timeboxd.services.access import member_workspaces, require_manager
+from timeboxd.services.catalog import (
+    apply_changes,
+    check_etag,
+    counted_page,
+    etag,
+    reject_nulls,
+    target_workspace,
+)
+from timeboxd.services.context import Principal
+from timeboxd.services.paging import Page, PageRequest
+
+TAG_FIELDS = ("name", "color")
+
+
+@dataclass(slots=True)
+class TagView:
+    id: str
+    workspace_id: str
+    name: str
+    color: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(t: Tag) -> TagView:
+    return TagView(t.id, t.workspace_id, t.name, t.color, t.created_at, t.updated_at)
+
+
+def _visible(principal: Principal) -> ColumnElement[bool]:
+    return Tag.workspace_id.in_(member_workspaces(principal)) & (Tag.livemode == principal.livemode)
+
+
+def _load(session: Session, principal: Principal, tag_id: str) -> Tag:
+    tag = session.scalar(select(Tag).where(Tag.id == tag_id, _visible(principal)))
+    if tag is None:
+        raise NotFound(f"no tag {tag_id}")
+    return tag
+
+
+def _load_managed(session: Session, principal: Principal, tag_id: str, if_match: str | None) -> Tag:
+    tag = _load(session, principal, tag_id)
+    require_manager(session, principal, tag.workspace_id)
+    check_etag(tag, if_match, "tag")
+    return tag
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"the workspace already has a tag named {name!r}", field="name")
+
+
+def _check_unique_name(
+    session: Session, principal: Principal, workspace_id: str, name: str, tag_id: str | None
+) -> None:
+    """Tag names are unique in a workspace without regard to case ("Exam" and "exam")."""
+    clash = session.scalar(
+        select(Tag.id).where(
+            Tag.workspace_id == workspace_id,
+            Tag.livemode == principal.livemode,
+            func.lower(Tag.name) == name.lower(),
+            Tag.id != (tag_id or ""),
+        )
+    )
+    if clash is not None:
+        raise _name_taken(name)
+
+
+def _flush(session: Session, name: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError:  # the same name written at the same moment by another request
+        raise _name_taken(name) from None
+
+
+def create_tag(
+    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
+) -> tuple[TagView, str]:
+    workspace_id = target_workspace(session, principal, fields.get("workspace_id"))
+    require_manager(session, principal, workspace_id)
+    _check_unique_name(session, principal, workspace_id, fields["name"], None)
+    tag = Tag(
+        id=new_id("tag"),
+        workspace_id=workspace_id,
+        livemode=principal.livemode,
+        name=fields["name"],
+        color=fields.get("color"),
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    session.add(tag)
+    _flush(session, tag.name)
+    return _view(tag), etag(tag)
+
+
+def get_tag(session: Session, principal: Principal, tag_id: str) -> tuple[TagView, str]:
+    tag = _load(session, principal, tag_id)
+    return _view(tag), etag(tag)
+
+
+def list_tags(
+    session: Session, principal: Principal, workspace_id: str | None, paging: PageRequest
+) -> Page[TagView]:
+    stmt = select(Tag).where(_visible(principal))
+    if workspace_id:
+        stmt = stmt.where(Tag.workspace_id == workspace_id)
+    stmt = stmt.order_by(func.lower(Tag.name), Tag.id)
+    rows, total, more = counted_page(session, stmt, paging)
+    return Page([_view(t) for t in rows], paging.page, paging.limit, total, more)
+
+
+def update_tag(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    tag_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> tuple[TagView, str]:
+    tag = _load_managed(session, principal, tag_id, if_match)
+    reject_nulls(changes, "name")
+    if "name" in changes:
+        _check_unique_name(session, principal, tag.workspace_id, changes["name"], tag.id)
+    apply_changes(tag, changes, TAG_FIELDS, now)
+    _flush(session, tag.name)
+    return _view(tag), etag(tag)
+
+
+def delete_tag(
+    session: Session, principal: Principal, now: datetime, tag_id: str, if_match: str | None
+) -> None:
+    """The tag goes, and with it its place on tasks and time entries (nothing else); those
+    tasks and entries changed, so they get a new ETag."""
+    tag = _load_managed(session, principal, tag_id, if_match)
+    tagged_tasks = select(task_tags.c.task_id).where(task_tags.c.tag_id == tag.id)
+    tagged_entries = select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == tag.id)
+    session.execute(
+        update(Task)
+        .where(Task.id.in_(tagged_tasks))
+        .values(version=Task.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(TimeEntry)
+        .where(TimeEntry.id.in_(tagged_entries))
+        .values(version=TimeEntry.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(task_tags).where(task_tags.c.tag_id == tag.id))
+    session.execute(delete(entry_tags).where(entry_tags.c.tag_id == tag.id))
+    session.delete(tag)
+    session.flush()

@@ -1,0 +1,241 @@
+"""Tasks (SPEC §3): the work inside a project, with status, priority, estimate, due date
+and tags.
+
+A task is visible to whoever sees its project. Tasks are the work itself, not a
+workspace's vocabulary, so any member who sees the project creates, edits and deletes
+them (a team plans its own work; owners and admins are not a bottleneck for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Block, Project
+from timeboxd.db.tracking import Task, TimeEntry, task_tags
+from timeboxd.domain.ids import new_id
+from timeboxd.errors import Conflict, NotFound, ValidationFailed
+from timeboxd.services.access import require_tags, visible_project, visible_task
+from timeboxd.services.catalog import (
+    apply_changes,
+    check_etag,
+    counted_page,
+    etag,
+    reject_nulls,
+)
+from timeboxd.services.context import Principal
+from timeboxd.services.paging import Page, PageRequest
+
+TASK_FIELDS = (
+    "project_id",
+    "name",
+    "notes",
+    "status",
+    "priority",
+    "estimated_minutes",
+    "due_date",
+)
+# Tag lookups go in chunks: an unpaged list holds up to 10,000 tasks, more than some
+# drivers take as bound parameters at once.
+CHUNK = 5000
+
+
+@dataclass(slots=True)
+class TaskView:
+    id: str
+    project_id: str
+    name: str
+    notes: str
+    status: str
+    priority: str
+    estimated_minutes: int | None
+    due_date: date | None
+    tag_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class TaskFilter:
+    project_id: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    tag_id: str | None = None
+    due_before: date | None = None
+
+
+def _view(t: Task, tag_ids: list[str]) -> TaskView:
+    return TaskView(
+        t.id,
+        t.project_id,
+        t.name,
+        t.notes,
+        t.status,
+        t.priority,
+        t.estimated_minutes,
+        t.due_date,
+        tag_ids,
+        t.created_at,
+        t.updated_at,
+    )
+
+
+def _tags_of(session: Session, task_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {t: [] for t in task_ids}
+    for i in range(0, len(task_ids), CHUNK):
+        rows = session.execute(
+            select(task_tags.c.task_id, task_tags.c.tag_id)
+            .where(task_tags.c.task_id.in_(task_ids[i : i + CHUNK]))
+            .order_by(task_tags.c.tag_id)
+        )
+        for task_id, tag_id in rows:
+            out[task_id].append(tag_id)
+    return out
+
+
+def _load(session: Session, principal: Principal, task_id: str) -> Task:
+    task = session.scalar(select(Task).where(Task.id == task_id, visible_task(principal)))
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def _project_workspace(session: Session, principal: Principal, project_id: str) -> str:
+    """The workspace of a project the caller sees (a task's project must be one)."""
+    workspace_id = session.scalar(
+        select(Project.workspace_id).where(Project.id == project_id, visible_project(principal))
+    )
+    if workspace_id is None:
+        raise ValidationFailed(f"no project {project_id}", field="project_id")
+    return workspace_id
+
+
+def _set_tags(
+    session: Session, principal: Principal, task: Task, workspace_id: str, tag_ids: list[str]
+) -> list[str]:
+    """Tags belong to a workspace: a task takes only tags of its project's workspace."""
+    tag_ids = require_tags(session, principal, tag_ids, workspace_id)
+    session.execute(delete(task_tags).where(task_tags.c.task_id == task.id))
+    if tag_ids:
+        session.execute(insert(task_tags), [{"task_id": task.id, "tag_id": t} for t in tag_ids])
+    return sorted(tag_ids)
+
+
+def create_task(
+    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
+) -> tuple[TaskView, str]:
+    workspace_id = _project_workspace(session, principal, fields["project_id"])
+    task = Task(
+        id=new_id("tsk"),
+        livemode=principal.livemode,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **{k: fields[k] for k in TASK_FIELDS if k in fields},
+    )
+    session.add(task)
+    session.flush()
+    tag_ids = _set_tags(session, principal, task, workspace_id, fields.get("tag_ids") or [])
+    return _view(task, tag_ids), etag(task)
+
+
+def get_task(session: Session, principal: Principal, task_id: str) -> tuple[TaskView, str]:
+    task = _load(session, principal, task_id)
+    return _view(task, _tags_of(session, [task.id])[task.id]), etag(task)
+
+
+def _filtered(principal: Principal, f: TaskFilter) -> Select[Task]:
+    stmt = select(Task).where(visible_task(principal))
+    if f.project_id:
+        stmt = stmt.where(Task.project_id == f.project_id)
+    if f.status:
+        stmt = stmt.where(Task.status == f.status)
+    if f.priority:
+        stmt = stmt.where(Task.priority == f.priority)
+    if f.due_before:
+        stmt = stmt.where(Task.due_date <= f.due_before)
+    if f.tag_id:
+        stmt = stmt.where(
+            Task.id.in_(select(task_tags.c.task_id).where(task_tags.c.tag_id == f.tag_id))
+        )
+    return stmt
+
+
+def list_tasks(
+    session: Session, principal: Principal, f: TaskFilter, paging: PageRequest
+) -> Page[TaskView]:
+    # Due first (soonest first, undated last), then by name: a to-do list's order.
+    order = (Task.due_date.is_(None), Task.due_date, func.lower(Task.name), Task.id)
+    rows, total, more = counted_page(session, _filtered(principal, f).order_by(*order), paging)
+    tags = _tags_of(session, [t.id for t in rows])
+    return Page([_view(t, tags[t.id]) for t in rows], paging.page, paging.limit, total, more)
+
+
+def update_task(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    task_id: str,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> tuple[TaskView, str]:
+    task = _load(session, principal, task_id)
+    check_etag(task, if_match, "task")
+    reject_nulls(changes, "project_id", "name", "notes", "status", "priority", "tag_ids")
+    target = changes.get("project_id", task.project_id)
+    workspace_id = _project_workspace(session, principal, target)
+    moved = target != task.project_id
+    if moved:
+        _check_movable(session, task)
+    apply_changes(task, changes, TASK_FIELDS, now)
+    session.flush()
+    wanted = changes.get("tag_ids")
+    if wanted is None and moved:
+        # The kept tags must exist in the new project's workspace too.
+        wanted = _tags_of(session, [task.id])[task.id]
+    if wanted is None:
+        tag_ids = _tags_of(session, [task.id])[task.id]
+    else:
+        tag_ids = _set_tags(session, principal, task, workspace_id, wanted)
+    return _view(task, tag_ids), etag(task)
+
+
+def _check_movable(session: Session, task: Task) -> None:
+    """Blocks and entries of a task belong to the task's project, so a task that has any
+    stays in its project (its tracked time may be approved and locked)."""
+    used = session.scalar(select(Block.id).where(Block.task_id == task.id).limit(1)) or (
+        session.scalar(select(TimeEntry.id).where(TimeEntry.task_id == task.id).limit(1))
+    )
+    if used is not None:
+        raise Conflict(
+            "the task has blocks or time entries in its project; it cannot move",
+            field="project_id",
+        )
+
+
+def delete_task(
+    session: Session, principal: Principal, now: datetime, task_id: str, if_match: str | None
+) -> None:
+    """The task goes; its blocks and time entries stay, without a task (and with a new
+    ETag, since they changed)."""
+    task = _load(session, principal, task_id)
+    check_etag(task, if_match, "task")
+    for model in (Block, TimeEntry):
+        session.execute(
+            update(model)
+            .where(model.task_id == task.id)
+            .values(task_id=None, version=model.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(delete(task_tags).where(task_tags.c.task_id == task.id))
+    session.delete(task)
+    session.flush()
+
+
+def require_visible(session: Session, principal: Principal, task_id: str) -> None:
+    """NOT_FOUND unless the caller sees the task (for routes about a task's blocks)."""
+    _load(session, principal, task_id)
