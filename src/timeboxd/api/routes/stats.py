@@ -2,6 +2,66 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
 
-router = APIRouter(tags=["stats"])
+from timeboxd.api.deps import Ctx, runtime, scoped
+from timeboxd.api.query import query
+from timeboxd.domain.wallclock import local_today
+from timeboxd.schemas.common import Envelope
+from timeboxd.schemas.stats import ProductivityOut, ProductivityParams, StatsOut, StatsParams
+from timeboxd.services import stats
+from timeboxd.services.stats_cache import Store, cached, make_store
+
+router = APIRouter(prefix="/v1", tags=["statistics"])
+read = Depends(scoped("read:stats"))
+
+
+def store(request: Request) -> Store:
+    """One cache per app (in process, or the Redis of the settings)."""
+    state = request.app.state
+    if getattr(state, "stats_store", None) is None:
+        state.stats_store = make_store(runtime(request).settings.redis_url)
+    found: Store = state.stats_store
+    return found
+
+
+def answer(ctx: Ctx, body: bytes, hit: bool) -> Response:
+    response = ctx.ok(orjson.Fragment(body))
+    response.headers["X-Cache"] = "hit" if hit else "miss"
+    return response
+
+
+@router.get("/stats", operation_id="getStats", response_model=Envelope[StatsOut])
+def get_stats(
+    request: Request, ctx: Ctx = read, p: StatsParams = Depends(query(StatsParams))
+) -> Response:
+    today = local_today(ctx.now, ctx.principal.timezone)
+    with ctx.db.read() as s:
+        body, hit = cached(
+            store(request),
+            s,
+            ctx.principal,
+            ("stats", today, p.period, p.date_from, p.date_to),
+            lambda: stats.stats(s, ctx.principal, ctx.now, p.period, p.date_from, p.date_to),
+        )
+    return answer(ctx, body, hit)
+
+
+@router.get(
+    "/productivity", operation_id="getProductivity", response_model=Envelope[ProductivityOut]
+)
+def get_productivity(
+    request: Request, ctx: Ctx = read, p: ProductivityParams = Depends(query(ProductivityParams))
+) -> Response:
+    today = local_today(ctx.now, ctx.principal.timezone)
+    with ctx.db.read() as s:
+        body, hit = cached(
+            store(request),
+            s,
+            ctx.principal,
+            ("productivity", today, p.weeks),
+            lambda: stats.productivity(s, ctx.principal, ctx.now, p.weeks),
+        )
+    return answer(ctx, body, hit)

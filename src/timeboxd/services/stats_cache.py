@@ -1,0 +1,124 @@
+"""Statistics cached per account until its next write (SPEC §3 "Statistics").
+
+The key holds the account's stats version, which a trigger raises on every write to its
+blocks or time entries (migration 0008), so a cached answer is never stale after a write,
+whatever wrote it. The key also holds everything else an answer depends on: the query, the
+account's zone and week start, and the local date. While a timer runs the answer changes
+every second: it is not cached then. In process by default; in Redis when one is set, so
+that every worker process shares it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+from typing import Any, Protocol
+
+import orjson
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from timeboxd.db.tracking import TimeEntry
+from timeboxd.services.context import Principal
+
+# Read with plain SQL: the table has no ORM model (it is kept by triggers).
+VERSION_SQL = "SELECT version FROM stats_versions WHERE user_id = :u AND livemode = :m"
+
+
+class Store(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes) -> None: ...
+
+
+class MemoryStore:
+    def __init__(self, size: int = 2048) -> None:
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.size = size
+        self.lock = Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+class RedisStore:
+    TTL_SECONDS = 7 * 24 * 3600  # versions make entries stale, not time: this only frees space
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def get(self, key: str) -> bytes | None:
+        value = self.client.get(key)
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes) -> None:
+        self.client.set(key, value, ex=self.TTL_SECONDS)
+
+
+def make_store(redis_url: str | None) -> Store:
+    return RedisStore(redis_url) if redis_url else MemoryStore()
+
+
+def version(session: Session, principal: Principal) -> int:
+    found = session.execute(
+        text(VERSION_SQL), {"u": principal.user_id, "m": principal.livemode}
+    ).scalar()
+    return int(found or 0)
+
+
+def running(session: Session, principal: Principal) -> bool:
+    return (
+        session.scalar(
+            select(TimeEntry.id).where(
+                TimeEntry.user_id == principal.user_id,
+                TimeEntry.livemode == principal.livemode,
+                TimeEntry.end_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def cached(
+    store: Store,
+    session: Session,
+    principal: Principal,
+    parts: tuple[Any, ...],
+    compute: Callable[[], Any],
+) -> tuple[bytes, bool]:
+    """The JSON of ``compute()``, from the store when nothing changed; (json, hit)."""
+    if running(session, principal):
+        return orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS), False
+    key = (
+        "tbx:stats:"
+        + orjson.dumps(
+            [
+                principal.user_id,
+                principal.livemode,
+                principal.timezone,
+                principal.week_start,
+                version(session, principal),
+                *parts,
+            ],
+            default=str,
+        ).decode()
+    )
+    hit = store.get(key)
+    if hit is not None:
+        return hit, True
+    value = orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS)
+    store.set(key, value)
+    return value, False
