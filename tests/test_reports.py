@@ -139,6 +139,22 @@ def test_day_and_week_split_at_local_midnight(owner: Persona, book: Any) -> None
     assert late["id"]
 
 
+def test_days_have_23_and_25_hours_when_the_clocks_change(owner: Persona) -> None:
+    owner.set_timezone("Europe/Berlin")
+    track(owner, "2026-03-28T21:00:00+01:00", "2026-03-30T02:00:00+02:00")  # springs forward
+    track(owner, "2026-10-24T23:00:00+02:00", "2026-10-26T01:00:00+01:00")  # falls back
+    spring = summary_of(owner, "group_by=day&date_from=2026-03-28&date_to=2026-03-30")
+    assert per_day(spring) == {"2026-03-28": 3 * 3600, "2026-03-29": 23 * 3600, "2026-03-30": 7200}
+    autumn = summary_of(owner, "group_by=day&date_from=2026-10-24&date_to=2026-10-26")
+    assert per_day(autumn) == {"2026-10-24": 3600, "2026-10-25": 25 * 3600, "2026-10-26": 3600}
+    weeks = summary_of(owner, "group_by=week&date_from=2026-10-19&date_to=2026-11-01")
+    assert per_day(weeks) == {"2026-10-19": 3600 + 25 * 3600, "2026-10-26": 3600}
+
+
+def summary_of(p: Persona, query: str) -> dict[str, Any]:
+    return dict(p.ok("GET", f"/v1/reports/summary?{query}"))
+
+
 def test_the_report_cuts_entries_at_its_edges(owner: Persona) -> None:
     track(owner, "2026-11-15T23:00:00Z", "2026-11-16T01:00:00Z")  # half before the range
     report = summary(owner, "group_by=project")

@@ -15,8 +15,21 @@ from hypothesis import strategies as st
 
 from tests.conftest import FrozenClock, Persona
 
-ZONES = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Asia/Kathmandu"]
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+# A zone and the first day of a report: most weeks hold one of the zone's clock changes
+# (spring forward and fall back; Adelaide has a half-hour offset too), the rest have odd
+# offsets, and the last day reaches today (for the running timer).
+ZONES_AND_WEEKS = [
+    ("Europe/Berlin", date(2026, 3, 26)),
+    ("Europe/Berlin", date(2026, 10, 22)),
+    ("America/Los_Angeles", date(2026, 3, 5)),
+    ("America/Los_Angeles", date(2026, 10, 29)),
+    ("Australia/Adelaide", date(2026, 4, 2)),
+    ("Australia/Adelaide", date(2026, 10, 1)),
+    ("Asia/Kolkata", date(2026, 11, 16)),
+    ("Asia/Kathmandu", date(2026, 11, 16)),
+    ("UTC", date(2026, 11, 16)),
+]
 
 
 def midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -32,6 +45,7 @@ def expected(
     group_by: str,
     step: int,
     mode: str,
+    week_start: str = "monday",
 ) -> tuple[dict[tuple[Any, Any], list[int]], dict[str, Any]]:
     """Plain Python over the raw entries: {(key, currency): [tracked, billable, cents]}."""
     tz = ZoneInfo(tz_name)
@@ -76,7 +90,8 @@ def expected(
             if group_by == "day":
                 keys = [day.isoformat()]
             elif group_by == "week":
-                keys = [(day - timedelta(days=day.weekday())).isoformat()]
+                back = (day.weekday() + (1 if week_start == "sunday" else 0)) % 7
+                keys = [(day - timedelta(days=back)).isoformat()]
             elif group_by == "tag":
                 keys = list(e["tags"]) or [None]
             elif group_by == "client":
@@ -94,28 +109,38 @@ def expected(
     return groups, totals
 
 
-entry_specs = st.lists(
-    st.tuples(
-        st.integers(min_value=-3 * 24 * 60, max_value=10 * 24 * 60),  # start, minutes from a base
-        st.integers(min_value=60, max_value=30 * 3600),  # length in seconds
-        st.integers(min_value=0, max_value=3),  # project index (3: none)
-        st.booleans(),  # billable
-        st.sets(st.integers(min_value=0, max_value=2), max_size=2),  # tags
-        st.integers(min_value=0, max_value=59),  # extra seconds
-    ),
-    min_size=1,
-    max_size=25,
-)
+def entry_specs(near_days: tuple[int, int]) -> st.SearchStrategy[list[Spec]]:
+    return st.lists(
+        st.tuples(
+            # where it starts: near the local midnight that ends the report's n-th day (so
+            # that many entries cross one), or anywhere from the day before the report
+            st.one_of(
+                st.tuples(st.integers(*near_days), st.integers(-6 * 60, 60)),
+                st.tuples(st.just(None), st.integers(-2 * 24 * 60, 11 * 24 * 60)),
+            ),
+            st.integers(60, 30 * 3600) | st.integers(3600, 12 * 3600),  # seconds
+            st.integers(min_value=0, max_value=3),  # project index (3: none)
+            st.booleans(),  # billable
+            st.sets(st.integers(min_value=0, max_value=2), max_size=2),  # tags
+            st.integers(min_value=0, max_value=59),  # extra seconds
+        ),
+        min_size=3,
+        max_size=25,
+    )
 
 
-@settings(
+Spec = tuple[tuple[int | None, int], int, int, bool, set[int], int]
+BOUNDED = settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@BOUNDED
 @given(
-    specs=entry_specs,
-    tz_name=st.sampled_from(ZONES),
+    specs=entry_specs((0, 8)),
+    zone_and_week=st.sampled_from(ZONES_AND_WEEKS),
     group_by=st.sampled_from(["project", "client", "task", "tag", "user", "day", "week"]),
     rounding=st.sampled_from([0, 1, 6, 15]),
     mode=st.sampled_from(["up", "nearest", "down"]),
@@ -125,16 +150,70 @@ entry_specs = st.lists(
 def test_summary_equals_an_independent_computation(
     persona_factory: Any,
     clock: FrozenClock,
-    specs: list[tuple[int, int, int, bool, set[int], int]],
-    tz_name: str,
+    specs: list[Spec],
+    zone_and_week: tuple[str, date],
     group_by: str,
     rounding: int,
     mode: str,
     span: int,
     running: bool,
 ) -> None:
-    clock.set(NOW)
+    tz_name, first = zone_and_week
+    check(
+        persona_factory(tz_name),
+        clock,
+        specs,
+        tz_name,
+        first,
+        span,
+        running,
+        group_by,
+        rounding,
+        mode,
+        "monday",
+    )
+
+
+@BOUNDED
+@given(
+    specs=entry_specs((2, 4)),  # around the clock change, on the fourth day
+    zone_and_week=st.sampled_from(ZONES_AND_WEEKS[:6]),
+    group_by=st.sampled_from(["day", "week"]),
+    rounding=st.sampled_from([0, 15]),
+    week_start=st.sampled_from(["monday", "sunday"]),
+)
+def test_days_and_weeks_follow_local_midnight_across_clock_changes(
+    persona_factory: Any,
+    clock: FrozenClock,
+    specs: list[Spec],
+    zone_and_week: tuple[str, date],
+    group_by: str,
+    rounding: int,
+    week_start: str,
+) -> None:
+    tz_name, first = zone_and_week
     p: Persona = persona_factory(tz_name)
+    p.ok("PATCH", "/v1/me", json={"week_start": week_start})
+    check(p, clock, specs, tz_name, first, 6, False, group_by, rounding, "up", week_start)
+
+
+def check(
+    p: Persona,
+    clock: FrozenClock,
+    specs: list[Spec],
+    tz_name: str,
+    first: date,
+    span: int,
+    running: bool,
+    group_by: str,
+    rounding: int,
+    mode: str,
+    week_start: str,
+) -> None:
+    """Make the entries through the API, ask for the summary, and compare it with
+    ``expected`` over the same entries."""
+    zone = ZoneInfo(tz_name)
+    clock.set(NOW)
     client = p.ok("POST", "/v1/clients", 201, json={"name": "Client"})
     project_fields = [
         {"name": "Paid EUR", "hourly_rate": "47.35", "currency": "EUR", "client_id": client["id"]},
@@ -154,11 +233,12 @@ def test_summary_equals_an_independent_computation(
     tag_ids = [p.ok("POST", "/v1/tags", 201, json={"name": f"t{n}"})["id"] for n in range(3)]
     task_id = p.ok("POST", "/v1/tasks", 201, json={"project_id": project_ids[0], "name": "T"})["id"]
 
-    base = datetime(2026, 11, 14, 0, 0, tzinfo=UTC)
+    base = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
     entries = []
     body = []
-    for start_min, length, proj, billable, tags, extra in specs:
-        start = base + timedelta(minutes=start_min, seconds=extra)
+    for (near, minutes), length, proj, billable, tags, extra in specs:
+        origin = base if near is None else midnight(first + timedelta(days=near + 1), zone)
+        start = origin + timedelta(minutes=minutes, seconds=extra)
         end = start + timedelta(seconds=length)
         if end > NOW:
             continue
@@ -204,15 +284,14 @@ def test_summary_equals_an_independent_computation(
             }
         )
 
-    first = date(2026, 11, 15)
-    last = first + timedelta(days=span)
+    last = min(first + timedelta(days=span), date(2026, 11, 24))
     got = p.ok(
         "GET",
         f"/v1/reports/summary?group_by={group_by}&date_from={first}&date_to={last}"
         f"&rounding={rounding}&rounding_mode={mode}",
     )
     want_groups, want_totals = expected(
-        entries, projects, tz_name, first, last, group_by, rounding * 60, mode
+        entries, projects, tz_name, first, last, group_by, rounding * 60, mode, week_start
     )
     got_groups = {
         (g["key"], g["currency"]): [
@@ -222,8 +301,7 @@ def test_summary_equals_an_independent_computation(
         ]
         for g in got["groups"]
     }
-    want = {k: v for k, v in want_groups.items()}
-    assert got_groups == want
+    assert got_groups == dict(want_groups)
     totals = got["totals"]
     assert totals["tracked_seconds"] == want_totals["tracked"]
     assert totals["billable_seconds"] == want_totals["billable"]
