@@ -221,8 +221,23 @@ def test_detailed_rows_and_their_totals_match_the_summary(owner: Persona, book: 
     assert first["billable_amount"] == "120.00" and first["tracked_seconds"] == 5400
     assert next(r for r in rows if r["tags"])["tags"] == ["meeting"]
     assert detailed["totals"] == summary(owner, "group_by=project&rounding=15")["totals"]
-    page = owner.ok("GET", f"/v1/reports/detailed?{RANGE}&rounding=15&per_page=2&page=3")
-    assert len(page["rows"]) == 1 and page["totals"] == detailed["totals"]
+    response = owner.get(f"/v1/reports/detailed?{RANGE}&rounding=15&per_page=2&page=3")
+    page = response.json()
+    assert [r["id"] for r in page["data"]["rows"]] == [rows[4]["id"]]
+    assert page["data"]["totals"] == detailed["totals"]  # the whole report's, on every page
+    assert {k: page["meta"][k] for k in ("page", "per_page", "total", "has_more")} == {
+        "page": 3,
+        "per_page": 2,
+        "total": 5,
+        "has_more": False,
+    }
+    first_page = owner.get(f"/v1/reports/detailed?{RANGE}&per_page=2").json()["meta"]
+    assert (first_page["total"], first_page["has_more"]) == (5, True)
+    unpaged = owner.get(f"/v1/reports/detailed?{RANGE}").json()["meta"]
+    assert (unpaged["per_page"], unpaged["total"], unpaged["has_more"]) == (10_000, 5, False)
+    assert_error(
+        owner.get(f"/v1/reports/detailed?{RANGE}&per_page=0"), 400, "VALIDATION_ERROR", "per_page"
+    )
 
 
 def test_csv_and_xlsx_agree_with_the_json_to_the_cent(owner: Persona, book: Any) -> None:

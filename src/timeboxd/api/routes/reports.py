@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
+from timeboxd.api import envelope
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.query import query
 from timeboxd.schemas.common import Envelope
@@ -49,6 +50,21 @@ def report_query(p: ReportParams, group_by: str = "project") -> ReportQuery:
     )
 
 
+def paged(ctx: Ctx, report: reports.Detailed, paging: PageRequest) -> Response:
+    """The rows of one page (every row up to 10,000 when unpaged) with the list meta; the
+    totals always cover the whole report."""
+    total = len(report.rows)
+    report.rows = report.rows[paging.offset : paging.offset + paging.limit]
+    extra = {
+        "page": paging.page,
+        "per_page": paging.limit,
+        "total": total,
+        "has_more": paging.offset + len(report.rows) < total,
+    }
+    body = {"data": report, "error": None, "meta": envelope.meta(ctx.request_id, ctx.now, **extra)}
+    return envelope.JSONBody(body)
+
+
 def download(kind: str, fmt: str, first: object, last: object, body: bytes) -> Response:
     name = f"timeboxd-{kind}-{first}-{last}.{fmt}"
     return Response(
@@ -88,10 +104,7 @@ def detailed(ctx: Ctx = read, p: DetailedParams = Depends(query(DetailedParams))
     with ctx.db.read() as s:
         report = reports.detailed(s, ctx.principal, ctx.now, report_query(p))
     if p.format == "json":
-        if p.page is not None or p.per_page is not None:
-            paging = PageRequest.parse(p.page, p.per_page)
-            report.rows = report.rows[paging.offset : paging.offset + paging.limit]
-        return ctx.ok(report)
+        return paged(ctx, report, PageRequest.parse(p.page, p.per_page))
     rows = exports.detailed_rows(report)
     body = (
         exports.to_csv(exports.DETAILED_COLUMNS, rows)
