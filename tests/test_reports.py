@@ -212,6 +212,29 @@ def test_members_report_their_own_time_and_admins_everyones(
     assert_error(reader.get("/v1/reports/summary"), 403, "FORBIDDEN")
 
 
+def test_a_test_key_reports_the_sandbox_only(owner: Persona) -> None:
+    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z")
+    sandbox = owner.as_key(owner.new_key(test=True))
+    track(sandbox, "2026-11-17T09:00:00Z", "2026-11-17T09:20:00Z")
+    assert summary(owner, "group_by=day")["totals"]["tracked_seconds"] == 3600
+    assert summary(sandbox, "group_by=day")["totals"]["tracked_seconds"] == 1200
+    rows = sandbox.ok("GET", f"/v1/reports/detailed?{RANGE}")["rows"]
+    assert [r["tracked_seconds"] for r in rows] == [1200]
+
+
+def test_a_member_asking_for_someone_elses_time_gets_an_empty_report(
+    owner: Persona, teammate: Persona
+) -> None:
+    team = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Team"})["id"]
+    owner.ok("POST", f"/v1/workspaces/{team}/members", 201, json={"email": teammate.email})
+    shared = owner.ok("POST", "/v1/projects", 201, json={"name": "Shared", "workspace_id": team})
+    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", project_id=shared["id"])
+    track(teammate, "2026-11-16T11:00:00Z", "2026-11-16T11:30:00Z", project_id=shared["id"])
+    assert summary(teammate, f"user_id={owner.user_id}")["groups"] == []
+    mine = summary(owner, f"group_by=user&user_id={teammate.user_id}")["groups"]
+    assert [(g["key"], g["tracked_seconds"]) for g in mine] == [(teammate.user_id, 1800)]
+
+
 def test_detailed_rows_and_their_totals_match_the_summary(owner: Persona, book: Any) -> None:
     detailed = owner.ok("GET", f"/v1/reports/detailed?{RANGE}&rounding=15")
     rows = detailed["rows"]
