@@ -305,3 +305,19 @@ def test_csv_and_xlsx_agree_with_the_json_to_the_cent(owner: Persona, book: Any)
     response = owner.get(f"/v1/reports/detailed?{RANGE}&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None and sheet.max_row == len(detailed["rows"]) + 1
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_files(owner: Persona) -> None:
+    formula = '=HYPERLINK("http://evil.example","open")'
+    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", description=formula)
+    track(owner, "2026-11-17T09:00:00Z", "2026-11-17T10:00:00Z", description="plain notes")
+    lines = list(
+        csv.DictReader(io.StringIO(owner.get(f"/v1/reports/detailed?{RANGE}&format=csv").text))
+    )
+    assert [r["description"] for r in lines] == ["'" + formula, "plain notes"]
+    response = owner.get(f"/v1/reports/detailed?{RANGE}&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    column = [c.value for c in sheet[1]].index("description")
+    cells = [row[column] for row in sheet.iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [(formula, "s"), ("plain notes", "s")]

@@ -122,12 +122,25 @@ def detailed_rows(report: Detailed) -> list[list[Any]]:
     ]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (a description typed as ``=HYPERLINK(...)``)
+    gets a leading ``'``, as OWASP advises for CSV files; numbers are written as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(columns: Sequence[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -145,6 +158,8 @@ def to_xlsx(title: str, columns: Sequence[str], rows: list[list[Any]]) -> bytes:
         for cell, value in zip(sheet[sheet.max_row], row, strict=True):
             if isinstance(value, Decimal):
                 cell.number_format = "0.00"
+            elif isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text as typed, never a formula
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
