@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
 from timeboxd.schemas.catalog import IdList, Name
 from timeboxd.schemas.common import Id, Input, LocalDate, Paging
@@ -13,7 +13,8 @@ from timeboxd.schemas.common import Id, Input, LocalDate, Paging
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "normal", "high", "urgent"]
 Notes = Annotated[str, Field(max_length=10_000)]
-Minutes = Annotated[int, Field(ge=0, le=1_000_000)]
+# Whole minutes as a JSON number: true or "90" is a mistake, not 1 or 90.
+Minutes = Annotated[int, Strict(), Field(ge=0, le=1_000_000)]
 
 
 class TaskCreate(Input):
