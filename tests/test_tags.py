@@ -3,12 +3,15 @@ what deleting a tag does to tasks and entries, roles, tenants and the sandbox.""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import Persona, assert_error
 from tests.test_clients import team_of
+from tests.test_timer import served  # noqa: F401 (a fixture: a real server)
 
 
 def new_tag(p: Persona, name: str, **fields: Any) -> dict[str, Any]:
@@ -220,3 +223,37 @@ def test_scopes(owner: Persona) -> None:
     assert_error(reader.post("/v1/tags", json={"name": "x"}), 403, "FORBIDDEN")
     blocks_only = owner.as_key(owner.new_key(scopes=["read:blocks"]))
     assert_error(blocks_only.get("/v1/tags"), 403, "FORBIDDEN")
+
+
+@pytest.mark.slow
+def test_simultaneous_creates_of_one_name_make_one_tag(
+    served: tuple[str, dict[str, str]],  # noqa: F811
+) -> None:
+    """Against a real server with two workers: the name check and the unique index
+    together give one tag and a 409 on ``name`` for everyone else, never a 500."""
+    base, headers = served
+    racers = 16
+    barrier = threading.Barrier(racers)
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def race() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            http.get("/v1/me")  # connect first, so the creates go out together
+            barrier.wait()
+            response = http.post("/v1/tags", json={"name": "race"})
+            with lock:
+                answers.append(response)
+
+    threads = [threading.Thread(target=race) for _ in range(racers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [201] + [409] * (racers - 1), statuses
+    for response in answers:
+        if response.status_code == 409:
+            assert_error(response, 409, "CONFLICT", "name")
+    with httpx.Client(base_url=base, headers=headers) as http:
+        assert [t["name"] for t in http.get("/v1/tags").json()["data"]] == ["race"]
