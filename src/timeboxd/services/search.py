@@ -57,7 +57,10 @@ def words_of(q: str) -> list[str]:
 
 
 def allowed_kinds(principal: Principal, wanted: list[str] | None) -> list[str]:
-    kinds = [k for k in (wanted or KINDS) if grants(principal.scopes, SCOPE_OF_KIND[k])]
+    """The kinds a key may search: those its read scopes cover, or every kind with
+    ``read:reports``, the scope the specification puts search under."""
+    every = grants(principal.scopes, "read:reports")
+    kinds = [k for k in (wanted or KINDS) if every or grants(principal.scopes, SCOPE_OF_KIND[k])]
     if not kinds:
         raise Forbidden("the key may read none of the kinds asked for")
     return kinds
@@ -183,15 +186,23 @@ def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]])
     found: dict[str, Hit] = {}
     members = member_workspaces(principal)
     if ids := by_kind.get("block"):
+        # Looked up by id alone and checked here: with the owner in the WHERE clause,
+        # SQLite prefers the (user_id, livemode, date) index and walks every block the
+        # user has (~100 ms at 200,000) instead of the twenty primary-key lookups.
         for b in session.execute(
-            select(Block.id, Block.topic, Block.date, Block.project_id).where(
-                Block.id.in_(ids),
-                Block.user_id == principal.user_id,
-                Block.livemode == principal.livemode,
-                Block.deleted_at.is_(None),
-            )
+            select(
+                Block.id,
+                Block.topic,
+                Block.date,
+                Block.project_id,
+                Block.user_id,
+                Block.livemode,
+                Block.deleted_at,
+            ).where(Block.id.in_(ids))
         ):
-            found[b.id] = Hit("block", b.id, b.topic, b.date, b.project_id)
+            mine = b.user_id == principal.user_id and b.livemode == principal.livemode
+            if mine and b.deleted_at is None:
+                found[b.id] = Hit("block", b.id, b.topic, b.date, b.project_id)
     if ids := by_kind.get("entry"):
         tz = zone(principal.timezone)
         for e in session.execute(
