@@ -195,3 +195,10 @@ def test_newest_first(owner: Persona) -> None:
     ]
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Thermo II"})["id"]
     assert [i for _, i in found(owner, "thermo")] == [project, *reversed(made)]
+
+
+def test_a_reports_key_searches_every_kind(owner: Persona, things: dict[str, Any]) -> None:
+    # SPEC §2: the reports scope covers search.
+    reports = owner.as_key(owner.new_key(scopes=["read:reports"]))
+    assert {t for t, _ in found(reports, "eigen")} == {"block", "entry", "task"}
+    assert {t for t, _ in found(reports, "linear alg")} == {"project"}
