@@ -45,11 +45,13 @@ def apply_changes(
 
 
 def counted_page(
-    session: Session, stmt: Select[Any], paging: PageRequest
+    session: Session, stmt: Select[Any], paging: PageRequest, *, columns: bool = False
 ) -> tuple[list[Any], int, bool]:
     """One page of ``stmt`` (already ordered), the total and whether more follow. The total
-    is counted only when the page alone cannot tell it."""
-    rows = list(session.scalars(stmt.offset(paging.offset).limit(paging.limit + 1)))
+    is counted only when the page alone cannot tell it. ``columns``: the statement selects
+    columns, and the page holds rows rather than objects."""
+    result = session.execute(stmt.offset(paging.offset).limit(paging.limit + 1))
+    rows = list(result.all() if columns else result.scalars())
     has_more = len(rows) > paging.limit
     rows = rows[: paging.limit]
     if not has_more and (rows or paging.offset == 0):
