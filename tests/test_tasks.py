@@ -225,6 +225,18 @@ def test_task_blocks_of_others_are_not_found(owner: Persona, outsider: Persona) 
     assert_error(sandbox.get(f"/v1/tasks/{task['id']}/blocks"), 404, "NOT_FOUND")
 
 
+def test_each_member_sees_their_own_blocks_of_a_shared_task(
+    owner: Persona, teammate: Persona
+) -> None:
+    team = team_of(owner, teammate)
+    prj = project(owner, "Team", workspace_id=team)
+    task = new_task(owner, prj["id"], "Poster")
+    mine = block(owner, "2026-11-25", project_id=prj["id"], task_id=task["id"])
+    theirs = block(teammate, "2026-11-25", "14:00", project_id=prj["id"], task_id=task["id"])
+    assert [b["id"] for b in owner.ok("GET", f"/v1/tasks/{task['id']}/blocks")] == [mine["id"]]
+    assert [b["id"] for b in teammate.ok("GET", f"/v1/tasks/{task['id']}/blocks")] == [theirs["id"]]
+
+
 def test_task_blocks_need_the_blocks_scope(owner: Persona) -> None:
     task = new_task(owner, project(owner)["id"])
     projects_only = owner.as_key(owner.new_key(scopes=["read:projects"]))
