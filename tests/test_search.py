@@ -202,3 +202,26 @@ def test_a_reports_key_searches_every_kind(owner: Persona, things: dict[str, Any
     reports = owner.as_key(owner.new_key(scopes=["read:reports"]))
     assert {t for t, _ in found(reports, "eigen")} == {"block", "entry", "task"}
     assert {t for t, _ in found(reports, "linear alg")} == {"project"}
+
+
+def test_many_matches_give_the_newest_visible_ones(owner: Persona, backend: str) -> None:
+    # More matches than a page: the newest come first, and neither deleted blocks nor
+    # sandbox rows take a place on it.
+    def blocks(p: Persona, n: int) -> list[str]:
+        body = {
+            "blocks": [
+                {"date": "2026-11-25", "start": "09:00", "end": "10:00", "topic": "Optics"}
+                for _ in range(n)
+            ]
+        }
+        return [b["id"] for b in p.ok("POST", "/v1/blocks/bulk", 201, json=body)]
+
+    sandbox = owner.as_key(owner.new_key(test=True))
+    older = blocks(owner, 30)
+    newer = blocks(owner, 2)
+    blocks(sandbox, 30)
+    owner.ok("DELETE", f"/v1/blocks/{newer[1]}")
+    assert found(owner, "optics", limit=1) == [("block", newer[0])]
+    hits = [i for _, i in found(owner, "opt", limit=100)]
+    assert set(hits) == {*older, newer[0]}
+    assert hits[0] == newer[0]

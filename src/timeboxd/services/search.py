@@ -1,6 +1,7 @@
 """``GET /v1/search``: one query over projects, tasks, clients, block topics and entry
 descriptions, within what the caller may see, on the database's full-text index
-(SQLite FTS5 kept by triggers, PostgreSQL tsvector with GIN indexes; migration 0005).
+(SQLite FTS5 kept by triggers, PostgreSQL tsvector with GIN indexes, see
+``search_postgresql``; migration 0005).
 
 Words match whole, the last one also as a prefix ("linear alg" finds "Linear algebra");
 every word must match; the newest rows come first (every hit holds every word, and what
@@ -14,9 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import func, literal, select, text, union_all
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Block, Project
@@ -24,6 +24,7 @@ from timeboxd.db.tracking import Client, Task, TimeEntry
 from timeboxd.domain.keys import grants
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import Forbidden, ValidationFailed
+from timeboxd.services import search_postgresql
 from timeboxd.services.access import managed_workspaces, member_workspaces
 from timeboxd.services.context import Principal
 from timeboxd.services.entries import visible_entry
@@ -71,7 +72,7 @@ def search(
 ) -> list[Hit]:
     words = words_of(q)
     if session.get_bind().dialect.name == "postgresql":
-        ranked = _ranked_postgresql(session, principal, words, kinds, limit)
+        ranked = search_postgresql.ranked(session, principal, words, kinds, limit + 10)
     else:
         ranked = _ranked_sqlite(session, principal, words, kinds, limit)
     return _hits(session, principal, ranked)[:limit]
@@ -110,70 +111,6 @@ def _ranked_sqlite(
             " ORDER BY rowid DESC LIMIT :n"
         ),
         {"match": match, "n": limit * 2 + 10},
-    )
-    return [(r.kind, r.ref_id) for r in rows]
-
-
-def _ranked_postgresql(
-    session: Session, principal: Principal, words: list[str], kinds: list[str], limit: int
-) -> list[tuple[str, str]]:
-    query = func.to_tsquery("simple", " & ".join([*words[:-1], f"{words[-1]}:*"]))
-    members = member_workspaces(principal)
-
-    def ranked(kind: str, model: Any, document: Any, *where: Any) -> Any:
-        vector = func.to_tsvector("simple", document)
-        return (
-            select(
-                literal(kind).label("kind"),
-                model.id.label("ref_id"),
-                model.created_at.label("rank"),
-            )
-            .where(vector.op("@@")(query), *where)
-            .order_by(model.created_at.desc(), model.id.desc())
-            .limit(limit + 10)
-        )
-
-    parts = {
-        "block": lambda: ranked(
-            "block",
-            Block,
-            Block.topic,
-            Block.user_id == principal.user_id,
-            Block.livemode == principal.livemode,
-            Block.deleted_at.is_(None),
-        ),
-        "entry": lambda: ranked(
-            "entry", TimeEntry, TimeEntry.description, visible_entry(principal)
-        ),
-        "project": lambda: ranked(
-            "project",
-            Project,
-            Project.name,
-            Project.workspace_id.in_(members),
-            Project.livemode == principal.livemode,
-        ),
-        "task": lambda: ranked(
-            "task",
-            Task,
-            Task.name + " " + Task.notes,
-            Task.project_id.in_(
-                select(Project.id).where(
-                    Project.workspace_id.in_(members), Project.livemode == principal.livemode
-                )
-            ),
-            Task.livemode == principal.livemode,
-        ),
-        "client": lambda: ranked(
-            "client",
-            Client,
-            Client.name + " " + Client.notes,
-            Client.workspace_id.in_(members),
-            Client.livemode == principal.livemode,
-        ),
-    }
-    union = union_all(*(parts[k]().subquery().select() for k in kinds)).subquery()
-    rows = session.execute(
-        select(union.c.kind, union.c.ref_id).order_by(union.c.rank.desc()).limit(limit + 10)
     )
     return [(r.kind, r.ref_id) for r in rows]
 

@@ -53,13 +53,29 @@ SQLITE_SOURCES = {
         ("name", "notes"),
     ),
 }
-# PostgreSQL: an expression GIN index per table; queries use the same expressions.
+# PostgreSQL: an expression GIN index per table; queries use the same expressions
+# (services/search_postgresql.py). Blocks and entries, the large tables, also index who
+# may find each row (owner, workspace, mode, not deleted) as one extra lexeme, so the index
+# returns only the caller's rows; a created_at index lets search read the newest rows first.
+PG_MODE = "CASE WHEN livemode THEN 'l' ELSE 't' END"
 PG_INDEXES = {
-    "ix_blocks_search": ("blocks", "to_tsvector('simple', topic)"),
-    "ix_time_entries_search": ("time_entries", "to_tsvector('simple', description)"),
-    "ix_projects_search": ("projects", "to_tsvector('simple', name)"),
-    "ix_tasks_search": ("tasks", "to_tsvector('simple', name || ' ' || notes)"),
-    "ix_clients_search": ("clients", "to_tsvector('simple', name || ' ' || notes)"),
+    "ix_blocks_search": (
+        "blocks",
+        "gin",
+        "(to_tsvector('simple', topic) || array_to_tsvector(ARRAY['b' || user_id || "
+        f"{PG_MODE} || CASE WHEN deleted_at IS NULL THEN '' ELSE 'x' END]))",
+    ),
+    "ix_time_entries_search": (
+        "time_entries",
+        "gin",
+        "(to_tsvector('simple', description) || array_to_tsvector(ARRAY["
+        f"'e' || user_id || {PG_MODE}, 'f' || workspace_id || {PG_MODE}]))",
+    ),
+    "ix_projects_search": ("projects", "gin", "to_tsvector('simple', name)"),
+    "ix_tasks_search": ("tasks", "gin", "to_tsvector('simple', name || ' ' || notes)"),
+    "ix_clients_search": ("clients", "gin", "to_tsvector('simple', name || ' ' || notes)"),
+    "ix_blocks_owner_created": ("blocks", "btree", "user_id, livemode, created_at"),
+    "ix_time_entries_owner_created": ("time_entries", "btree", "user_id, livemode, created_at"),
 }
 
 
@@ -86,8 +102,8 @@ def _sqlite_triggers(kind: str) -> list[str]:
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for name, (table, expression) in PG_INDEXES.items():
-            op.execute(f"CREATE INDEX {name} ON {table} USING gin ({expression})")
+        for name, (table, method, expression) in PG_INDEXES.items():
+            op.execute(f"CREATE INDEX {name} ON {table} USING {method} ({expression})")
         return
     op.execute(
         "CREATE TABLE search_rows (id INTEGER PRIMARY KEY, ref_id VARCHAR(32) NOT NULL UNIQUE)"
