@@ -363,7 +363,12 @@ def apply_patch(
     end_at = changes.get("end_at", entry.end_at)
     if "end_at" in changes and end_at is None and entry.end_at is not None:
         raise ValidationFailed("a stopped entry cannot be restarted; use the timer", field="end_at")
-    duration = check_span(start_at, end_at)
+    # The span is checked only when it changes: a timer stopped within the second it
+    # started lasts 0 seconds, and its description or project must still be editable.
+    if {"start_at", "end_at"} & changes.keys():
+        duration = check_span(start_at, end_at)
+    else:
+        duration = entry.duration_seconds
     if {"project_id", "task_id", "block_id"} & changes.keys():
         project_id = changes.get("project_id", entry.project_id)
         task_id = changes.get("task_id", entry.task_id)
