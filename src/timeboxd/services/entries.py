@@ -377,6 +377,10 @@ def apply_patch(
         block_id = changes.get("block_id", entry.block_id)
         refs = resolve_refs(session, principal, project_id, task_id, block_id)
         old_block = entry.block_id
+        if refs.workspace_id != entry.workspace_id and "tag_ids" not in changes:
+            # Tags belong to a workspace: kept tags must exist where the entry moves.
+            kept = tags_of(session, [entry.id])[entry.id]
+            require_tags(session, principal, kept, refs.workspace_id)
         entry.project_id, entry.task_id, entry.block_id = refs.project_id, task_id, block_id
         entry.workspace_id = refs.workspace_id
         if old_block != block_id:
