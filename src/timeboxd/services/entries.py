@@ -392,8 +392,13 @@ def apply_patch(
         set_tags(session, entry.id, tag_ids)
     if "description" in changes:
         entry.description = changes["description"] or ""
-    if "billable" in changes and changes["billable"] is not None:
-        entry.billable = changes["billable"]
+    if "billable" in changes:
+        # null (and a PUT without it) means the project's default, as on create.
+        billable = changes["billable"]
+        if billable is None:
+            project = session.get(Project, entry.project_id) if entry.project_id else None
+            billable = project is not None and project.billable
+        entry.billable = billable
     entry.start_at, entry.end_at, entry.duration_seconds = start_at, end_at, duration
     entry.updated_at = now
     entry.version += 1
