@@ -10,7 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import TimeEntry
-from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
+from timeboxd.errors import (
+    Conflict,
+    DomainError,
+    ErrorItem,
+    NotFound,
+    ValidationFailed,
+    fail_bulk,
+)
 from timeboxd.services.context import Principal
 from timeboxd.services.entries import (
     EntryFields,
@@ -67,18 +74,27 @@ def _each_own(
     return [found[i] for i in ids]
 
 
+def _status(codes: set[type[DomainError]]) -> type[DomainError]:
+    """A locked (submitted or approved) item makes the request a CONFLICT, as it is for
+    one entry: no change to the input helps until an admin reopens it."""
+    return Conflict if Conflict in codes else ValidationFailed
+
+
 def bulk_update(
     session: Session, principal: Principal, now: datetime, items: list[tuple[str, dict[str, Any]]]
 ) -> list[EntryView]:
     entries = _each_own(session, principal, [i for i, _ in items], "id")
     errors: list[ErrorItem] = []
+    codes: set[type[DomainError]] = set()
     for index, ((entry_id, changes), entry) in enumerate(zip(items, entries, strict=True)):
         try:
             load_own_unlocked(session, principal, entry_id, None)
             apply_patch(session, principal, now, entry, changes)
         except DomainError as exc:
             errors.append(ErrorItem(index, exc.field, exc.message))
-    fail_bulk(errors)  # raising rolls back the changes already applied to passing items
+            codes.add(type(exc))
+    # raising rolls back the changes already applied to passing items
+    fail_bulk(errors, _status(codes))
     session.flush()
     return views(session, entries, principal, now)
 
@@ -90,12 +106,14 @@ def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list
         raise ValidationFailed("at most 10000 ids at once", field="ids")
     entries = _each_own(session, principal, ids, "ids")
     errors: list[ErrorItem] = []
+    codes: set[type[DomainError]] = set()
     for index, entry in enumerate(entries):
         try:
             load_own_unlocked(session, principal, entry.id, None)
         except DomainError as exc:
             errors.append(ErrorItem(index, exc.field or "ids", exc.message))
-    fail_bulk(errors)
+            codes.add(type(exc))
+    fail_bulk(errors, _status(codes))
     blocks = {e.block_id for e in entries if e.block_id}
     for entry in entries:
         session.delete(entry)
