@@ -1,11 +1,14 @@
-"""Time entries through HTTP (SPEC §3 "Time entries"): instants, derived durations, filters
-by local day, references, ETags and all-or-nothing bulk writes."""
+"""Time entries through HTTP (SPEC §3 "Time entries"): instants in, UTC stored, shown in the
+account's zone; derived durations; filters by local day; references; ETags. Bulk writes are
+in test_entries_bulk.py."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import Persona, assert_error
 
@@ -209,58 +212,253 @@ def test_sandbox_entries_stay_in_the_sandbox(owner: Persona) -> None:
     assert_error(sandbox.get(f"/v1/time-entries/{live['id']}"), 404, "NOT_FOUND")
 
 
-# -- bulk ----------------------------------------------------------------------------------
+def test_instants_are_stored_in_utc(owner: Persona) -> None:
+    owner.set_timezone("Asia/Kathmandu")
+    made = entry(owner, "2026-11-23T09:00:00+05:45", "2026-11-23T10:30:00-04:00")
+    assert made["start_at"] == "2026-11-23T09:00:00+05:45"
+    assert made["end_at"] == "2026-11-23T20:15:00+05:45"
+    assert made["duration_seconds"] == 11 * 3600 + 15 * 60
+    with owner.db.read() as s:
+        row = s.execute(
+            text("SELECT start_at, end_at FROM time_entries WHERE id = :id"), {"id": made["id"]}
+        ).one()
+    stored = [v if isinstance(v, datetime) else datetime.fromisoformat(v) for v in row]
+    assert stored == [datetime(2026, 11, 23, 3, 15), datetime(2026, 11, 23, 14, 30)]
 
 
-def item(n: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "start_at": f"2026-11-2{n % 3}T{8 + n % 10:02d}:00:00Z",
-        "end_at": f"2026-11-2{n % 3}T{8 + n % 10:02d}:45:00Z",
-        "description": f"item {n}",
-        **fields,
-    }
-
-
-def test_bulk_create_update_delete(owner: Persona) -> None:
-    made = owner.ok(
-        "POST", "/v1/time-entries/bulk", 201, json={"time_entries": [item(n) for n in range(5)]}
-    )
-    assert [e["description"] for e in made] == [f"item {n}" for n in range(5)]
-    changes = [{"id": e["id"], "description": e["description"].upper()} for e in made[:2]]
-    updated = owner.ok("PATCH", "/v1/time-entries/bulk", json={"time_entries": changes})
-    assert [e["description"] for e in updated] == ["ITEM 0", "ITEM 1"]
-    gone = ",".join(e["id"] for e in made[:3])
-    owner.ok("DELETE", f"/v1/time-entries/bulk?ids={gone}")
-    assert sorted(ids(owner)) == sorted(e["id"] for e in made[3:])
-
-
-def test_bulk_is_all_or_nothing_and_names_each_failing_item(owner: Persona) -> None:
-    items = [item(0), item(1, end_at="2026-11-21T00:00:00Z"), item(2), item(3, colour="red")]
-    response = owner.post("/v1/time-entries/bulk", json={"time_entries": items})
-    # The body's shape is checked first: the unknown field is reported before the spans.
-    error = assert_error(response, 400, "VALIDATION_ERROR", "colour")
-    assert [(d["index"], d["field"]) for d in error["details"]] == [(3, "colour")]
-    assert ids(owner) == []
-    items[3] = item(3)
-    response = owner.post("/v1/time-entries/bulk", json={"time_entries": items})
-    error = assert_error(response, 400, "VALIDATION_ERROR", "end_at")
-    assert [(d["index"], d["field"]) for d in error["details"]] == [(1, "end_at")]
-    assert ids(owner) == []
-
-
-def test_bulk_update_of_a_missing_or_foreign_entry_changes_nothing(
-    owner: Persona, outsider: Persona
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("0001-01-01T00:00:00Z", "2026-11-23T10:00:00Z", "start_at"),
+        ("2026-11-23T09:00:00+25:00", "2026-11-23T10:00:00Z", "start_at"),
+        ("2026-11-23", "2026-11-23T10:00:00Z", "start_at"),
+        ("2026-11-23T09:00:00Z", 1764000000, "end_at"),
+        ("2026-11-23T09:00:00Z", None, "end_at"),
+        ("2026-11-16T09:00:00Z", "2026-11-23T09:00:01Z", "end_at"),
+    ],
+)
+def test_instants_must_be_whole_iso_8601_with_an_offset_and_spans_at_most_a_week(
+    owner: Persona, start: Any, end: Any, field: str
 ) -> None:
-    mine = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", description="keep")
-    theirs = entry(outsider, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
-    changes = [
-        {"id": mine["id"], "description": "changed"},
-        {"id": theirs["id"], "description": "x"},
-    ]
-    response = owner.patch("/v1/time-entries/bulk", json={"time_entries": changes})
-    error = assert_error(response, 404, "NOT_FOUND")
-    assert [d["index"] for d in error["details"]] == [1]
-    assert owner.ok("GET", f"/v1/time-entries/{mine['id']}")["description"] == "keep"
-    response = owner.delete(f"/v1/time-entries/bulk?ids={mine['id']},{theirs['id']}")
-    assert_error(response, 404, "NOT_FOUND")
-    assert ids(owner) == [mine["id"]]
+    response = owner.post("/v1/time-entries", json={"start_at": start, "end_at": end})
+    assert_error(response, 400, "VALIDATION_ERROR", field)
+
+
+def test_an_entry_may_last_exactly_a_week(owner: Persona) -> None:
+    made = entry(owner, "2026-11-16T09:00:00Z", "2026-11-23T09:00:00Z")
+    assert made["duration_seconds"] == 7 * 86400
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"start_at": None}, "start_at"),
+        ({"end_at": None}, "end_at"),
+        ({"end_at": "2026-11-23T08:00:00Z"}, "end_at"),
+        ({"duration_seconds": 60}, "duration_seconds"),
+        ({"running": True}, "running"),
+        ({"description": "x" * 2001}, "description"),
+        ({"tag_ids": [f"tag_{n}" for n in range(51)]}, "tag_ids"),
+        ({"approval_status": "approved"}, "approval_status"),
+    ],
+)
+def test_bad_patches_are_refused_and_change_nothing(
+    owner: Persona, changes: dict[str, Any], field: str
+) -> None:
+    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", description="kept")
+    url = f"/v1/time-entries/{made['id']}"
+    assert_error(owner.patch(url, json=changes), 400, "VALIDATION_ERROR", field)
+    after = owner.get(url)
+    assert after.json()["data"] == made
+    assert after.headers["etag"] == f'"{made["id"]}.1"'
+
+
+def test_patch_changes_only_what_it_sends(owner: Persona) -> None:
+    prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P", "billable": True})
+    tag = owner.ok("POST", "/v1/tags", 201, json={"name": "t"})
+    made = entry(
+        owner,
+        "2026-11-23T09:00:00Z",
+        "2026-11-23T10:00:00Z",
+        description="Reading",
+        project_id=prj["id"],
+        tag_ids=[tag["id"]],
+    )
+    url = f"/v1/time-entries/{made['id']}"
+    later = owner.ok("PATCH", url, json={"start_at": "2026-11-23T09:30:00Z"})
+    assert later["duration_seconds"] == 1800
+    assert (later["description"], later["project_id"], later["tag_ids"], later["billable"]) == (
+        "Reading",
+        prj["id"],
+        [tag["id"]],
+        True,
+    )
+    untagged = owner.ok("PATCH", url, json={"tag_ids": [], "billable": False})
+    assert untagged["tag_ids"] == [] and untagged["billable"] is False
+    assert untagged["start_at"] == "2026-11-23T09:30:00Z"
+    blank = owner.ok("PATCH", url, json={"description": None, "project_id": None})
+    assert blank["description"] == "" and blank["project_id"] is None
+
+
+def test_null_or_missing_billable_takes_the_projects_default(owner: Persona) -> None:
+    prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P", "billable": True})
+    made = entry(
+        owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", project_id=prj["id"], billable=False
+    )
+    url = f"/v1/time-entries/{made['id']}"
+    assert made["billable"] is False
+    assert owner.ok("PATCH", url, json={"billable": None})["billable"] is True
+    owner.ok("PATCH", url, json={"billable": False})
+    replaced = owner.ok(
+        "PUT",
+        url,
+        json={
+            "start_at": "2026-11-23T09:00:00Z",
+            "end_at": "2026-11-23T10:00:00Z",
+            "project_id": prj["id"],
+        },
+    )
+    assert replaced["billable"] is True
+    # Moving to another project keeps a billable flag that was set.
+    other = owner.ok("POST", "/v1/projects", 201, json={"name": "Q"})
+    assert owner.ok("PATCH", url, json={"project_id": other["id"]})["billable"] is True
+
+
+def test_moving_to_another_project_drops_a_task_of_the_old_one(owner: Persona) -> None:
+    one = owner.ok("POST", "/v1/projects", 201, json={"name": "One"})
+    two = owner.ok("POST", "/v1/projects", 201, json={"name": "Two"})
+    task = owner.ok("POST", "/v1/tasks", 201, json={"project_id": one["id"], "name": "T"})
+    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
+    url = f"/v1/time-entries/{made['id']}"
+    moved = owner.ok("PATCH", url, json={"project_id": two["id"]})
+    assert (moved["project_id"], moved["task_id"]) == (two["id"], None)
+    assert_error(owner.patch(url, json={"task_id": task["id"]}), 400, "VALIDATION_ERROR", "task_id")
+    back = owner.ok("PATCH", url, json={"project_id": None, "task_id": task["id"]})
+    assert (back["project_id"], back["task_id"]) == (one["id"], task["id"])
+
+
+def test_tags_must_belong_to_the_entrys_workspace_even_after_a_move(owner: Persona) -> None:
+    team = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Team"})["id"]
+    shared = owner.ok("POST", "/v1/projects", 201, json={"name": "Shared", "workspace_id": team})
+    personal_tag = owner.ok("POST", "/v1/tags", 201, json={"name": "mine"})
+    team_tag = owner.ok("POST", "/v1/tags", 201, json={"name": "ours", "workspace_id": team})
+    start, end = "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z"
+    refused = owner.post(
+        "/v1/time-entries",
+        json={
+            "start_at": start,
+            "end_at": end,
+            "project_id": shared["id"],
+            "tag_ids": [personal_tag["id"]],
+        },
+    )
+    assert_error(refused, 400, "VALIDATION_ERROR", "tag_ids")
+    made = entry(owner, start, end, tag_ids=[personal_tag["id"]])
+    url = f"/v1/time-entries/{made['id']}"
+    assert_error(
+        owner.patch(url, json={"project_id": shared["id"]}), 400, "VALIDATION_ERROR", "tag_ids"
+    )
+    assert owner.ok("GET", url)["workspace_id"] == made["workspace_id"]
+    moved = owner.ok("PATCH", url, json={"project_id": shared["id"], "tag_ids": [team_tag["id"]]})
+    assert moved["workspace_id"] == team and moved["tag_ids"] == [team_tag["id"]]
+
+
+def test_relinking_an_entry_moves_the_tracked_mark_between_blocks(owner: Persona) -> None:
+    slot = {"date": "2026-11-23", "start": "09:00", "end": "10:00"}
+    first = owner.ok("POST", "/v1/blocks", 201, json=slot)
+    second = owner.ok("POST", "/v1/blocks", 201, json={**slot, "start": "10:00", "end": "11:00"})
+    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", block_id=first["id"])
+    url = f"/v1/time-entries/{made['id']}"
+    owner.ok("PATCH", url, json={"block_id": second["id"]})
+
+    def tracked(block: dict[str, Any]) -> bool:
+        return bool(owner.ok("GET", f"/v1/blocks/{block['id']}")["has_time_entry"])
+
+    assert (tracked(first), tracked(second)) == (False, True)
+    owner.ok("PATCH", url, json={"block_id": None})
+    assert (tracked(first), tracked(second)) == (False, False)
+
+
+def test_filter_by_task(owner: Persona) -> None:
+    prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P"})
+    task = owner.ok("POST", "/v1/tasks", 201, json={"project_id": prj["id"], "name": "T"})
+    on_task = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
+    entry(owner, "2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z", project_id=prj["id"])
+    assert ids(owner, f"?task_id={task['id']}") == [on_task["id"]]
+    assert ids(owner, f"?task_id={task['id']}&project_id={prj['id']}") == [on_task["id"]]
+    assert ids(owner, "?task_id=tsk_unknown") == []
+
+
+def test_local_days_follow_daylight_saving_changes(owner: Persona) -> None:
+    owner.set_timezone("Europe/Berlin")
+    # 2026-10-25 is 25 hours long in Berlin: from 22:00 UTC on the 24th to 23:00 UTC.
+    before = entry(owner, "2026-10-24T21:30:00Z", "2026-10-24T21:50:00Z")  # 23:30 CEST
+    first = entry(owner, "2026-10-24T22:30:00Z", "2026-10-24T22:50:00Z")  # 00:30 CEST
+    last = entry(owner, "2026-10-25T22:30:00Z", "2026-10-25T22:50:00Z")  # 23:30 CET
+    after = entry(owner, "2026-10-25T23:10:00Z", "2026-10-25T23:20:00Z")  # 00:10 CET
+    assert ids(owner, "?date_from=2026-10-25&date_to=2026-10-25") == [last["id"], first["id"]]
+    assert ids(owner, "?date_to=2026-10-24") == [before["id"]]
+    assert ids(owner, "?date_from=2026-10-26") == [after["id"]]
+    assert first["start_at"] == "2026-10-25T00:30:00+02:00"
+    assert last["start_at"] == "2026-10-25T23:30:00+01:00"
+
+
+def test_a_running_timer_is_on_every_day_from_its_start(owner: Persona) -> None:
+    running = owner.ok("POST", "/v1/timer/start", 201, json={})
+    assert ids(owner, "?date_from=2026-11-24&date_to=2026-11-24") == [running["id"]]
+    assert ids(owner, "?date_from=2026-11-30") == [running["id"]]
+    assert ids(owner, "?date_to=2026-11-23") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("date_from=2026-13-01", "date_from"),
+        ("date_to=24.11.2026", "date_to"),
+        ("billable=perhaps", "billable"),
+        ("per_page=0", "per_page"),
+        ("page=0", "page"),
+        ("project_id=" + "p" * 33, "project_id"),
+    ],
+)
+def test_bad_filters_are_refused_naming_the_parameter(
+    owner: Persona, query: str, field: str
+) -> None:
+    assert_error(owner.get(f"/v1/time-entries?{query}"), 400, "VALIDATION_ERROR", field)
+
+
+def test_if_match_guards_every_change(owner: Persona) -> None:
+    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
+    url = f"/v1/time-entries/{made['id']}"
+    stale = owner.get(url).headers["etag"]
+    owner.ok("PATCH", url, json={"description": "new"}, headers={"If-Match": "*"})
+    whole = {"start_at": "2026-11-23T09:00:00Z", "end_at": "2026-11-23T10:00:00Z"}
+    assert_error(
+        owner.put(url, json=whole, headers={"If-Match": stale}), 412, "PRECONDITION_FAILED"
+    )
+    assert_error(owner.delete(url, headers={"If-Match": stale}), 412, "PRECONDITION_FAILED")
+    assert_error(owner.delete(url, headers={"If-Match": "W/" + stale}), 412, "PRECONDITION_FAILED")
+    current = owner.get(url)
+    assert current.json()["data"]["description"] == "new"
+    owner.ok("DELETE", url, headers={"If-Match": current.headers["etag"]})
+    assert ids(owner) == []
+
+
+@pytest.mark.parametrize(
+    ("scopes", "method", "status"),
+    [
+        (["read:time_entries"], "GET", 200),
+        (["read:time_entries"], "POST", 403),
+        (["write:time_entries"], "GET", 403),
+        (["write:time_entries"], "POST", 201),
+        (["read:blocks", "write:blocks", "read:reports"], "GET", 403),
+    ],
+)
+def test_entry_scopes(owner: Persona, scopes: list[str], method: str, status: int) -> None:
+    limited = owner.as_key(owner.new_key(scopes=scopes))
+    body = {"start_at": "2026-11-23T09:00:00Z", "end_at": "2026-11-23T10:00:00Z"}
+    response = limited.request(method, "/v1/time-entries", json=body if method == "POST" else None)
+    if status == 403:
+        assert_error(response, 403, "FORBIDDEN")
+    else:
+        assert response.status_code == status, response.text

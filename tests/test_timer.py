@@ -1,23 +1,15 @@
-"""The timer (SPEC §3): one running entry per user, enforced by the database, counting up to
-now; and many simultaneous starts against a real server leave exactly one running."""
+"""The timer (SPEC §3): one running entry per user and mode, counting up to now; started
+from a block it links the block. Simultaneous starts against a real server are in
+test_timer_concurrency.py."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.conftest import POSTGRES_URL, FrozenClock, Persona, assert_error
+from tests.conftest import FrozenClock, Persona, assert_error
 
 
 def test_no_timer_is_data_null(owner: Persona) -> None:
@@ -89,107 +81,164 @@ def test_a_running_entry_cannot_be_submitted(owner: Persona) -> None:
     assert_error(response, 409, "CONFLICT", "end_at")
 
 
-# -- many simultaneous starts against a real server ----------------------------------------
+def test_start_without_a_body_and_stop_at_whole_seconds(owner: Persona, clock: FrozenClock) -> None:
+    clock.set(clock() + timedelta(seconds=1, microseconds=700_000))
+    response = owner.client.post("/v1/timer/start", headers=owner.headers)
+    assert response.status_code == 201, response.text
+    started = response.json()["data"]
+    assert started["start_at"] == "2026-11-24T10:00:01Z"
+    assert started["description"] == "" and started["project_id"] is None
+    clock.set(clock() + timedelta(seconds=90, microseconds=600_000))
+    stopped = owner.ok("POST", "/v1/timer/stop")
+    assert stopped["end_at"] == "2026-11-24T10:01:32Z" and stopped["duration_seconds"] == 91
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def test_running_timer_is_shown_in_the_account_zone(owner: Persona) -> None:
+    owner.set_timezone("Asia/Kolkata")
+    started = owner.ok("POST", "/v1/timer/start", 201, json={})
+    assert started["start_at"] == "2026-11-24T15:30:00+05:30"
+    assert owner.ok("GET", "/v1/timer")["start_at"] == "2026-11-24T15:30:00+05:30"
 
 
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "timeboxd.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+def test_a_timer_stopped_within_its_first_second_can_still_be_edited(owner: Persona) -> None:
+    started = owner.ok("POST", "/v1/timer/start", 201, json={"description": "oops"})
+    stopped = owner.ok("POST", "/v1/timer/stop")
+    assert stopped["duration_seconds"] == 0 and stopped["end_at"] == stopped["start_at"]
+    url = f"/v1/time-entries/{started['id']}"
+    assert owner.ok("PATCH", url, json={"description": "kept"})["description"] == "kept"
+    assert owner.ok("POST", f"{url}/submit")["approval_status"] == "submitted"
+
+
+def test_start_takes_project_task_tags_and_billable(owner: Persona) -> None:
+    prj = owner.ok("POST", "/v1/projects", 201, json={"name": "Client", "billable": True})
+    task = owner.ok("POST", "/v1/tasks", 201, json={"project_id": prj["id"], "name": "Call"})
+    tag = owner.ok("POST", "/v1/tags", 201, json={"name": "phone"})
+    started = owner.ok(
+        "POST", "/v1/timer/start", 201, json={"task_id": task["id"], "tag_ids": [tag["id"]]}
     )
-    return done.stdout
-
-
-def backends() -> list[Any]:
-    params: list[Any] = ["sqlite"]
-    params.append(
-        pytest.param(
-            "postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no PostgreSQL")
-        )
+    assert (started["project_id"], started["task_id"]) == (prj["id"], task["id"])
+    assert started["tag_ids"] == [tag["id"]] and started["billable"] is True
+    owner.ok("POST", "/v1/timer/stop")
+    unpaid = owner.ok(
+        "POST", "/v1/timer/start", 201, json={"project_id": prj["id"], "billable": False}
     )
-    return params
+    assert unpaid["billable"] is False
 
 
-@pytest.fixture(params=backends())
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {
-        **os.environ,
-        "TIMEBOXD_DATA_DIR": str(tmp_path),
-        "TIMEBOXD_RATE_LIMIT_PER_MINUTE": "100000",
-        "TIMEBOXD_RATE_LIMIT_PER_SECOND": "100000",
-        "TIMEBOXD_LOG_LEVEL": "warning",
-    }
-    if request.param == "postgresql":
-        assert POSTGRES_URL
-        env["TIMEBOXD_DATABASE_URL"] = POSTGRES_URL
-    cli(env, "db", "upgrade")
-    email = f"racer-{os.getpid()}-{time.monotonic_ns()}@example.com"
-    cli(env, "users", "create", email)
-    key = cli(env, "keys", "create", email).strip().splitlines()[-1]
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "timeboxd.cli", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"the server did not start:\n{log.read_text()}")
-        yield base, {"Authorization": f"Bearer {key}"}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def test_block_values_yield_to_the_body(owner: Persona) -> None:
+    maths = owner.ok("POST", "/v1/projects", 201, json={"name": "Maths"})
+    physics = owner.ok("POST", "/v1/projects", 201, json={"name": "Physics"})
+    block = owner.ok(
+        "POST",
+        "/v1/blocks",
+        201,
+        json={
+            "date": "2026-11-24",
+            "start": "10:00",
+            "end": "11:00",
+            "topic": "Integrals",
+            "project_id": maths["id"],
+        },
+    )
+    started = owner.ok(
+        "POST",
+        "/v1/timer/start",
+        201,
+        json={"block_id": block["id"], "project_id": physics["id"], "description": "Optics"},
+    )
+    assert started["block_id"] == block["id"]
+    assert (started["project_id"], started["description"]) == (physics["id"], "Optics")
 
 
-@pytest.mark.slow
-def test_simultaneous_starts_leave_exactly_one_running_timer(
-    served: tuple[str, dict[str, str]],
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"block_id": "blk_nope"}, "block_id"),
+        ({"project_id": "prj_nope"}, "project_id"),
+        ({"task_id": "tsk_nope"}, "task_id"),
+        ({"tag_ids": ["tag_nope"]}, "tag_ids"),
+        ({"start_at": "2026-11-24T09:00:00Z"}, "start_at"),
+        ({"duration_seconds": 60}, "duration_seconds"),
+        ({"stop_running": "maybe"}, "stop_running"),
+        ({"description": 5}, "description"),
+    ],
+)
+def test_bad_starts_are_refused_and_start_nothing(
+    owner: Persona, body: dict[str, Any], field: str
 ) -> None:
-    base, headers = served
-    racers = 24
-    barrier = threading.Barrier(racers)
-    statuses: list[int] = []
-    bodies: list[dict[str, Any]] = []
-    lock = threading.Lock()
+    assert_error(owner.post("/v1/timer/start", json=body), 400, "VALIDATION_ERROR", field)
+    assert owner.get("/v1/timer").json()["data"] is None
+    assert owner.ok("GET", "/v1/time-entries") == []
 
-    def race(n: int) -> None:
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-            http.get("/v1/me")  # connect first, so the starts go out together
-            barrier.wait()
-            response = http.post("/v1/timer/start", json={"description": f"racer {n}"})
-            with lock:
-                statuses.append(response.status_code)
-                bodies.append(response.json())
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(racers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+def test_a_deleted_or_foreign_block_cannot_start_a_timer(owner: Persona, outsider: Persona) -> None:
+    slot = {"date": "2026-11-24", "start": "10:00", "end": "11:00"}
+    theirs = outsider.ok("POST", "/v1/blocks", 201, json=slot)
+    assert_error(
+        owner.post("/v1/timer/start", json={"block_id": theirs["id"]}),
+        400,
+        "VALIDATION_ERROR",
+        "block_id",
+    )
+    binned = owner.ok("POST", "/v1/blocks", 201, json=slot)
+    owner.ok("DELETE", f"/v1/blocks/{binned['id']}")
+    assert_error(
+        owner.post("/v1/timer/start", json={"block_id": binned["id"]}),
+        400,
+        "VALIDATION_ERROR",
+        "block_id",
+    )
+    assert outsider.ok("GET", f"/v1/blocks/{theirs['id']}")["has_time_entry"] is False
 
-    assert sorted(statuses) == [201] + [409] * (racers - 1), statuses
-    assert all(b["error"]["code"] == "CONFLICT" for b in bodies if b["error"])
-    with httpx.Client(base_url=base, headers=headers) as http:
-        running = [e for e in http.get("/v1/time-entries").json()["data"] if e["running"]]
-        assert len(running) == 1
-        assert http.get("/v1/timer").json()["data"]["id"] == running[0]["id"]
+
+def test_a_refused_start_leaves_the_running_timer_alone(owner: Persona) -> None:
+    first = owner.ok("POST", "/v1/timer/start", 201, json={"description": "one"})
+    response = owner.post("/v1/timer/start", json={"stop_running": True, "project_id": "prj_no"})
+    assert_error(response, 400, "VALIDATION_ERROR", "project_id")
+    assert owner.ok("GET", "/v1/timer")["id"] == first["id"]
+
+
+def test_the_running_entry_can_be_edited_and_stopped_by_setting_its_end(
+    owner: Persona, clock: FrozenClock
+) -> None:
+    started = owner.ok("POST", "/v1/timer/start", 201, json={})
+    url = f"/v1/time-entries/{started['id']}"
+    moved = owner.ok("PATCH", url, json={"start_at": "2026-11-24T09:30:00Z", "description": "x"})
+    assert moved["running"] is True and moved["duration_seconds"] == 1800
+    assert_error(
+        owner.patch(url, json={"end_at": "2026-11-24T09:00:00Z"}), 400, "VALIDATION_ERROR", "end_at"
+    )
+    ended = owner.ok("PATCH", url, json={"end_at": "2026-11-24T09:45:00Z"})
+    assert ended["running"] is False and ended["duration_seconds"] == 900
+    assert owner.get("/v1/timer").json()["data"] is None
+    clock.set(clock() + timedelta(minutes=1))
+    owner.ok("POST", "/v1/timer/start", 201, json={})
+
+
+def test_deleting_the_running_entry_stops_the_timer(owner: Persona) -> None:
+    started = owner.ok("POST", "/v1/timer/start", 201, json={})
+    owner.ok("DELETE", f"/v1/time-entries/{started['id']}")
+    assert owner.get("/v1/timer").json()["data"] is None
+    owner.ok("POST", "/v1/timer/start", 201, json={})
+
+
+@pytest.mark.parametrize(
+    ("scopes", "method", "url", "status"),
+    [
+        (["read:time_entries"], "GET", "/v1/timer", 200),
+        (["read:time_entries"], "POST", "/v1/timer/start", 403),
+        (["read:time_entries"], "POST", "/v1/timer/stop", 403),
+        (["write:time_entries"], "GET", "/v1/timer", 403),
+        (["read:blocks", "write:blocks"], "POST", "/v1/timer/start", 403),
+    ],
+)
+def test_timer_scopes(
+    owner: Persona, scopes: list[str], method: str, url: str, status: int
+) -> None:
+    limited = owner.as_key(owner.new_key(scopes=scopes))
+    response = limited.request(method, url, json={} if method == "POST" else None)
+    if status == 403:
+        assert_error(response, 403, "FORBIDDEN")
+        assert owner.get("/v1/timer").json()["data"] is None
+    else:
+        assert response.status_code == status
