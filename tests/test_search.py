@@ -171,8 +171,20 @@ def test_members_find_the_workspace_catalog_and_only_their_own_time(
     assert ("project", shared["id"]) in found(teammate, "spectro")
     teammate_entries = {i for t, i in found(teammate, "spectroscopy") if t == "entry"}
     assert teammate_entries == {theirs["id"]}
+    at_home = owner.ok(
+        "POST",
+        "/v1/time-entries",
+        201,
+        json={
+            "start_at": "2026-11-23T13:00:00Z",
+            "end_at": "2026-11-23T14:00:00Z",
+            "description": "spectroscopy reading",
+        },
+    )
     owner_entries = {i for t, i in found(owner, "spectroscopy") if t == "entry"}
-    assert owner_entries == {mine["id"], theirs["id"]}  # the owner sees the team's time
+    # The owner sees the team's time beside their own, each once.
+    assert owner_entries == {mine["id"], theirs["id"], at_home["id"]}
+    assert len(found(owner, "spectroscopy", type="entry")) == 3
 
 
 def test_scopes_choose_the_kinds(owner: Persona, things: dict[str, Any]) -> None:

@@ -64,21 +64,34 @@ def ranked(
             principal,
         )
     if "entry" in kinds:
-        teams = _managed_team_workspaces(session, principal)
-        # An admin also sees the members' entries of a team: those come from the index,
-        # so the walk over one's own newest entries alone would miss newer ones of theirs.
         rows += _newest(
             session,
             "entry",
             "time_entries",
             "description",
             ENTRY_DOCUMENT,
-            None if teams else "user_id = :user AND livemode = :live",
-            [f"e{principal.user_id}{mode}", *(f"f{w}{mode}" for w in teams)],
+            "user_id = :user AND livemode = :live",
+            [f"e{principal.user_id}{mode}"],
             query,
             n,
             principal,
         )
+        # Owners and admins also see the members' entries of their teams: from the index
+        # (one's own entries there come twice and are dropped below).
+        if teams := _managed_team_workspaces(session, principal):
+            tokens = [f"f{w}{mode}" for w in teams]
+            rows += _newest(
+                session,
+                "entry",
+                "time_entries",
+                "",
+                ENTRY_DOCUMENT,
+                None,
+                tokens,
+                query,
+                n,
+                principal,
+            )
     rows += _catalog(session, principal, query, [k for k in kinds if k in CATALOG], n)
     rows.sort(reverse=True)
     seen: set[str] = set()
