@@ -1,7 +1,10 @@
 """The running timer: an entry without ``end_at``; at most one per user and mode.
 
 The rule lives in the database (a partial unique index on running entries), so two
-concurrent starts cannot both succeed whatever the number of app processes.
+concurrent starts cannot both succeed whatever the number of app processes. Starts and
+stops of one user also queue on a lock of the user's row (SQLite's write transactions
+already queue): each then sees the timer its predecessor left, so simultaneous
+``stop_running`` starts all succeed in turn instead of deadlocking on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Block
+from timeboxd.db.models import Block, User
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, NotFound
 from timeboxd.services.context import Principal
@@ -27,6 +30,13 @@ def _running(session: Session, principal: Principal) -> TimeEntry | None:
             TimeEntry.livemode == principal.livemode,
             TimeEntry.end_at.is_(None),
         )
+    )
+
+
+def _take_timer_lock(session: Session, principal: Principal) -> None:
+    # FOR NO KEY UPDATE: rows referencing the user (key share locks) are not held up.
+    session.execute(
+        select(User.id).where(User.id == principal.user_id).with_for_update(key_share=True)
     )
 
 
@@ -50,6 +60,7 @@ def start(
     now = now.replace(microsecond=0)  # tracked time has whole-second precision
     try:
         with db.write() as session:
+            _take_timer_lock(session, principal)
             running = _running(session, principal)
             if running is not None:
                 if not stop_running:
@@ -90,6 +101,7 @@ def _defaults_from_block(session: Session, principal: Principal, fields: EntryFi
 
 def stop(session: Session, principal: Principal, now: datetime) -> EntryView:
     now = now.replace(microsecond=0)
+    _take_timer_lock(session, principal)
     entry = _running(session, principal)
     if entry is None:
         raise NotFound("no timer is running")
