@@ -7,11 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from timeboxd.schemas.catalog import Name
 from timeboxd.schemas.common import Input
 
 
 class WorkspaceCreate(Input):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class MemberAdd(Input):
