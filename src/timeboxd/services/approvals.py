@@ -16,7 +16,13 @@ from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, Forbidden
 from timeboxd.services.access import MANAGER_ROLES, managed_workspaces, role_in
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import EntryView, get_entry, load_visible, views
+from timeboxd.services.entries import (
+    EntryView,
+    check_if_match,
+    get_entry,
+    load_visible,
+    views,
+)
 from timeboxd.services.paging import Page, PageRequest
 
 
@@ -29,10 +35,13 @@ def _touch(entry: TimeEntry, now: datetime) -> None:
     entry.version += 1
 
 
-def submit(session: Session, principal: Principal, now: datetime, entry_id: str) -> EntryView:
+def submit(
+    session: Session, principal: Principal, now: datetime, entry_id: str, if_match: str | None
+) -> tuple[EntryView, str]:
     entry = load_visible(session, principal, entry_id)
     if entry.user_id != principal.user_id:
         raise Forbidden("only the person who tracked an entry submits it")
+    check_if_match(entry, if_match)
     if entry.end_at is None:
         raise Conflict("stop the timer before submitting the entry", field="end_at")
     if entry.approval_status not in ("draft", "rejected"):
@@ -40,7 +49,7 @@ def submit(session: Session, principal: Principal, now: datetime, entry_id: str)
     entry.approval_status = "submitted"
     _touch(entry, now)
     session.flush()
-    return get_entry(session, principal, now, entry.id)[0]
+    return get_entry(session, principal, now, entry.id)
 
 
 def review(
@@ -50,10 +59,12 @@ def review(
     entry_id: str,
     approve: bool,
     comment: str | None,
-) -> EntryView:
+    if_match: str | None,
+) -> tuple[EntryView, str]:
     entry = load_visible(session, principal, entry_id)
     if not _is_manager(session, principal, entry):
         raise Forbidden("only the workspace's owner or admins approve time")
+    check_if_match(entry, if_match)
     if entry.approval_status != "submitted":
         raise Conflict(
             f"only submitted entries can be reviewed; this one is {entry.approval_status}",
@@ -65,21 +76,24 @@ def review(
     entry.reviewed_at = now
     _touch(entry, now)
     session.flush()
-    return get_entry(session, principal, now, entry.id)[0]
+    return get_entry(session, principal, now, entry.id)
 
 
-def reopen(session: Session, principal: Principal, now: datetime, entry_id: str) -> EntryView:
+def reopen(
+    session: Session, principal: Principal, now: datetime, entry_id: str, if_match: str | None
+) -> tuple[EntryView, str]:
     entry = load_visible(session, principal, entry_id)
     manager = _is_manager(session, principal, entry)
     withdrawing = entry.user_id == principal.user_id and entry.approval_status == "submitted"
     if not manager and not withdrawing:
         raise Forbidden("only the workspace's owner or admins reopen reviewed time")
+    check_if_match(entry, if_match)
     if entry.approval_status == "draft":
         raise Conflict("the entry is already a draft", field="approval_status")
     entry.approval_status = "draft"
     _touch(entry, now)
     session.flush()
-    return get_entry(session, principal, now, entry.id)[0]
+    return get_entry(session, principal, now, entry.id)
 
 
 def queue(

@@ -146,6 +146,11 @@ def load_visible(session: Session, principal: Principal, entry_id: str) -> TimeE
     return entry
 
 
+def check_if_match(entry: TimeEntry, if_match: str | None) -> None:
+    if if_match is not None and if_match not in ("*", etag(entry)):
+        raise PreconditionFailed("If-Match does not match the entry's ETag", field="If-Match")
+
+
 def load_own_unlocked(
     session: Session, principal: Principal, entry_id: str, if_match: str | None
 ) -> TimeEntry:
@@ -153,8 +158,7 @@ def load_own_unlocked(
     entry = load_visible(session, principal, entry_id)
     if entry.user_id != principal.user_id:
         raise Forbidden("only the person who tracked an entry can change it")
-    if if_match is not None and if_match not in ("*", etag(entry)):
-        raise PreconditionFailed("If-Match does not match the entry's ETag", field="If-Match")
+    check_if_match(entry, if_match)
     if entry.approval_status in LOCKED:
         raise Conflict(
             f"the entry is {entry.approval_status} and locked until an admin reopens it",

@@ -157,9 +157,10 @@ def delete_entry(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> R
     operation_id="submitTimeEntry",
     response_model=Envelope[EntryOut],
 )
-def submit(entry_id: str, ctx: Ctx = write) -> Response:
+def submit(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        return ctx.ok(approvals.submit(s, ctx.principal, ctx.now, entry_id))
+        view, tag = approvals.submit(s, ctx.principal, ctx.now, entry_id, if_match)
+    return ctx.ok(view, etag=tag)
 
 
 @router.post(
@@ -167,10 +168,13 @@ def submit(entry_id: str, ctx: Ctx = write) -> Response:
     operation_id="approveTimeEntry",
     response_model=Envelope[EntryOut],
 )
-def approve(entry_id: str, body: ReviewBody | None = None, ctx: Ctx = write) -> Response:
+def approve(
+    entry_id: str, body: ReviewBody | None = None, if_match: IfMatch = None, ctx: Ctx = write
+) -> Response:
     comment = body.comment if body else None
     with ctx.db.write() as s:
-        return ctx.ok(approvals.review(s, ctx.principal, ctx.now, entry_id, True, comment))
+        view, tag = approvals.review(s, ctx.principal, ctx.now, entry_id, True, comment, if_match)
+    return ctx.ok(view, etag=tag)
 
 
 @router.post(
@@ -178,10 +182,13 @@ def approve(entry_id: str, body: ReviewBody | None = None, ctx: Ctx = write) -> 
     operation_id="rejectTimeEntry",
     response_model=Envelope[EntryOut],
 )
-def reject(entry_id: str, body: ReviewBody | None = None, ctx: Ctx = write) -> Response:
+def reject(
+    entry_id: str, body: ReviewBody | None = None, if_match: IfMatch = None, ctx: Ctx = write
+) -> Response:
     comment = body.comment if body else None
     with ctx.db.write() as s:
-        return ctx.ok(approvals.review(s, ctx.principal, ctx.now, entry_id, False, comment))
+        view, tag = approvals.review(s, ctx.principal, ctx.now, entry_id, False, comment, if_match)
+    return ctx.ok(view, etag=tag)
 
 
 @router.post(
@@ -189,9 +196,10 @@ def reject(entry_id: str, body: ReviewBody | None = None, ctx: Ctx = write) -> R
     operation_id="reopenTimeEntry",
     response_model=Envelope[EntryOut],
 )
-def reopen(entry_id: str, ctx: Ctx = write) -> Response:
+def reopen(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
     with ctx.db.write() as s:
-        return ctx.ok(approvals.reopen(s, ctx.principal, ctx.now, entry_id))
+        view, tag = approvals.reopen(s, ctx.principal, ctx.now, entry_id, if_match)
+    return ctx.ok(view, etag=tag)
 
 
 @router.get(
