@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import TimeEntry
@@ -116,5 +116,8 @@ def queue(
     )
     has_more = len(rows) > paging.limit
     rows = rows[: paging.limit]
-    total = paging.offset + len(rows) + (1 if has_more else 0)
+    if not has_more and (rows or paging.offset == 0):
+        total = paging.offset + len(rows)
+    else:
+        total = session.scalar(select(func.count()).select_from(TimeEntry).where(*cond)) or 0
     return Page(views(session, rows, principal, now), paging.page, paging.limit, total, has_more)
