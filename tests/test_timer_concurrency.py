@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,11 +68,10 @@ class Server:
         return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture(scope="module", params=backends())
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("served")
+@contextmanager
+def running_server(backend: str, tmp: Path) -> Iterator[Server]:
+    """``timeboxd serve`` with two workers in a subprocess on a free port, against a fresh
+    SQLite file in ``tmp`` or the test PostgreSQL database."""
     env = {
         **os.environ,
         "TIMEBOXD_DATA_DIR": str(tmp),
@@ -82,7 +82,7 @@ def server(
     env.pop("TIMEBOXD_DATABASE_URL", None)
     env.pop("TIMEBOXD_REDIS_URL", None)
     url = f"sqlite:///{tmp / 'timeboxd.db'}"
-    if request.param == "postgresql":
+    if backend == "postgresql":
         assert POSTGRES_URL
         env["TIMEBOXD_DATABASE_URL"] = url = POSTGRES_URL
     cli(env, "db", "upgrade")
@@ -114,6 +114,21 @@ def server(
         process.terminate()
         process.wait(timeout=30)
         db.dispose()
+
+
+@pytest.fixture(scope="module", params=backends())
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    with running_server(request.param, tmp_path_factory.mktemp("served")) as running:
+        yield running
+
+
+@pytest.fixture(params=backends())
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A real server of its own and one user's headers, for other files' race tests."""
+    with running_server(request.param, tmp_path) as running:
+        yield running.base, running.new_user()
 
 
 def race(
