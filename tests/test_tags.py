@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Persona, assert_error
 from tests.test_clients import team_of
-from tests.test_timer import served  # noqa: F401 (a fixture: a real server)
+from tests.test_timer_concurrency import served  # noqa: F401 (a fixture: a real server)
 
 
 def new_tag(p: Persona, name: str, **fields: Any) -> dict[str, Any]:
