@@ -13,10 +13,11 @@ The rules (docs/api.md "Reports and exports"):
 - A group has one currency: projects of different currencies make separate rows.
 - Totals count each entry once (an entry with two tags is in two tag groups).
 
-Most entries of a long report lie wholly inside it: for project, client, task, tag and
-user groups those are summed by the database in integers; only entries that cross the
-report's edges or are still running are cut in Python. Day and week groups need local days,
-so every entry is cut in Python.
+Most entries of a long report lie wholly inside it, and most within one local day: the
+database sums those in integers (for day and week groups, joined to a table of the report's
+local days with the instants each begins and ends); only entries that cross the report's
+edges (or, for day and week groups, a local midnight) or are still running are cut in
+Python. Both paths use the same integer arithmetic, so they agree to the second and cent.
 """
 
 from __future__ import annotations
@@ -28,11 +29,26 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project, User, Workspace, WorkspaceMember
 from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
+from timeboxd.db.types import UTCDateTime
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
@@ -242,7 +258,9 @@ class _Entry:
     tags: list[str] = field(default_factory=list)
 
 
-def _entries(session: Session, cond: list[Any], extra: Iterable[Any] = ()) -> Iterator[_Entry]:
+def _entries(
+    session: Session, cond: list[Any], extra: Iterable[Any] = (), days: Any = None
+) -> Iterator[_Entry]:
     stmt = (
         select(
             TimeEntry.id,
@@ -258,9 +276,21 @@ def _entries(session: Session, cond: list[Any], extra: Iterable[Any] = ()) -> It
             TimeEntry.description,
         )
         .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .where(*cond, *extra)
+        .where(*cond)
         .order_by(TimeEntry.start_at, TimeEntry.id)
     )
+    if days is None:
+        stmt = stmt.where(*extra)
+    elif _lateral(session):  # ``extra`` may name the day: it goes with it
+        # OFFSET 0 keeps PostgreSQL from flattening the subquery back into a plain join.
+        per_day = stmt.where(_starts_on(days), *extra).order_by(None).offset(0).lateral("per_day")
+        stmt = (
+            select(*per_day.c)
+            .join_from(days, per_day, true())
+            .order_by(per_day.c.start_at, per_day.c.id)
+        )
+    else:
+        stmt = stmt.join(days, _starts_on(days)).where(*extra)
     for r in session.execute(stmt):
         yield _Entry(
             r.id,
@@ -350,15 +380,21 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     step = q.rounding * 60
     sums = _Sums()
     by_day = q.group_by in ("day", "week")
+    days = _day_table(first, last, tz, q.group_by, principal.week_start) if by_day else None
     entries: list[_Entry] = []
     for visible in _visibility(session, principal, q):
         cond = _conditions(q, visible)
-        if by_day:
-            entries += _entries(session, cond, _overlapping(start, end))
+        _sum_inside(session, cond, q, step, start, end, sums, days)
+        if days is None:
+            for edge in _edges(start, end):
+                entries += _entries(session, cond, edge)
             continue
-        _sum_inside(session, cond, q, step, start, end, sums)
-        for edge in _edges(start, end):
+        for edge in _edges(start, end)[:2]:  # ended, crossing the report's start
             entries += _entries(session, cond, edge)
+        entries += _entries(session, cond, [TimeEntry.end_at.is_(None), TimeEntry.start_at < start])
+        # begun inside the report, crossing the end of their day (or running)
+        crossing = or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > days.c.hi)
+        entries += _entries(session, cond, [crossing], days)
     if q.group_by == "tag":
         tags = _tags(session, [e.id for e in entries])
         for e in entries:
@@ -412,6 +448,37 @@ def _edges(start: datetime, end: datetime) -> list[list[Any]]:
     ]
 
 
+def _day_table(first: date, last: date, tz_name: str, group_by: str, week_start: str) -> Any:
+    """The report's local days as a VALUES table: the group key (the day, or its week) and
+    the instants the day begins and ends, so the database can sum the entries lying within
+    one local day (most of them) with the day's key."""
+    rows = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        key = day if group_by == "day" else week_of(day, week_start)
+        rows.append(
+            (
+                key.isoformat(),
+                local_midnight(day, tz_name),
+                local_midnight(day + timedelta(days=1), tz_name),
+            )
+        )
+    columns = (column("key", String), column("lo", UTCDateTime()), column("hi", UTCDateTime()))
+    # A CTE rather than VALUES in FROM: SQLite cannot name the columns of the latter.
+    return values(*columns, name="report_days").data(rows).cte("report_days")
+
+
+def _starts_on(days: Any) -> Any:
+    return and_(TimeEntry.start_at >= days.c.lo, TimeEntry.start_at < days.c.hi)
+
+
+def _lateral(session: Session) -> bool:
+    """Whether to read the day table as the outer loop through LATERAL, each day one index
+    scan (PostgreSQL). Given a plain join, PostgreSQL compares every entry with every day;
+    SQLite, which has no LATERAL, already scans the index once per day."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _sum_inside(
     session: Session,
     cond: list[Any],
@@ -420,8 +487,10 @@ def _sum_inside(
     start: datetime,
     end: datetime,
     sums: _Sums,
+    days: Any = None,
 ) -> None:
-    """Entries wholly inside the report, summed by the database in integers."""
+    """Entries wholly inside the report (with a day table: wholly inside one local day),
+    summed by the database in integers."""
     d = TimeEntry.duration_seconds
     if step <= 0:
         seconds: Any = d
@@ -445,13 +514,14 @@ def _sum_inside(
         "task": TimeEntry.task_id,
         "user": TimeEntry.user_id,
         "tag": entry_tags.c.tag_id,
-    }[q.group_by]
-    inside = [
-        TimeEntry.start_at >= start,
-        TimeEntry.start_at < end,
-        TimeEntry.end_at.is_not(None),
-        TimeEntry.end_at <= end,
-    ]
+    }.get(q.group_by, days.c.key if days is not None else None)
+    # With a day table, each day bounds its own index scan (a bound over the whole report
+    # would have the database scan every entry of it once per day instead).
+    if days is None:
+        inside = [TimeEntry.start_at >= start, TimeEntry.start_at < end, TimeEntry.end_at <= end]
+    else:
+        inside = [TimeEntry.end_at <= days.c.hi]
+    inside.append(TimeEntry.end_at.is_not(None))
     stmt = (
         select(
             key_column.label("key"),
@@ -467,6 +537,18 @@ def _sum_inside(
     )
     if q.group_by == "tag":
         stmt = stmt.outerjoin(entry_tags, entry_tags.c.entry_id == TimeEntry.id)
+    if days is not None and _lateral(session):
+        per_day = (
+            select(*stmt.selected_columns[1:])
+            .select_from(TimeEntry)
+            .outerjoin(Project, Project.id == TimeEntry.project_id)
+            .where(*cond, *inside, _starts_on(days))
+            .group_by(Project.currency)
+            .lateral("per_day")
+        )
+        stmt = select(days.c.key.label("key"), *per_day.c).join_from(days, per_day, true())
+    elif days is not None:
+        stmt = stmt.join(days, _starts_on(days))
     rows = session.execute(stmt).all()
     for r in rows:
         acc = sums.groups[(r.key, r.currency)]
