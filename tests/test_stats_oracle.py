@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from tests.conftest import FrozenClock, Persona
 
-ZONES = ["Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Asia/Kathmandu", "UTC"]
+ZONES = [
+    "Europe/Berlin",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Adelaide",
+    "UTC",
+]
 NOWS = [
     datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
     datetime(2026, 3, 30, 0, 30, tzinfo=UTC),  # just after Europe's spring change
@@ -220,6 +227,44 @@ entry_specs = st.lists(
 )
 
 
+def apply_edits(
+    p: Persona,
+    edits: list[tuple[str, int, int]],
+    made: list[dict[str, Any]],
+    tracked: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Later writes of every kind, so the rollups are checked after updates and deletes."""
+    for action, which, minutes in edits:
+        stopped = [e for e in tracked if e["end"] is not None]
+        if action == "shift" and stopped:
+            e = stopped[which % len(stopped)]
+            start = e["start"] + timedelta(minutes=minutes)
+            end = min(e["end"] + timedelta(minutes=minutes), now)
+            if end <= start:
+                continue
+            body = {"start_at": start.isoformat(), "end_at": end.isoformat()}
+            p.ok("PATCH", f"/v1/time-entries/{e['id']}", json=body)
+            e["start"], e["end"] = start, end
+        elif action == "drop" and stopped:
+            e = stopped[which % len(stopped)]
+            assert p.delete(f"/v1/time-entries/{e['id']}").status_code in (200, 204)
+            tracked.remove(e)
+        elif action == "toggle" and made:
+            b = made[which % len(made)]
+            if b["gone"]:
+                continue
+            b["done"] = not b["done"]
+            p.ok("PATCH", f"/v1/blocks/{b['id']}", json={"done": b["done"]})
+        elif action == "restore" and made:
+            b = made[which % len(made)]
+            if not b["gone"]:
+                continue
+            p.post(f"/v1/blocks/{b['id']}/restore")
+            p.post(f"/v1/blocks/{b['id']}/unarchive")
+            b["gone"] = False
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -234,6 +279,15 @@ entry_specs = st.lists(
     period=st.sampled_from(["today", "week", "month", "all"]),
     weeks=st.integers(min_value=1, max_value=6),
     running=st.booleans(),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["shift", "drop", "toggle", "restore"]),
+            st.integers(min_value=0, max_value=30),  # which row
+            st.integers(min_value=-300, max_value=300),  # minutes, for a shift
+        ),
+        max_size=6,
+    ),
+    new_zone=st.sampled_from([None, None, *ZONES]),
 )
 def test_every_field_equals_the_oracle(
     persona_factory: Any,
@@ -246,6 +300,8 @@ def test_every_field_equals_the_oracle(
     period: str,
     weeks: int,
     running: bool,
+    edits: list[tuple[str, int, int]],
+    new_zone: str | None,
 ) -> None:
     clock.set(now)
     tz = ZoneInfo(tz_name)
@@ -302,13 +358,25 @@ def test_every_field_equals_the_oracle(
             body["block_id"] = target["id"]
             body["project_id"] = target["project"]
             target["tracked"] = True
-        p.ok("POST", "/v1/time-entries", 201, json=body)
-        tracked.append({"start": start, "end": end, "project": body["project_id"]})
+        entry = p.ok("POST", "/v1/time-entries", 201, json=body)
+        tracked.append(
+            {"id": entry["id"], "start": start, "end": end, "project": body["project_id"]}
+        )
     if running:
         clock.set(now - timedelta(minutes=95))
         p.ok("POST", "/v1/timer/start", 201, json={"project_id": projects[0]})
         tracked.append({"start": now - timedelta(minutes=95), "end": None, "project": projects[0]})
         clock.set(now)
+    apply_edits(p, edits, made, tracked, now)
+    if new_zone is not None and new_zone != tz_name:
+        p.set_timezone(new_zone)
+        tz = ZoneInfo(new_zone)
+        for b in made:  # blocks keep their wall-clock times: their instants move
+            if not b["gone"]:
+                again = p.ok("GET", f"/v1/blocks/{b['id']}")
+                b["start_at"] = datetime.fromisoformat(again["start_at"])
+                b["end_at"] = datetime.fromisoformat(again["end_at"])
+                b["minutes"] = again["duration_minutes"]
 
     got = p.ok("GET", f"/v1/stats?period={period}")
     assert got == oracle_stats(made, tracked, tz, now, week_start, period)

@@ -11,7 +11,7 @@ from timeboxd.api.query import query
 from timeboxd.domain.wallclock import local_today
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.stats import ProductivityOut, ProductivityParams, StatsOut, StatsParams
-from timeboxd.services import stats
+from timeboxd.services import productivity, stats
 from timeboxd.services.stats_cache import Store, cached, make_store
 
 router = APIRouter(prefix="/v1", tags=["statistics"])
@@ -62,6 +62,6 @@ def get_productivity(
             s,
             ctx.principal,
             ("productivity", today, p.weeks),
-            lambda: stats.productivity(s, ctx.principal, ctx.now, p.weeks),
+            lambda: productivity.productivity(s, ctx.principal, ctx.now, p.weeks),
         )
     return answer(ctx, body, hit)
