@@ -371,12 +371,15 @@ def test_every_field_equals_the_oracle(
     if new_zone is not None and new_zone != tz_name:
         p.set_timezone(new_zone)
         tz = ZoneInfo(new_zone)
-        for b in made:  # blocks keep their wall-clock times: their instants move
-            if not b["gone"]:
-                again = p.ok("GET", f"/v1/blocks/{b['id']}")
-                b["start_at"] = datetime.fromisoformat(again["start_at"])
-                b["end_at"] = datetime.fromisoformat(again["end_at"])
-                b["minutes"] = again["duration_minutes"]
+    for b in made:
+        if not b["gone"]:
+            # Blocks keep their wall-clock times when the zone changes (their instants
+            # move), and a block whose last entry went is no longer tracked.
+            again = p.ok("GET", f"/v1/blocks/{b['id']}")
+            b["start_at"] = datetime.fromisoformat(again["start_at"])
+            b["end_at"] = datetime.fromisoformat(again["end_at"])
+            b["minutes"] = again["duration_minutes"]
+            b["tracked"] = again["has_time_entry"]
 
     got = p.ok("GET", f"/v1/stats?period={period}")
     assert got == oracle_stats(made, tracked, tz, now, week_start, period)

@@ -37,6 +37,15 @@ def spread(start: int, end: int) -> Iterator[tuple[int, int]]:
         slot += 1
 
 
+def whole_days(first: int, last: int) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """Slots [first, last) as the UTC days wholly inside (day numbers [lo, hi)) and the
+    slot ranges left at either edge."""
+    lo, hi = -(-first // SLOTS_PER_DAY), last // SLOTS_PER_DAY
+    if lo >= hi:
+        return [(first, last)], (0, 0)
+    return [(first, lo * SLOTS_PER_DAY), (hi * SLOTS_PER_DAY, last)], (lo, hi)
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     """Slots [first, last) that share one UTC offset (``offset`` slots ahead of UTC)."""

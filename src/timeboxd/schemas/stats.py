@@ -86,5 +86,3 @@ class ProductivityOut(BaseModel):
     by_weekday: list[WeekdayMinutes]
     by_hour: list[HourMinutes]
     plan_vs_actual: list[PlanVsActualOut]
-
-

@@ -18,7 +18,12 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project
-from timeboxd.db.rollups import StatsBlockDay, StatsSlot
+from timeboxd.db.rollups import (
+    StatsBlockProject,
+    StatsDayProject,
+    StatsSlot,
+    StatsSlotProject,
+)
 from timeboxd.domain.days import local_midnight
 from timeboxd.domain.stats import (
     EPOCH_ORDINAL,
@@ -29,6 +34,7 @@ from timeboxd.domain.stats import (
     longest_streak,
     offset_runs,
     slot_of,
+    whole_days,
 )
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import ValidationFailed
@@ -144,16 +150,11 @@ def _gather(session: Session, principal: Principal, runs: list[Run], window: int
             select(hour, productive).where(*_slots(principal, first, run.last)).group_by(hour)
         ):
             sums.per_hour[int(h)] += int(seconds)
-    rows = session.execute(
-        select(s.project_key, func.sum(s.tracked_seconds), func.sum(s.block_seconds))
-        .where(*_slots(principal, window, hi))
-        .group_by(s.project_key)
-    )
-    for key, tracked, blocks in rows:
-        if int(tracked) + int(blocks) > 0:
-            sums.per_project[_pid(key)] += int(tracked) + int(blocks)
-        if int(tracked) > 0:
-            sums.tracked_project[_pid(key)] += int(tracked)
+    for key, tracked, blocks in _by_project(session, principal, window, hi):
+        if tracked + blocks > 0:
+            sums.per_project[_pid(key)] += tracked + blocks
+        if tracked > 0:
+            sums.tracked_project[_pid(key)] += tracked
     focus = session.execute(
         select(
             func.sum(s.focus_count),
@@ -166,6 +167,46 @@ def _gather(session: Session, principal: Principal, runs: list[Run], window: int
     sums.focus_seconds = int(focus[1] or 0)
     sums.longest = max(int(focus[2] or 0), int(focus[3] or 0))
     return sums
+
+
+def _by_project(
+    session: Session, principal: Principal, first: int, last: int
+) -> list[tuple[str, int, int]]:
+    """(project key, tracked, block seconds) of slots [first, last): whole UTC days from the
+    day rollup, the edges from the quarter hours."""
+    edges, (lo, hi) = whole_days(first, last)
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    queries = []
+    for a, b in edges:
+        if a < b:
+            p = StatsSlotProject
+            queries.append(
+                select(p.project_key, func.sum(p.tracked_seconds), func.sum(p.block_seconds))
+                .where(
+                    p.user_id == principal.user_id,
+                    p.livemode == principal.livemode,
+                    p.slot >= a,
+                    p.slot < b,
+                )
+                .group_by(p.project_key)
+            )
+    if lo < hi:
+        d = StatsDayProject
+        queries.append(
+            select(d.project_key, func.sum(d.tracked_seconds), func.sum(d.block_seconds))
+            .where(
+                d.user_id == principal.user_id,
+                d.livemode == principal.livemode,
+                d.day >= lo,
+                d.day < hi,
+            )
+            .group_by(d.project_key)
+        )
+    for query in queries:
+        for key, tracked, blocks in session.execute(query):
+            out[key][0] += int(tracked)
+            out[key][1] += int(blocks)
+    return [(key, v[0], v[1]) for key, v in out.items()]
 
 
 def _add_running(sums: Sums, timer: Running, runs: list[Run], window: int, hi: int) -> None:
@@ -259,7 +300,7 @@ def productivity(session: Session, principal: Principal, now: datetime, weeks: i
 def _scheduled_by_project(
     session: Session, principal: Principal, first: date, last: date
 ) -> dict[str | None, int]:
-    d = StatsBlockDay
+    d = StatsBlockProject
     rows = session.execute(
         select(d.project_key, func.sum(d.scheduled_minutes))
         .where(

@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from timeboxd.db.rollups import StatsBlockDay, StatsSlot
+from timeboxd.db.rollups import StatsBlockDay, StatsDayProject, StatsSlot
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.domain.days import local_midnight, week_of
-from timeboxd.domain.stats import current_streak, epoch, slot_of, spread
+from timeboxd.domain.stats import current_streak, epoch, slot_of, spread, whole_days
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.context import Principal
@@ -65,19 +65,11 @@ def block_days(
 ) -> dict[date, BlockDay]:
     d = StatsBlockDay
     rows = session.execute(
-        select(
-            d.date,
-            func.sum(d.total),
-            func.sum(d.completed),
-            func.sum(d.completed_minutes),
-            func.sum(d.scheduled_minutes),
+        select(d.date, d.total, d.completed, d.completed_minutes, d.scheduled_minutes).where(
+            *_days_of(principal), d.date >= first, d.date <= last
         )
-        .where(*_days_of(principal), d.date >= first, d.date <= last)
-        .group_by(d.date)
     )
-    return {
-        r[0]: BlockDay(int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows if int(r[1]) > 0
-    }
+    return {r[0]: BlockDay(r[1], r[2], r[3], r[4]) for r in rows if r[1] > 0}
 
 
 def completed_days(session: Session, principal: Principal, today: date) -> set[date]:
@@ -85,10 +77,7 @@ def completed_days(session: Session, principal: Principal, today: date) -> set[d
     d = StatsBlockDay
     return set(
         session.scalars(
-            select(d.date)
-            .where(*_days_of(principal), d.date <= today)
-            .group_by(d.date)
-            .having(func.sum(d.completed) > 0)
+            select(d.date).where(*_days_of(principal), d.date <= today, d.completed > 0)
         )
     )
 
@@ -121,11 +110,28 @@ def running(session: Session, principal: Principal, now: datetime) -> Running | 
 
 
 def tracked_seconds(session: Session, principal: Principal, first: int, last: int) -> int:
-    """Seconds of stopped entries within slots [first, last)."""
-    found = session.scalar(
-        select(func.sum(StatsSlot.tracked_seconds)).where(*_slots_of(principal, first, last))
-    )
-    return int(found or 0)
+    """Seconds of stopped entries within slots [first, last): the whole UTC days from the
+    day rollup, the edges from the quarter hours."""
+    edges, (lo, hi) = whole_days(first, last)
+    total = 0
+    for a, b in edges:
+        if a < b:
+            found = session.scalar(
+                select(func.sum(StatsSlot.tracked_seconds)).where(*_slots_of(principal, a, b))
+            )
+            total += int(found or 0)
+    if lo < hi:
+        d = StatsDayProject
+        found = session.scalar(
+            select(func.sum(d.tracked_seconds)).where(
+                d.user_id == principal.user_id,
+                d.livemode == principal.livemode,
+                d.day >= lo,
+                d.day < hi,
+            )
+        )
+        total += int(found or 0)
+    return total
 
 
 # -- /v1/stats -----------------------------------------------------------------------------
