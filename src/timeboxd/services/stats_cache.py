@@ -3,9 +3,10 @@
 The key holds the account's stats version, which a trigger raises on every write to its
 blocks or time entries (migration 0008), so a cached answer is never stale after a write,
 whatever wrote it. The key also holds everything else an answer depends on: the query, the
-account's zone and week start, and the local date. While a timer runs the answer changes
-every second: it is not cached then. In process by default; in Redis when one is set, so
-that every worker process shares it.
+account's zone and week start, the local date, and the last change to a project the
+account can see (the report shows project names, which a teammate may change). While a
+timer runs the answer changes every second: it is not cached then. In process by default;
+in Redis when one is set, so that every worker process shares it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from threading import Lock
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from timeboxd.db.models import Project, WorkspaceMember
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.services.context import Principal
 
@@ -79,6 +81,17 @@ def version(session: Session, principal: Principal) -> int:
     return int(found or 0)
 
 
+def projects_changed(session: Session, principal: Principal) -> tuple[int, int]:
+    """How many projects the account's workspaces hold and the sum of their versions: any
+    change to one (its name shows in the report) changes the pair."""
+    found = session.execute(
+        select(func.count(), func.sum(Project.version))
+        .join(WorkspaceMember, WorkspaceMember.workspace_id == Project.workspace_id)
+        .where(WorkspaceMember.user_id == principal.user_id)
+    ).one()
+    return int(found[0]), int(found[1] or 0)
+
+
 def running(session: Session, principal: Principal) -> bool:
     return (
         session.scalar(
@@ -111,6 +124,7 @@ def cached(
                 principal.timezone,
                 principal.week_start,
                 version(session, principal),
+                projects_changed(session, principal),
                 *parts,
             ],
             default=str,
