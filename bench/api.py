@@ -23,7 +23,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import date, timedelta
@@ -31,11 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import Server, free_port, machine, peak_rss_mb, postgres
+from harness import Server, free_port, machine, peak_rss_mb, unlimited_server
 
 HERE = Path(__file__).resolve().parent
 LIST_DATE = "2027-03-15"
-UNLIMITED = str(10**9)
 
 
 def main() -> None:
@@ -51,9 +49,7 @@ def main() -> None:
     skip = set(filter(None, args.skip.split(",")))
     print(f"Machine: {machine()}")
     with ExitStack() as stack:
-        url = stack.enter_context(postgres()) if args.postgres else None
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        server = Server(tmp, url, rate_limit_per_minute=UNLIMITED, rate_limit_per_second=UNLIMITED)
+        server = unlimited_server(stack, args.postgres)
         print(f"Database: {server.backend}\n")
         key = server.new_key("bench@example.com")
         headers = {"Authorization": f"Bearer {key}"}

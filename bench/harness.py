@@ -16,13 +16,24 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 SERVE = [sys.executable, "-m", "timeboxd.cli", "serve"]
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
+
+
+UNLIMITED = str(10**9)
+
+
+def checked(response: httpx.Response, status: int = 200) -> Any:
+    """The response's data, or the benchmark stops saying what went wrong."""
+    if response.status_code != status:
+        raise SystemExit(f"{response.request.url}: {response.status_code} {response.text[:400]}")
+    return response.json()["data"]
 
 
 def free_port() -> int:
@@ -146,3 +157,11 @@ def postgres() -> Iterator[str]:
     finally:
         run(f"{PG_BIN}/pg_ctl", "-D", str(data), "-m", "fast", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+def unlimited_server(stack: ExitStack, use_postgres: bool) -> Server:
+    """A server without rate limits on SQLite in a temporary data directory, or on a
+    throw-away PostgreSQL; both go when ``stack`` closes (start it with ``.start()``)."""
+    url = stack.enter_context(postgres()) if use_postgres else None
+    tmp = stack.enter_context(tempfile.TemporaryDirectory())
+    return Server(tmp, url, rate_limit_per_minute=UNLIMITED, rate_limit_per_second=UNLIMITED)

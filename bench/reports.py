@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from harness import Server, machine, postgres
+from harness import checked, machine, unlimited_server
 
 YEAR_START = datetime(2025, 1, 1, 7, 0, tzinfo=UTC)
-
-
-def checked(response: httpx.Response, status: int = 200) -> Any:
-    if response.status_code != status:
-        raise SystemExit(f"{response.request.url}: {response.status_code} {response.text[:400]}")
-    return response.json()["data"]
 
 
 def seed(http: httpx.Client, total: int) -> None:
@@ -84,11 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Machine: {machine()}")
     with ExitStack() as stack:
-        url = stack.enter_context(postgres()) if args.postgres else None
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        server = Server(
-            tmp, url, rate_limit_per_minute="1000000000", rate_limit_per_second="1000000000"
-        )
+        server = unlimited_server(stack, args.postgres)
         key = server.new_key("reports@example.com", timezone="Europe/Berlin")
         server.start()
         try:

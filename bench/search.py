@@ -13,23 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from harness import Server, machine, postgres
+from harness import checked, machine, unlimited_server
 
 SUBJECTS = ["algebra", "biology", "chemistry", "history", "physics", "economics", "latin"]
 VERBS = ["review", "exercises", "reading", "lecture notes", "problem set", "summary"]
-
-
-def checked(response: httpx.Response, status: int = 200) -> Any:
-    if response.status_code != status:
-        raise SystemExit(f"{response.request.url}: {response.status_code} {response.text[:400]}")
-    return response.json()["data"]
 
 
 def topic(i: int) -> str:
@@ -87,10 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Machine: {machine()}")
     with ExitStack() as stack:
-        url = stack.enter_context(postgres()) if args.postgres else None
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        unlimited = "1000000000"
-        server = Server(tmp, url, rate_limit_per_minute=unlimited, rate_limit_per_second=unlimited)
+        server = unlimited_server(stack, args.postgres)
         keys = [server.new_key(f"search{n}@example.com") for n in range(2)]
         server.start()
         try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +28,7 @@ from datetime import time as clock
 from typing import Any
 
 import httpx
-from harness import Server, machine, postgres
+from harness import checked, machine, unlimited_server
 from sqlalchemy import insert
 
 from timeboxd.db.engine import make_engine
@@ -42,12 +41,6 @@ ZONE = "Europe/Berlin"
 DAYS = 5 * 365 + 1
 FIRST = date(2021, 11, 24)
 BATCH = 20_000
-
-
-def checked(response: httpx.Response, status: int = 200) -> Any:
-    if response.status_code != status:
-        raise SystemExit(f"{response.request.url}: {response.status_code} {response.text[:400]}")
-    return response.json()["data"]
 
 
 def block_rows(user: str, projects: list[str], count: int) -> Any:
@@ -177,11 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Machine: {machine()}")
     with ExitStack() as stack:
-        url = stack.enter_context(postgres()) if args.postgres else None
-        tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        server = Server(
-            tmp, url, rate_limit_per_minute="1000000000", rate_limit_per_second="1000000000"
-        )
+        server = unlimited_server(stack, args.postgres)
         key = server.new_key("stats@example.com", timezone=ZONE)
         noise = server.new_key("noise@example.com", timezone=ZONE)
         server.start()

@@ -266,7 +266,7 @@ def apply_edits(
 
 
 @settings(
-    max_examples=25,
+    max_examples=75,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
@@ -39,7 +38,7 @@ from timeboxd.domain.stats import (
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.context import Principal
-from timeboxd.services.stats import Running, completed_days, running
+from timeboxd.services.stats import Running, completed_days, running, slots_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NO_PROJECT = "(no project)"
@@ -117,15 +116,6 @@ class Sums:
     longest: int = 0
 
 
-def _slots(principal: Principal, first: int, last: int) -> list[Any]:
-    return [
-        StatsSlot.user_id == principal.user_id,
-        StatsSlot.livemode == principal.livemode,
-        StatsSlot.slot >= first,
-        StatsSlot.slot < last,
-    ]
-
-
 def _pid(key: str | None) -> str | None:
     return key or None
 
@@ -139,7 +129,7 @@ def _gather(session: Session, principal: Principal, runs: list[Run], window: int
         local = s.slot + literal(run.offset)
         day = local // literal(SLOTS_PER_DAY)
         for d, seconds in session.execute(
-            select(day, productive).where(*_slots(principal, run.first, run.last)).group_by(day)
+            select(day, productive).where(*slots_of(principal, run.first, run.last)).group_by(day)
         ):
             sums.per_day[date.fromordinal(EPOCH_ORDINAL + int(d))] += int(seconds)
         first = max(run.first, window)
@@ -147,7 +137,7 @@ def _gather(session: Session, principal: Principal, runs: list[Run], window: int
             continue
         hour = local % literal(SLOTS_PER_DAY) // literal(4)
         for h, seconds in session.execute(
-            select(hour, productive).where(*_slots(principal, first, run.last)).group_by(hour)
+            select(hour, productive).where(*slots_of(principal, first, run.last)).group_by(hour)
         ):
             sums.per_hour[int(h)] += int(seconds)
     for key, tracked, blocks in _by_project(session, principal, window, hi):
@@ -161,7 +151,7 @@ def _gather(session: Session, principal: Principal, runs: list[Run], window: int
             func.sum(s.focus_seconds),
             func.max(s.entry_longest),
             func.max(s.block_longest),
-        ).where(*_slots(principal, window, hi))
+        ).where(*slots_of(principal, window, hi))
     ).one()
     sums.focus_count = int(focus[0] or 0)
     sums.focus_seconds = int(focus[1] or 0)

@@ -43,7 +43,7 @@ def _days_of(principal: Principal) -> list[Any]:
     ]
 
 
-def _slots_of(principal: Principal, first: int, last: int) -> list[Any]:
+def slots_of(principal: Principal, first: int, last: int) -> list[Any]:
     return [
         StatsSlot.user_id == principal.user_id,
         StatsSlot.livemode == principal.livemode,
@@ -117,7 +117,7 @@ def tracked_seconds(session: Session, principal: Principal, first: int, last: in
     for a, b in edges:
         if a < b:
             found = session.scalar(
-                select(func.sum(StatsSlot.tracked_seconds)).where(*_slots_of(principal, a, b))
+                select(func.sum(StatsSlot.tracked_seconds)).where(*slots_of(principal, a, b))
             )
             total += int(found or 0)
     if lo < hi:
