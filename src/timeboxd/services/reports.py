@@ -17,43 +17,42 @@ Most entries of a long report lie wholly inside it, and most within one local da
 database sums those in integers (for day and week groups, joined to a table of the report's
 local days with the instants each begins and ends); only entries that cross the report's
 edges (or, for day and week groups, a local midnight) or are still running are cut in
-Python. Both paths use the same integer arithmetic, so they agree to the second and cent.
+Python. Both paths use the same integer arithmetic, so they agree to the second and cent;
+the database's part is services.report_rows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
-    String,
     and_,
-    case,
-    cast,
-    column,
-    func,
-    literal,
     or_,
     select,
-    text,
-    true,
-    values,
 )
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project, User, Workspace, WorkspaceMember
 from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
-from timeboxd.db.types import UTCDateTime
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.access import managed_workspaces
 from timeboxd.services.context import Principal
+from timeboxd.services.report_rows import (
+    Acc,
+    Entry,
+    Sums,
+    day_table,
+    edges,
+    entries_of,
+    overlapping,
+    sum_inside,
+    tags_of,
+)
 
 GROUPS = ("project", "client", "task", "tag", "user", "day", "week")
 MAX_DAYS = 3 * 366
@@ -208,10 +207,6 @@ def _visibility(session: Session, principal: Principal, q: ReportQuery) -> list[
     return parts
 
 
-def _overlapping(start: datetime, end: datetime) -> list[Any]:
-    return [TimeEntry.start_at < end, or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start)]
-
-
 def _conditions(q: ReportQuery, visible: Any) -> list[Any]:
     """The report's filters, without its range (each query adds the part of it it reads,
     so that the database bounds its index scan by that part only)."""
@@ -230,98 +225,8 @@ def _conditions(q: ReportQuery, visible: Any) -> list[Any]:
     return cond
 
 
-RATE_CENTS = cast(func.round(Project.hourly_rate * 100), Integer)
-
-
-@dataclass(slots=True)
-class _Acc:
-    """Sums for one (group, currency)."""
-
-    tracked: int = 0
-    billable: int = 0
-    cents: int = 0
-
-
-@dataclass(slots=True)
-class _Entry:
-    id: str
-    user_id: str
-    project_id: str | None
-    client_id: str | None
-    task_id: str | None
-    billable: bool
-    start_at: datetime
-    end_at: datetime | None
-    rate_cents: int | None
-    currency: str | None
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
-
-
-def _entries(
-    session: Session, cond: list[Any], extra: Iterable[Any] = (), days: Any = None
-) -> Iterator[_Entry]:
-    stmt = (
-        select(
-            TimeEntry.id,
-            TimeEntry.user_id,
-            TimeEntry.project_id,
-            Project.client_id,
-            TimeEntry.task_id,
-            TimeEntry.billable,
-            TimeEntry.start_at,
-            TimeEntry.end_at,
-            RATE_CENTS.label("rate_cents"),
-            Project.currency,
-            TimeEntry.description,
-        )
-        .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .where(*cond)
-        .order_by(TimeEntry.start_at, TimeEntry.id)
-    )
-    if days is None:
-        stmt = stmt.where(*extra)
-    elif _lateral(session):  # ``extra`` may name the day: it goes with it
-        # OFFSET 0 keeps PostgreSQL from flattening the subquery back into a plain join.
-        per_day = stmt.where(_starts_on(days), *extra).order_by(None).offset(0).lateral("per_day")
-        stmt = (
-            select(*per_day.c)
-            .join_from(days, per_day, true())
-            .order_by(per_day.c.start_at, per_day.c.id)
-        )
-    else:
-        stmt = stmt.join(days, _starts_on(days)).where(*extra)
-    for r in session.execute(stmt):
-        yield _Entry(
-            r.id,
-            r.user_id,
-            r.project_id,
-            r.client_id,
-            r.task_id,
-            bool(r.billable),
-            r.start_at,
-            r.end_at,
-            r.rate_cents,
-            r.currency,
-            r.description,
-        )
-
-
-def _tags(session: Session, ids: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for i in range(0, len(ids), 5000):
-        rows = session.execute(
-            select(entry_tags.c.entry_id, entry_tags.c.tag_id)
-            .where(entry_tags.c.entry_id.in_(ids[i : i + 5000]))
-            .order_by(entry_tags.c.tag_id)
-        )
-        for entry_id, tag_id in rows:
-            out[entry_id].append(tag_id)
-    return out
-
-
 def _pieces(
-    e: _Entry, start: datetime, end: datetime, now: datetime, tz_name: str, by_day: bool
+    e: Entry, start: datetime, end: datetime, now: datetime, tz_name: str, by_day: bool
 ) -> list[tuple[date | None, int]]:
     """The entry's seconds inside [start, end), whole or split by local day."""
     lo, hi = max(e.start_at, start), min(e.end_at or max(now, e.start_at), end)
@@ -332,7 +237,7 @@ def _pieces(
     return [(None, int((hi - lo).total_seconds()))]
 
 
-def _keys(e: _Entry, group_by: str, day: date | None, week_start: str) -> list[str | None]:
+def _keys(e: Entry, group_by: str, day: date | None, week_start: str) -> list[str | None]:
     if group_by == "project":
         return [e.project_id]
     if group_by == "client":
@@ -347,30 +252,6 @@ def _keys(e: _Entry, group_by: str, day: date | None, week_start: str) -> list[s
     return [day.isoformat() if group_by == "day" else week_of(day, week_start).isoformat()]
 
 
-class _Sums:
-    def __init__(self) -> None:
-        self.groups: dict[tuple[str | None, str | None], _Acc] = defaultdict(_Acc)
-        self.totals: dict[str | None, _Acc] = defaultdict(_Acc)
-
-    def add(
-        self,
-        keys: list[str | None],
-        currency: str | None,
-        seconds: int,
-        billable: bool,
-        amount: int,
-    ) -> None:
-        for key in keys:
-            acc = self.groups[(key, currency)]
-            acc.tracked += seconds
-            acc.billable += seconds if billable else 0
-            acc.cents += amount
-        total = self.totals[currency]
-        total.tracked += seconds
-        total.billable += seconds if billable else 0
-        total.cents += amount
-
-
 def summary(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> Summary:
     if q.group_by not in GROUPS:
         raise ValidationFailed(f"group_by is one of {', '.join(GROUPS)}", field="group_by")
@@ -378,25 +259,27 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     tz = principal.timezone
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
     step = q.rounding * 60
-    sums = _Sums()
+    sums = Sums()
     by_day = q.group_by in ("day", "week")
-    days = _day_table(first, last, tz, q.group_by, principal.week_start) if by_day else None
-    entries: list[_Entry] = []
+    days = day_table(first, last, tz, q.group_by, principal.week_start) if by_day else None
+    entries: list[Entry] = []
     for visible in _visibility(session, principal, q):
         cond = _conditions(q, visible)
-        _sum_inside(session, cond, q, step, start, end, sums, days)
+        sum_inside(session, cond, q.group_by, q.rounding_mode, step, start, end, sums, days)
         if days is None:
-            for edge in _edges(start, end):
-                entries += _entries(session, cond, edge)
+            for edge in edges(start, end):
+                entries += entries_of(session, cond, edge)
             continue
-        for edge in _edges(start, end)[:2]:  # ended, crossing the report's start
-            entries += _entries(session, cond, edge)
-        entries += _entries(session, cond, [TimeEntry.end_at.is_(None), TimeEntry.start_at < start])
+        for edge in edges(start, end)[:2]:  # ended, crossing the report's start
+            entries += entries_of(session, cond, edge)
+        entries += entries_of(
+            session, cond, [TimeEntry.end_at.is_(None), TimeEntry.start_at < start]
+        )
         # begun inside the report, crossing the end of their day (or running)
         crossing = or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > days.c.hi)
-        entries += _entries(session, cond, [crossing], days)
+        entries += entries_of(session, cond, [crossing], days)
     if q.group_by == "tag":
-        tags = _tags(session, [e.id for e in entries])
+        tags = tags_of(session, [e.id for e in entries])
         for e in entries:
             e.tags = tags.get(e.id, [])
     for e in entries:
@@ -411,172 +294,7 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     )
 
 
-LONG = 7 * 24 * 3600  # entries longer than this are few and have a partial index (0007)
-
-
-def _edges(start: datetime, end: datetime) -> list[list[Any]]:
-    """The entries of [start, end) not wholly inside it, as disjoint sets that each have an
-    index to read: crossing the start (most last under a week; the longer ones are found
-    through their own small index), crossing the end, and still running."""
-    # One lower and one upper bound on start_at each, computed here: given two, the database
-    # may bound its index scan by the looser one.
-    week_before = start - timedelta(seconds=LONG)
-    late = max(start, end - timedelta(seconds=LONG))  # an entry crossing the end began after
-    ended = TimeEntry.end_at.is_not(None)
-    # Written out, not bound: only then can the database match the partial index's condition.
-    long = text(f"time_entries.duration_seconds > {LONG}")
-    return [
-        # crossing the start
-        [
-            ended,
-            TimeEntry.start_at >= week_before,
-            TimeEntry.start_at < start,
-            TimeEntry.end_at > start,
-        ],
-        [ended, long, TimeEntry.start_at < week_before, TimeEntry.end_at > start],
-        # begun inside, crossing the end
-        [ended, TimeEntry.start_at >= late, TimeEntry.start_at < end, TimeEntry.end_at > end],
-        [
-            ended,
-            long,
-            TimeEntry.start_at >= start,
-            TimeEntry.start_at < late,
-            TimeEntry.end_at > end,
-        ],
-        # running
-        [TimeEntry.end_at.is_(None), TimeEntry.start_at < end],
-    ]
-
-
-def _day_table(first: date, last: date, tz_name: str, group_by: str, week_start: str) -> Any:
-    """The report's local days as a VALUES table: the group key (the day, or its week) and
-    the instants the day begins and ends, so the database can sum the entries lying within
-    one local day (most of them) with the day's key."""
-    rows = []
-    for n in range((last - first).days + 1):
-        day = first + timedelta(days=n)
-        key = day if group_by == "day" else week_of(day, week_start)
-        rows.append(
-            (
-                key.isoformat(),
-                local_midnight(day, tz_name),
-                local_midnight(day + timedelta(days=1), tz_name),
-            )
-        )
-    columns = (column("key", String), column("lo", UTCDateTime()), column("hi", UTCDateTime()))
-    # A CTE rather than VALUES in FROM: SQLite cannot name the columns of the latter.
-    return values(*columns, name="report_days").data(rows).cte("report_days")
-
-
-def _starts_on(days: Any) -> Any:
-    return and_(TimeEntry.start_at >= days.c.lo, TimeEntry.start_at < days.c.hi)
-
-
-def _lateral(session: Session) -> bool:
-    """Whether to read the day table as the outer loop through LATERAL, each day one index
-    scan (PostgreSQL). Given a plain join, PostgreSQL compares every entry with every day;
-    SQLite, which has no LATERAL, already scans the index once per day."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _sum_inside(
-    session: Session,
-    cond: list[Any],
-    q: ReportQuery,
-    step: int,
-    start: datetime,
-    end: datetime,
-    sums: _Sums,
-    days: Any = None,
-) -> None:
-    """Entries wholly inside the report (with a day table: wholly inside one local day),
-    summed by the database in integers."""
-    d = TimeEntry.duration_seconds
-    if step <= 0:
-        seconds: Any = d
-    elif q.rounding_mode == "down":
-        seconds = d // step * step
-    elif q.rounding_mode == "nearest":
-        seconds = (d + step // 2) // step * step
-    else:
-        seconds = (d + (step - 1)) // step * step
-    amount = case(
-        (
-            and_(TimeEntry.billable.is_(True), RATE_CENTS.is_not(None)),
-            (seconds * RATE_CENTS + 1800) // 3600,
-        ),
-        else_=0,
-    )
-    billable = case((TimeEntry.billable.is_(True), seconds), else_=0)
-    key_column: Any = {
-        "project": TimeEntry.project_id,
-        "client": Project.client_id,
-        "task": TimeEntry.task_id,
-        "user": TimeEntry.user_id,
-        "tag": entry_tags.c.tag_id,
-    }.get(q.group_by, days.c.key if days is not None else None)
-    # With a day table, each day bounds its own index scan (a bound over the whole report
-    # would have the database scan every entry of it once per day instead).
-    if days is None:
-        inside = [TimeEntry.start_at >= start, TimeEntry.start_at < end, TimeEntry.end_at <= end]
-    else:
-        inside = [TimeEntry.end_at <= days.c.hi]
-    inside.append(TimeEntry.end_at.is_not(None))
-    stmt = (
-        select(
-            key_column.label("key"),
-            Project.currency,
-            func.sum(seconds).label("tracked"),
-            func.sum(billable).label("billable"),
-            func.sum(amount).label("cents"),
-        )
-        .select_from(TimeEntry)
-        .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .where(*cond, *inside)
-        .group_by(key_column, Project.currency)
-    )
-    if q.group_by == "tag":
-        stmt = stmt.outerjoin(entry_tags, entry_tags.c.entry_id == TimeEntry.id)
-    if days is not None and _lateral(session):
-        per_day = (
-            select(*stmt.selected_columns[1:])
-            .select_from(TimeEntry)
-            .outerjoin(Project, Project.id == TimeEntry.project_id)
-            .where(*cond, *inside, _starts_on(days))
-            .group_by(Project.currency)
-            .lateral("per_day")
-        )
-        stmt = select(days.c.key.label("key"), *per_day.c).join_from(days, per_day, true())
-    elif days is not None:
-        stmt = stmt.join(days, _starts_on(days))
-    rows = session.execute(stmt).all()
-    for r in rows:
-        acc = sums.groups[(r.key, r.currency)]
-        acc.tracked += int(r.tracked or 0)
-        acc.billable += int(r.billable or 0)
-        acc.cents += int(r.cents or 0)
-    if q.group_by == "tag":  # totals count each entry once, whatever its tags
-        rows = session.execute(
-            select(
-                literal(None).label("key"),
-                Project.currency,
-                func.sum(seconds).label("tracked"),
-                func.sum(billable).label("billable"),
-                func.sum(amount).label("cents"),
-            )
-            .select_from(TimeEntry)
-            .outerjoin(Project, Project.id == TimeEntry.project_id)
-            .where(*cond, *inside)
-            .group_by(Project.currency)
-        ).all()
-    for r in rows:
-        total = sums.totals[r.currency]
-        total.tracked += int(r.tracked or 0)
-        total.billable += int(r.billable or 0)
-        total.cents += int(r.cents or 0)
-
-
-def _totals(totals: dict[str | None, _Acc]) -> Totals:
+def _totals(totals: dict[str | None, Acc]) -> Totals:
     currencies = sorted(
         (c for c, acc in totals.items() if acc.cents or c is not None),
         key=lambda c: (c is None, c or ""),
@@ -613,7 +331,7 @@ def _names(session: Session, group_by: str, keys: set[str]) -> dict[str, str]:
     return {}
 
 
-def _label(session: Session, principal: Principal, group_by: str, sums: _Sums) -> list[Group]:
+def _label(session: Session, principal: Principal, group_by: str, sums: Sums) -> list[Group]:
     keys = {k for k, _ in sums.groups if k is not None}
     names = _names(session, group_by, keys)
     groups = []
@@ -646,11 +364,11 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
     entries = [
         e
         for visible in _visibility(session, principal, q)
-        for e in _entries(session, _conditions(q, visible), _overlapping(start, end))
+        for e in entries_of(session, _conditions(q, visible), overlapping(start, end))
     ]
     entries.sort(key=lambda e: (e.start_at, e.id))
     ids = [e.id for e in entries]
-    tags = _tags(session, ids)
+    tags = tags_of(session, ids)
     names = {
         kind: _names(session, kind, keys)
         for kind, keys in (
@@ -662,7 +380,7 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
         )
     }
     step, local = q.rounding * 60, zone(tz)
-    rows, totals = [], _Sums()
+    rows, totals = [], Sums()
     for e in entries:
         seconds = sum(s for _, s in _pieces(e, start, end, now, tz, False))
         seconds = rounded(seconds, step, q.rounding_mode)

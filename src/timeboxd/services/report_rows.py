@@ -1,0 +1,319 @@
+"""The database's part of a report (services.reports): the entries it reads, by the index
+each set of them can use, and the sums of those lying wholly inside the report (or inside
+one local day, for day and week groups), computed in SQL integers with the same arithmetic
+as the Python path, so that both agree to the second and the cent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    values,
+)
+from sqlalchemy.orm import Session
+
+from timeboxd.db.models import Project
+from timeboxd.db.tracking import TimeEntry, entry_tags
+from timeboxd.db.types import UTCDateTime
+from timeboxd.domain.days import local_midnight, week_of
+
+
+def overlapping(start: datetime, end: datetime) -> list[Any]:
+    return [TimeEntry.start_at < end, or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start)]
+
+
+RATE_CENTS = cast(func.round(Project.hourly_rate * 100), Integer)
+
+
+@dataclass(slots=True)
+class Acc:
+    """Sums for one (group, currency)."""
+
+    tracked: int = 0
+    billable: int = 0
+    cents: int = 0
+
+
+@dataclass(slots=True)
+class Entry:
+    id: str
+    user_id: str
+    project_id: str | None
+    client_id: str | None
+    task_id: str | None
+    billable: bool
+    start_at: datetime
+    end_at: datetime | None
+    rate_cents: int | None
+    currency: str | None
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def entries_of(
+    session: Session, cond: list[Any], extra: Iterable[Any] = (), days: Any = None
+) -> Iterator[Entry]:
+    stmt = (
+        select(
+            TimeEntry.id,
+            TimeEntry.user_id,
+            TimeEntry.project_id,
+            Project.client_id,
+            TimeEntry.task_id,
+            TimeEntry.billable,
+            TimeEntry.start_at,
+            TimeEntry.end_at,
+            RATE_CENTS.label("rate_cents"),
+            Project.currency,
+            TimeEntry.description,
+        )
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(*cond)
+        .order_by(TimeEntry.start_at, TimeEntry.id)
+    )
+    if days is None:
+        stmt = stmt.where(*extra)
+    elif lateral(session):  # ``extra`` may name the day: it goes with it
+        # OFFSET 0 keeps PostgreSQL from flattening the subquery back into a plain join.
+        per_day = stmt.where(starts_on(days), *extra).order_by(None).offset(0).lateral("per_day")
+        stmt = (
+            select(*per_day.c)
+            .join_from(days, per_day, true())
+            .order_by(per_day.c.start_at, per_day.c.id)
+        )
+    else:
+        stmt = stmt.join(days, starts_on(days)).where(*extra)
+    for r in session.execute(stmt):
+        yield Entry(
+            r.id,
+            r.user_id,
+            r.project_id,
+            r.client_id,
+            r.task_id,
+            bool(r.billable),
+            r.start_at,
+            r.end_at,
+            r.rate_cents,
+            r.currency,
+            r.description,
+        )
+
+
+def tags_of(session: Session, ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for i in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(entry_tags.c.entry_id, entry_tags.c.tag_id)
+            .where(entry_tags.c.entry_id.in_(ids[i : i + 5000]))
+            .order_by(entry_tags.c.tag_id)
+        )
+        for entry_id, tag_id in rows:
+            out[entry_id].append(tag_id)
+    return out
+
+
+class Sums:
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str | None, str | None], Acc] = defaultdict(Acc)
+        self.totals: dict[str | None, Acc] = defaultdict(Acc)
+
+    def add(
+        self,
+        keys: list[str | None],
+        currency: str | None,
+        seconds: int,
+        billable: bool,
+        amount: int,
+    ) -> None:
+        for key in keys:
+            acc = self.groups[(key, currency)]
+            acc.tracked += seconds
+            acc.billable += seconds if billable else 0
+            acc.cents += amount
+        total = self.totals[currency]
+        total.tracked += seconds
+        total.billable += seconds if billable else 0
+        total.cents += amount
+
+
+LONG = 7 * 24 * 3600  # entries longer than this are few and have a partial index (0007)
+
+
+def edges(start: datetime, end: datetime) -> list[list[Any]]:
+    """The entries of [start, end) not wholly inside it, as disjoint sets that each have an
+    index to read: crossing the start (most last under a week; the longer ones are found
+    through their own small index), crossing the end, and still running."""
+    # One lower and one upper bound on start_at each, computed here: given two, the database
+    # may bound its index scan by the looser one.
+    week_before = start - timedelta(seconds=LONG)
+    late = max(start, end - timedelta(seconds=LONG))  # an entry crossing the end began after
+    ended = TimeEntry.end_at.is_not(None)
+    # Written out, not bound: only then can the database match the partial index's condition.
+    long = text(f"time_entries.duration_seconds > {LONG}")
+    return [
+        # crossing the start
+        [
+            ended,
+            TimeEntry.start_at >= week_before,
+            TimeEntry.start_at < start,
+            TimeEntry.end_at > start,
+        ],
+        [ended, long, TimeEntry.start_at < week_before, TimeEntry.end_at > start],
+        # begun inside, crossing the end
+        [ended, TimeEntry.start_at >= late, TimeEntry.start_at < end, TimeEntry.end_at > end],
+        [
+            ended,
+            long,
+            TimeEntry.start_at >= start,
+            TimeEntry.start_at < late,
+            TimeEntry.end_at > end,
+        ],
+        # running
+        [TimeEntry.end_at.is_(None), TimeEntry.start_at < end],
+    ]
+
+
+def day_table(first: date, last: date, tz_name: str, group_by: str, week_start: str) -> Any:
+    """The report's local days as a VALUES table: the group key (the day, or its week) and
+    the instants the day begins and ends, so the database can sum the entries lying within
+    one local day (most of them) with the day's key."""
+    rows = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        key = day if group_by == "day" else week_of(day, week_start)
+        rows.append(
+            (
+                key.isoformat(),
+                local_midnight(day, tz_name),
+                local_midnight(day + timedelta(days=1), tz_name),
+            )
+        )
+    columns = (column("key", String), column("lo", UTCDateTime()), column("hi", UTCDateTime()))
+    # A CTE rather than VALUES in FROM: SQLite cannot name the columns of the latter.
+    return values(*columns, name="report_days").data(rows).cte("report_days")
+
+
+def starts_on(days: Any) -> Any:
+    return and_(TimeEntry.start_at >= days.c.lo, TimeEntry.start_at < days.c.hi)
+
+
+def lateral(session: Session) -> bool:
+    """Whether to read the day table as the outer loop through LATERAL, each day one index
+    scan (PostgreSQL). Given a plain join, PostgreSQL compares every entry with every day;
+    SQLite, which has no LATERAL, already scans the index once per day."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def sum_inside(
+    session: Session,
+    cond: list[Any],
+    group_by: str,
+    rounding_mode: str,
+    step: int,
+    start: datetime,
+    end: datetime,
+    sums: Sums,
+    days: Any = None,
+) -> None:
+    """Entries wholly inside the report (with a day table: wholly inside one local day),
+    summed by the database in integers."""
+    d = TimeEntry.duration_seconds
+    if step <= 0:
+        seconds: Any = d
+    elif rounding_mode == "down":
+        seconds = d // step * step
+    elif rounding_mode == "nearest":
+        seconds = (d + step // 2) // step * step
+    else:
+        seconds = (d + (step - 1)) // step * step
+    amount = case(
+        (
+            and_(TimeEntry.billable.is_(True), RATE_CENTS.is_not(None)),
+            (seconds * RATE_CENTS + 1800) // 3600,
+        ),
+        else_=0,
+    )
+    billable = case((TimeEntry.billable.is_(True), seconds), else_=0)
+    key_column: Any = {
+        "project": TimeEntry.project_id,
+        "client": Project.client_id,
+        "task": TimeEntry.task_id,
+        "user": TimeEntry.user_id,
+        "tag": entry_tags.c.tag_id,
+    }.get(group_by, days.c.key if days is not None else None)
+    # With a day table, each day bounds its own index scan (a bound over the whole report
+    # would have the database scan every entry of it once per day instead).
+    if days is None:
+        inside = [TimeEntry.start_at >= start, TimeEntry.start_at < end, TimeEntry.end_at <= end]
+    else:
+        inside = [TimeEntry.end_at <= days.c.hi]
+    inside.append(TimeEntry.end_at.is_not(None))
+    stmt = (
+        select(
+            key_column.label("key"),
+            Project.currency,
+            func.sum(seconds).label("tracked"),
+            func.sum(billable).label("billable"),
+            func.sum(amount).label("cents"),
+        )
+        .select_from(TimeEntry)
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(*cond, *inside)
+        .group_by(key_column, Project.currency)
+    )
+    if group_by == "tag":
+        stmt = stmt.outerjoin(entry_tags, entry_tags.c.entry_id == TimeEntry.id)
+    if days is not None and lateral(session):
+        per_day = (
+            select(*stmt.selected_columns[1:])
+            .select_from(TimeEntry)
+            .outerjoin(Project, Project.id == TimeEntry.project_id)
+            .where(*cond, *inside, starts_on(days))
+            .group_by(Project.currency)
+            .lateral("per_day")
+        )
+        stmt = select(days.c.key.label("key"), *per_day.c).join_from(days, per_day, true())
+    elif days is not None:
+        stmt = stmt.join(days, starts_on(days))
+    rows = session.execute(stmt).all()
+    for r in rows:
+        acc = sums.groups[(r.key, r.currency)]
+        acc.tracked += int(r.tracked or 0)
+        acc.billable += int(r.billable or 0)
+        acc.cents += int(r.cents or 0)
+    if group_by == "tag":  # totals count each entry once, whatever its tags
+        rows = session.execute(
+            select(
+                literal(None).label("key"),
+                Project.currency,
+                func.sum(seconds).label("tracked"),
+                func.sum(billable).label("billable"),
+                func.sum(amount).label("cents"),
+            )
+            .select_from(TimeEntry)
+            .outerjoin(Project, Project.id == TimeEntry.project_id)
+            .where(*cond, *inside)
+            .group_by(Project.currency)
+        ).all()
+    for r in rows:
+        total = sums.totals[r.currency]
+        total.tracked += int(r.tracked or 0)
+        total.billable += int(r.billable or 0)
+        total.cents += int(r.cents or 0)
