@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import DateTime, Time
+from sqlalchemy import Boolean, Date, DateTime, String, Time
 from sqlalchemy.dialects import sqlite
 
-from timeboxd.db.prepared import OBJECTS, SQLITE
+from timeboxd.db.prepared import OBJECTS, SQLITE, sqlite_encoder
+from timeboxd.db.types import UTCDateTime
 
 instants = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2200, 12, 31))
 ENCODE = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -49,3 +52,34 @@ def test_times_of_day_read_as_hh_mm(value: time) -> None:
     process = Time().dialect_impl(dialect).bind_processor(dialect)
     assert process is not None
     assert SQLITE.hhmm(process(value)) == OBJECTS.hhmm(value) == value.strftime("%H:%M")
+
+
+def sqlalchemy_stores(column_type: Any, value: Any) -> Any:
+    """What SQLAlchemy's own bind processing hands the SQLite driver for ``value``."""
+    dialect = sqlite.dialect()
+    process = column_type._cached_bind_processor(dialect)
+    return value if process is None or value is None else process(value)
+
+
+zones = st.sampled_from([UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Kathmandu")])
+
+
+@given(instants, zones)
+def test_insert_many_encodes_instants_as_sqlalchemy_does(naive: datetime, tz: Any) -> None:
+    aware = naive.replace(tzinfo=UTC).astimezone(tz)
+    column = UTCDateTime()
+    assert sqlite_encoder(column)(aware) == sqlalchemy_stores(column, aware)
+    assert sqlite_encoder(column)(None) is None
+
+
+@given(st.dates(), st.times(), st.booleans(), st.text(max_size=20))
+def test_insert_many_encodes_days_times_flags_text_as_sqlalchemy_does(
+    day: date, clock: time, flag: bool, words: str
+) -> None:
+    for column_type, value in (
+        (Date(), day),
+        (Time(), clock),
+        (Boolean(), flag),
+        (String(), words),
+    ):
+        assert sqlite_encoder(column_type)(value) == sqlalchemy_stores(column_type, value)

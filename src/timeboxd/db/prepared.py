@@ -6,6 +6,10 @@ processing — costs as much as the query itself. A ``Prepared`` statement keeps
 compiler and bind processors (so parameters are converted exactly as everywhere else) and
 skips the rest. Rows come back as the driver's tuples: raw values, decoded by the caller.
 Use it only for single-statement reads.
+
+``insert_many`` is the write-side counterpart for large multi-row inserts on SQLite: the
+values are encoded here, as SQLAlchemy's bind processors store them, and handed to the
+driver's ``executemany`` (a property test holds the two encodings equal).
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Boolean, Connection, Date, Table, Time, insert
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from timeboxd.db.types import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +118,59 @@ OBJECTS = Decoders(_pg_instant, _same, _pg_hhmm, _same)
 
 def decoders(conn: Connection) -> Decoders:
     return SQLITE if conn.dialect.name == "sqlite" else OBJECTS
+
+
+# -- many rows in --------------------------------------------------------------------------
+
+
+def _text_instant(value: datetime | None) -> str | None:
+    """An aware datetime as the naive UTC text SQLAlchemy's SQLite DATETIME stores."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _text_day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _text_time(value: Any) -> str | None:
+    return None if value is None else value.isoformat("microseconds")
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def sqlite_encoder(column_type: Any) -> Callable[[Any], Any]:
+    """The SQLite text (or integer) a column of this type stores for a Python value."""
+    if isinstance(column_type, UTCDateTime):
+        return _text_instant
+    if isinstance(column_type, Boolean):
+        return _flag
+    if isinstance(column_type, Date):
+        return _text_day
+    if isinstance(column_type, Time):
+        return _text_time
+    return _same
+
+
+def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``INSERT`` every row (all with the same keys). On SQLite, for 10,000 blocks, this
+    halves the Python cost of SQLAlchemy's per-value processing; elsewhere it is
+    ``conn.execute(insert(table), rows)``."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    keys = list(rows[0])
+    encoders = [sqlite_encoder(table.c[k].type) for k in keys]
+    names = ", ".join(f'"{k}"' for k in keys)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(keys))})'
+    pairs = list(zip(keys, encoders, strict=True))
+    conn.exec_driver_sql(sql, [tuple(enc(row[k]) for k, enc in pairs) for row in rows])

@@ -8,12 +8,19 @@ import time
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+_PAIRS = [hi + lo for hi in BASE62 for lo in BASE62]  # two digits per division
+
+
 def base62(number: int, width: int) -> str:
-    chars = []
-    for _ in range(width):
+    """The lowest ``width`` base62 digits of ``number``, most significant first."""
+    chunks = []
+    if width % 2:
         number, rem = divmod(number, 62)
-        chars.append(BASE62[rem])
-    return "".join(reversed(chars))
+        chunks.append(BASE62[rem])
+    for _ in range(width // 2):
+        number, rem = divmod(number, 3844)
+        chunks.append(_PAIRS[rem])
+    return "".join(reversed(chunks))
 
 
 def random_base62(length: int) -> str:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Block, Project, blocks_table
+from timeboxd.db.prepared import insert_many
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
 from timeboxd.services.access import check_projects_visible, check_task, task_projects
@@ -52,6 +54,7 @@ def bulk_create(
     tasks = task_projects(session, principal, (i.task_id for i in items))
     errors: list[ErrorItem] = []
     rows: list[dict[str, Any]] = []
+    tz, now = principal.timezone, now.astimezone(UTC)
     for index, item in enumerate(items):
         try:
             if item.project_id and item.project_id not in visible:
@@ -87,8 +90,16 @@ def bulk_create(
             }
         )
     fail_bulk(errors)
-    session.execute(insert(blocks_table), rows)
-    return _views(session, principal, [r["id"] for r in rows])
+    insert_many(session.connection(), blocks_table, rows)
+    # The answer is made from the rows just written (as they would read back), not read
+    # again: for 10,000 blocks that read cost a fifth of the request.
+    wanted = {r["project_id"] for r in rows if r["project_id"]}
+    found = select(Project.id, Project.name).where(Project.id.in_(wanted))
+    names = {pid: name for pid, name in session.execute(found)} if wanted else {}
+    return [
+        view_from_row(SimpleNamespace(**r, project_name=names.get(r["project_id"])), tz)
+        for r in rows
+    ]
 
 
 def _load_owned(
