@@ -22,9 +22,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 def test_openapi_document_and_docs_page_are_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
-    operation_ids = [
-        op["operationId"] for item in spec["paths"].values() for op in item.values()
-    ]
+    operation_ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"
     assert "listBlocks" in operation_ids and "bulkCreateBlocks" in operation_ids
     page = client.get("/docs")

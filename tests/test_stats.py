@@ -189,6 +189,37 @@ def test_archived_and_deleted_blocks_do_not_count_until_they_come_back(
     assert productivity(owner)["total_minutes"] == 90
 
 
+def test_bulk_writes_count_like_single_ones(owner: Persona) -> None:
+    """Bulk inserts are counted per statement on PostgreSQL (migration 0009)."""
+    project = owner.ok("POST", "/v1/projects", 201, json={"name": "Bulk"})["id"]
+    items = [
+        {
+            "date": f"2026-11-{23 + n % 3}",
+            "start": f"{8 + n % 8:02d}:00",
+            "end": f"{8 + n % 8:02d}:30",
+            "done": n % 2 == 0,
+            "project_id": project if n % 3 else None,
+        }
+        for n in range(30)
+    ]
+    made = owner.ok("POST", "/v1/blocks/bulk", 201, json={"blocks": items})
+    got = stats(owner, "?date_from=2026-11-23&date_to=2026-11-25")
+    assert (got["total_blocks"], got["completed_blocks"]) == (30, 15)
+    assert (got["total_minutes"], got["scheduled_minutes"]) == (15 * 30, 30 * 30)
+    assert got["heatmap"] == {"2026-11-23": 5, "2026-11-24": 5, "2026-11-25": 5}
+    report = productivity(owner)
+    # Done blocks up to today (the 23rd and 24th) are productive time; the 25th is ahead.
+    assert report["total_minutes"] == 10 * 30
+    assert report["focus"]["sessions"] == 10
+    plan = {row["project_id"]: row["scheduled_minutes"] for row in report["plan_vs_actual"]}
+    assert plan == {project: 10 * 30, None: 10 * 30}  # the 25th is past the window
+    ids = ",".join(b["id"] for b in made)
+    owner.ok("DELETE", f"/v1/blocks/bulk?ids={ids}")
+    got = stats(owner, "?date_from=2026-11-23&date_to=2026-11-25")
+    assert (got["total_blocks"], got["total_minutes"]) == (0, 0)
+    assert productivity(owner)["total_minutes"] == 0
+
+
 # -- streaks -------------------------------------------------------------------------------
 
 
