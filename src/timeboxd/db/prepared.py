@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, Table, Time, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -160,10 +161,18 @@ def sqlite_encoder(column_type: Any) -> Callable[[Any], Any]:
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """``INSERT`` every row (all with the same keys). On SQLite, for 10,000 blocks, this
-    halves the Python cost of SQLAlchemy's per-value processing; elsewhere it is
+    """``INSERT`` every row (all with the same keys). On SQLite the values are encoded here
+    and given to ``executemany`` (for 10,000 blocks, half the Python cost of SQLAlchemy's
+    per-value processing); on PostgreSQL one ``COPY``; elsewhere
     ``conn.execute(insert(table), rows)``."""
     if not rows:
+        return
+    # Python-side column defaults are SQLAlchemy's to fill: the fast paths need every value.
+    defaulted = [c.key for c in table.columns if c.default is not None and c.key not in rows[0]]
+    if defaulted:
+        raise ValueError(f"insert_many into {table.name} needs values for {defaulted}")
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, rows)
         return
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), rows)
@@ -174,3 +183,31 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(keys))})'
     pairs = list(zip(keys, encoders, strict=True))
     conn.exec_driver_sql(sql, [tuple(enc(row[k]) for k, enc in pairs) for row in rows])
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: one ``COPY`` for every row. One statement, so the statement triggers
+    (migration 0009) run once; psycopg's executemany sends one INSERT a row, each firing
+    them again (10,000 blocks: 1.2 s against 0.4 s)."""
+    keys = list(rows[0])
+    instants = {k for k in keys if isinstance(table.c[k].type, UTCDateTime)}
+    names = ", ".join(f'"{k}"' for k in keys)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as out,
+        ):
+            for row in rows:
+                out.write_row([_naive_utc(row[k]) if k in instants else row[k] for k in keys])
+    except raw.Error as exc:  # as SQLAlchemy would raise it: IntegrityError and so on
+        raise DBAPIError.instance(f"COPY {table.name}", None, exc, raw.Error) from exc

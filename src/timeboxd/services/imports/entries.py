@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from timeboxd.db.prepared import insert_many
 from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone
@@ -150,7 +151,5 @@ def _insert(
             }
         )
         tags.extend({"entry_id": entry_id, "tag_id": t} for t in tag_ids)
-    if entries:
-        session.execute(insert(entries_table), entries)
-    if tags:
-        session.execute(insert(entry_tags), tags)
+    insert_many(session.connection(), entries_table, entries)
+    insert_many(session.connection(), entry_tags, tags)
