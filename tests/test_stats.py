@@ -220,6 +220,33 @@ def test_bulk_writes_count_like_single_ones(owner: Persona) -> None:
     assert productivity(owner)["total_minutes"] == 0
 
 
+def test_entries_written_together_are_summed_like_single_ones(owner: Persona) -> None:
+    """Several entries in one statement (migration 0009 groups them on PostgreSQL), two
+    sharing a quarter hour, one across midnight, one a focus session."""
+    spans = [
+        ("2026-11-23T10:00:00Z", "2026-11-23T10:05:00Z"),
+        ("2026-11-23T10:06:00Z", "2026-11-23T10:14:00Z"),  # the same quarter hour
+        ("2026-11-23T23:50:00Z", "2026-11-24T00:20:00Z"),  # 10 + 20 minutes, focus
+        ("2026-11-24T08:00:00Z", "2026-11-24T08:40:00Z"),  # focus
+    ]
+    items = [{"start_at": a, "end_at": b} for a, b in spans]
+    made = owner.ok("POST", "/v1/time-entries/bulk", 201, json={"time_entries": items})
+    report = productivity(owner)
+    assert (report["heatmap"]["2026-11-23"], report["heatmap"]["2026-11-24"]) == (23, 60)
+    hours = {h["hour"]: h["minutes"] for h in report["by_hour"]}
+    assert (hours[10], hours[23], hours[0], hours[8]) == (13, 10, 20, 40)
+    assert report["focus"] == {
+        "sessions": 2,
+        "average_minutes": 35.0,
+        "longest_minutes": 40,
+        "deep_work_share": round(70 / 83, 4),
+    }
+    assert stats(owner, "?period=today")["tracked_minutes"] == 60
+    ids = ",".join(e["id"] for e in made)
+    owner.ok("DELETE", f"/v1/time-entries/bulk?ids={ids}")
+    assert productivity(owner)["total_minutes"] == 0
+
+
 # -- streaks -------------------------------------------------------------------------------
 
 

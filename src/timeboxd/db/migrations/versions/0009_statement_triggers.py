@@ -1,4 +1,4 @@
-"""statement-level triggers on PostgreSQL for the statistics versions and block inserts
+"""statement-level triggers on PostgreSQL for the statistics versions and inserts
 
 Revision ID: 0009
 Revises: 0006, 0008
@@ -18,8 +18,9 @@ depends_on: str | Sequence[str] | None = None
 # account's statistics version 10,000 times, each an update of the same row (a chain of
 # row versions that every next update walks), and upserted the day rollups 20,000 times.
 # Statement triggers with transition tables do each once per statement: the versions of
-# the accounts a statement touched rise by one, and inserted blocks are counted per
-# (account, date) and (account, date, project) in one grouped upsert each. What row
+# the accounts a statement touched rise by one, inserted blocks are counted per
+# (account, date) and (account, date, project) in one grouped upsert each, and inserted
+# entries are spread over quarter hours and days in one grouped upsert per grain. What row
 # triggers still do (updates and deletes of blocks, entries) is unchanged. SQLite has only
 # row triggers, which update in place; nothing changes there.
 
@@ -33,6 +34,48 @@ BOTH_SIDES = (
     "(SELECT user_id, livemode FROM before UNION SELECT user_id, livemode FROM after) AS sides"
 )
 MINUTES = "((timeboxd_epoch(end_at) - timeboxd_epoch(start_at)) / 60)"
+SPANS = """(SELECT user_id, livemode, COALESCE(project_id, '') AS pkey,
+      timeboxd_epoch(start_at) AS s, timeboxd_epoch(end_at) AS e
+    FROM inserted WHERE end_at IS NOT NULL) AS x"""
+GRAINS = (  # as in 0006: the table, its time column, the seconds of its unit, by project
+    ("stats_slots", "slot", 900, False),
+    ("stats_slot_projects", "slot", 900, True),
+    ("stats_day_projects", "day", 86400, True),
+)
+ENTRY_ROLLUP_COLUMNS = "user_id, livemode, project_id, start_at, end_at"
+
+
+def _entries_inserted() -> str:
+    """Stopped entries of one statement, spread over each grain in one grouped upsert (a
+    row trigger ran a function and three upserts per entry), and their focus sessions."""
+    body = ""
+    for table, col, unit, by_project in GRAINS:
+        keys = f"user_id, livemode, {col}" + (", project_key" if by_project else "")
+        pick = "user_id, livemode, k" + (", pkey" if by_project else "")
+        body += f"""
+      INSERT INTO {table} AS t ({keys}, tracked_seconds)
+      SELECT {pick}, sum(LEAST(e, (k + 1) * {unit}) - GREATEST(s, k * {unit}))
+      FROM {SPANS}, generate_series(s / {unit}, (e + {unit - 1}) / {unit} - 1) AS k
+      GROUP BY {pick}
+      ON CONFLICT ({keys}) DO UPDATE SET
+        tracked_seconds = t.tracked_seconds + excluded.tracked_seconds;"""
+    body += f"""
+      INSERT INTO stats_slots AS t (user_id, livemode, slot, focus_count, focus_seconds,
+          entry_longest)
+      SELECT user_id, livemode, s / 900, count(*), sum(e - s), max(e - s)
+      FROM {SPANS} WHERE e - s >= 1500
+      GROUP BY user_id, livemode, s / 900
+      ON CONFLICT (user_id, livemode, slot) DO UPDATE SET
+        focus_count = t.focus_count + excluded.focus_count,
+        focus_seconds = t.focus_seconds + excluded.focus_seconds,
+        entry_longest = GREATEST(t.entry_longest, excluded.entry_longest);"""
+    return f"""
+        CREATE FUNCTION timeboxd_stats_entries_inserted() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN{body}
+          RETURN NULL;
+        END $$
+        """
 
 
 def _pg_upgrade() -> None:
@@ -110,9 +153,28 @@ def _pg_upgrade() -> None:
         " REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT"
         " EXECUTE FUNCTION timeboxd_stats_blocks_inserted()"
     )
+    op.execute("DROP TRIGGER stats_rollup_entries ON time_entries")
+    op.execute(
+        f"CREATE TRIGGER stats_rollup_entries AFTER DELETE OR UPDATE OF {ENTRY_ROLLUP_COLUMNS}"
+        " ON time_entries FOR EACH ROW EXECUTE FUNCTION timeboxd_stats_entries()"
+    )
+    op.execute(_entries_inserted())
+    op.execute(
+        "CREATE TRIGGER stats_rollup_entries_inserted AFTER INSERT ON time_entries"
+        " REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT"
+        " EXECUTE FUNCTION timeboxd_stats_entries_inserted()"
+    )
 
 
 def _pg_downgrade() -> None:
+    op.execute("DROP TRIGGER stats_rollup_entries_inserted ON time_entries")
+    op.execute("DROP FUNCTION timeboxd_stats_entries_inserted()")
+    op.execute("DROP TRIGGER stats_rollup_entries ON time_entries")
+    op.execute(
+        f"CREATE TRIGGER stats_rollup_entries AFTER INSERT OR DELETE OR UPDATE OF"
+        f" {ENTRY_ROLLUP_COLUMNS} ON time_entries"
+        " FOR EACH ROW EXECUTE FUNCTION timeboxd_stats_entries()"
+    )
     op.execute("DROP TRIGGER stats_rollup_blocks_inserted ON blocks")
     op.execute("DROP FUNCTION timeboxd_stats_blocks_inserted()")
     op.execute("DROP TRIGGER stats_rollup_blocks ON blocks")
