@@ -20,7 +20,6 @@ from sqlalchemy import (
     cast,
     column,
     func,
-    literal,
     or_,
     select,
     text,
@@ -49,6 +48,12 @@ class Acc:
     tracked: int = 0
     billable: int = 0
     cents: int = 0
+
+    def add(self, row: Any) -> None:
+        """A summed row of the database (``tracked``, ``billable``, ``cents``)."""
+        self.tracked += int(row.tracked or 0)
+        self.billable += int(row.billable or 0)
+        self.cents += int(row.cents or 0)
 
 
 @dataclass(slots=True)
@@ -265,55 +270,32 @@ def sum_inside(
     else:
         inside = [TimeEntry.end_at <= days.c.hi]
     inside.append(TimeEntry.end_at.is_not(None))
-    stmt = (
-        select(
-            key_column.label("key"),
-            Project.currency,
-            func.sum(seconds).label("tracked"),
-            func.sum(billable).label("billable"),
-            func.sum(amount).label("cents"),
-        )
-        .select_from(TimeEntry)
-        .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .where(*cond, *inside)
-        .group_by(key_column, Project.currency)
+    measures = (
+        func.sum(seconds).label("tracked"),
+        func.sum(billable).label("billable"),
+        func.sum(amount).label("cents"),
     )
+
+    def summed(*columns: Any) -> Any:
+        return (
+            select(*columns, Project.currency, *measures)
+            .select_from(TimeEntry)
+            .outerjoin(Project, Project.id == TimeEntry.project_id)
+            .where(*cond, *inside)
+        )
+
+    stmt = summed(key_column.label("key")).group_by(key_column, Project.currency)
     if group_by == "tag":
         stmt = stmt.outerjoin(entry_tags, entry_tags.c.entry_id == TimeEntry.id)
     if days is not None and lateral(session):
-        per_day = (
-            select(*stmt.selected_columns[1:])
-            .select_from(TimeEntry)
-            .outerjoin(Project, Project.id == TimeEntry.project_id)
-            .where(*cond, *inside, starts_on(days))
-            .group_by(Project.currency)
-            .lateral("per_day")
-        )
+        per_day = summed().where(starts_on(days)).group_by(Project.currency).lateral("per_day")
         stmt = select(days.c.key.label("key"), *per_day.c).join_from(days, per_day, true())
     elif days is not None:
         stmt = stmt.join(days, starts_on(days))
     rows = session.execute(stmt).all()
     for r in rows:
-        acc = sums.groups[(r.key, r.currency)]
-        acc.tracked += int(r.tracked or 0)
-        acc.billable += int(r.billable or 0)
-        acc.cents += int(r.cents or 0)
+        sums.groups[(r.key, r.currency)].add(r)
     if group_by == "tag":  # totals count each entry once, whatever its tags
-        rows = session.execute(
-            select(
-                literal(None).label("key"),
-                Project.currency,
-                func.sum(seconds).label("tracked"),
-                func.sum(billable).label("billable"),
-                func.sum(amount).label("cents"),
-            )
-            .select_from(TimeEntry)
-            .outerjoin(Project, Project.id == TimeEntry.project_id)
-            .where(*cond, *inside)
-            .group_by(Project.currency)
-        ).all()
+        rows = session.execute(summed().group_by(Project.currency)).all()
     for r in rows:
-        total = sums.totals[r.currency]
-        total.tracked += int(r.tracked or 0)
-        total.billable += int(r.billable or 0)
-        total.cents += int(r.cents or 0)
+        sums.totals[r.currency].add(r)
