@@ -229,23 +229,26 @@ def test_scopes(owner: Persona) -> None:
 def test_simultaneous_creates_of_one_name_make_one_tag(
     served: tuple[str, dict[str, str]],  # noqa: F811
 ) -> None:
-    """Against a real server with two workers: the name check and the unique index
-    together give one tag and a 409 on ``name`` for everyone else, never a 500."""
+    """Against a real server with two workers: the name check and the unique index on the
+    lower-cased name together give one tag and a 409 on ``name`` for everyone else, never
+    a 500."""
     base, headers = served
     racers = 16
     barrier = threading.Barrier(racers)
     answers: list[httpx.Response] = []
     lock = threading.Lock()
+    # One name in eight spellings: the check and the index both ignore case.
+    names = ["race", "Race", "RACE", "rAce", "raCe", "racE", "RAce", "rACe"] * 2
 
-    def race() -> None:
+    def race(name: str) -> None:
         with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
             http.get("/v1/me")  # connect first, so the creates go out together
             barrier.wait()
-            response = http.post("/v1/tags", json={"name": "race"})
+            response = http.post("/v1/tags", json={"name": name})
             with lock:
                 answers.append(response)
 
-    threads = [threading.Thread(target=race) for _ in range(racers)]
+    threads = [threading.Thread(target=race, args=(name,)) for name in names]
     for t in threads:
         t.start()
     for t in threads:
@@ -256,4 +259,4 @@ def test_simultaneous_creates_of_one_name_make_one_tag(
         if response.status_code == 409:
             assert_error(response, 409, "CONFLICT", "name")
     with httpx.Client(base_url=base, headers=headers) as http:
-        assert [t["name"] for t in http.get("/v1/tags").json()["data"]] == ["race"]
+        assert [t["name"].lower() for t in http.get("/v1/tags").json()["data"]] == ["race"]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -69,6 +70,16 @@ class Tag(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "livemode", "name", name="uq_tags_workspace_name"),
     )
+
+
+# Names are unique without regard to case (migration 0010).
+Index(
+    "uq_tags_workspace_lower_name",
+    Tag.workspace_id,
+    Tag.livemode,
+    func.lower(Tag.name),
+    unique=True,
+)
 
 
 class Task(Base):
