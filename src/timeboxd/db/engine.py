@@ -17,6 +17,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Statement journals (every trigger with several statements, every upsert) and sorts
+    # in memory, not in temporary files: a bulk insert of 10,000 blocks, whose search and
+    # statistics triggers run for each row, spent 0.49 s in SQLite with files, 0.31 s here.
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
