@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Block, Project
 from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
-from timeboxd.domain.wallclock import to_utc_lenient, zone
+from timeboxd.domain.wallclock import zone
 from timeboxd.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from timeboxd.services.access import (
     managed_workspaces,
@@ -22,7 +22,6 @@ from timeboxd.services.access import (
 )
 from timeboxd.services.accounts import personal_workspace_id
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
 
 LOCKED = ("submitted", "approved")
 
@@ -61,17 +60,6 @@ class EntryFields:
     block_id: str | None = None
     billable: bool | None = None
     tag_ids: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class EntryFilter:
-    date_from: date | None = None
-    date_to: date | None = None
-    project_id: str | None = None
-    task_id: str | None = None
-    tag_id: str | None = None
-    billable: bool | None = None
-    user_id: str | None = None
 
 
 def visible_entry(principal: Principal) -> ColumnElement[bool]:
@@ -172,63 +160,6 @@ def get_entry(
 ) -> tuple[EntryView, str]:
     entry = load_visible(session, principal, entry_id)
     return views(session, [entry], principal, now)[0], etag(entry)
-
-
-def local_range(
-    day_from: date | None, day_to: date | None, tz_name: str
-) -> tuple[datetime | None, datetime | None]:
-    """Local calendar days [from, to] as UTC instants [start, end)."""
-    start = to_utc_lenient(day_from, time(0), tz_name) if day_from else None
-    end = to_utc_lenient(day_to + timedelta(days=1), time(0), tz_name) if day_to else None
-    return start, end
-
-
-def filter_conditions(principal: Principal, f: EntryFilter) -> list[Any]:
-    if f.date_from and f.date_to and f.date_to < f.date_from:
-        raise ValidationFailed("date_to must not be before date_from", field="date_to")
-    cond: list[Any] = [visible_entry(principal)]
-    start, end = local_range(f.date_from, f.date_to, principal.timezone)
-    # An entry belongs to a range when it overlaps it (a late session that crosses
-    # midnight shows up on both days).
-    if start is not None:
-        cond.append(or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start))
-    if end is not None:
-        cond.append(TimeEntry.start_at < end)
-    if f.project_id is not None:
-        cond.append(TimeEntry.project_id == f.project_id)
-    if f.task_id is not None:
-        cond.append(TimeEntry.task_id == f.task_id)
-    if f.billable is not None:
-        cond.append(TimeEntry.billable.is_(f.billable))
-    if f.user_id is not None:
-        cond.append(TimeEntry.user_id == f.user_id)
-    if f.tag_id is not None:
-        cond.append(
-            TimeEntry.id.in_(select(entry_tags.c.entry_id).where(entry_tags.c.tag_id == f.tag_id))
-        )
-    return cond
-
-
-def list_entries(
-    session: Session, principal: Principal, now: datetime, f: EntryFilter, paging: PageRequest
-) -> Page[EntryView]:
-    cond = filter_conditions(principal, f)
-    rows = list(
-        session.scalars(
-            select(TimeEntry)
-            .where(*cond)
-            .order_by(TimeEntry.start_at.desc(), TimeEntry.id)
-            .offset(paging.offset)
-            .limit(paging.limit + 1)
-        )
-    )
-    has_more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    if not has_more and (rows or paging.offset == 0):
-        total = paging.offset + len(rows)
-    else:
-        total = session.scalar(select(func.count()).select_from(TimeEntry).where(*cond)) or 0
-    return Page(views(session, rows, principal, now), paging.page, paging.limit, total, has_more)
 
 
 @dataclass(slots=True)

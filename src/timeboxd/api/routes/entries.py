@@ -20,8 +20,9 @@ from timeboxd.schemas.entries import (
     EntryPut,
     ReviewBody,
 )
-from timeboxd.services import approvals, entries, entries_bulk
-from timeboxd.services.entries import EntryFields, EntryFilter
+from timeboxd.services import approvals, entries, entries_bulk, entries_query
+from timeboxd.services.entries import EntryFields
+from timeboxd.services.entries_query import EntryFilter
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1", tags=["time entries"])
@@ -57,7 +58,7 @@ async def list_entries(
 ) -> Response:
     paging = PageRequest.parse(page, per_page)
     with ctx.db.read() as s:
-        return ctx.page(entries.list_entries(s, ctx.principal, ctx.now, f, paging))
+        return ctx.page(entries_query.list_entries(s, ctx.principal, ctx.now, f, paging))
 
 
 @router.post(
