@@ -25,6 +25,7 @@ from tests.conftest import (
 )
 from timeboxd.api.app import create_app
 from timeboxd.services.database import Database
+from timeboxd.services.stats_cache import RedisStore
 
 # FROZEN_AT, 2026-11-24 10:00 UTC, is a Tuesday.
 TUESDAY = date(2026, 11, 24)
@@ -504,6 +505,15 @@ def test_a_redis_cache_is_shared_by_every_process_and_invalidated_by_writes(
         assert fresh.headers["X-Cache"] == "miss"
         assert fresh.json()["data"]["total_minutes"] == 60
         assert q.get("/v1/productivity").headers["X-Cache"] == "hit"
+
+
+def test_a_redis_cache_that_cannot_be_reached_misses_instead_of_failing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = RedisStore("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert store.get("stats:anything") is None
+    store.set("stats:anything", b"{}")  # dropped, not raised
+    assert "statistics cache unavailable" in caplog.text
 
 
 # -- bad input -----------------------------------------------------------------------------

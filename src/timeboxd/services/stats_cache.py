@@ -11,6 +11,7 @@ in Redis when one is set, so that every worker process shares it.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Project, WorkspaceMember
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.services.context import Principal
+
+log = logging.getLogger("timeboxd.stats")
 
 # Read with plain SQL: the table has no ORM model (it is kept by triggers).
 VERSION_SQL = "SELECT version FROM stats_versions WHERE user_id = :u AND livemode = :m"
@@ -55,19 +58,30 @@ class MemoryStore:
 
 
 class RedisStore:
+    """A cache, not a store of record: when Redis cannot be reached, a read misses and a
+    write is dropped (and logged), so statistics are computed instead of failing."""
+
     TTL_SECONDS = 7 * 24 * 3600  # versions make entries stale, not time: this only frees space
 
     def __init__(self, url: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError,)
 
     def get(self, key: str) -> bytes | None:
-        value = self.client.get(key)
+        try:
+            value = self.client.get(key)
+        except self.errors as exc:
+            log.warning("statistics cache unavailable: %s", exc)
+            return None
         return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes) -> None:
-        self.client.set(key, value, ex=self.TTL_SECONDS)
+        try:
+            self.client.set(key, value, ex=self.TTL_SECONDS)
+        except self.errors as exc:
+            log.warning("statistics cache unavailable: %s", exc)
 
 
 def make_store(redis_url: str | None) -> Store:
