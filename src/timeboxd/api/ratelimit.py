@@ -1,7 +1,13 @@
-"""Per-key rate limits with the ``limits`` library: memory by default, Redis when configured."""
+"""Per-key rate limits with the ``limits`` library: memory by default, Redis when configured.
+
+When the configured Redis cannot be reached, each process counts in its own memory until it
+can again (logged at most once a minute; ``/ready`` reports the store unreachable): an
+outage of the counter store neither refuses every request nor lifts the limits.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -10,6 +16,8 @@ from typing import cast
 from limits import RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+
+log = logging.getLogger("timeboxd.api")
 
 
 @dataclass(slots=True)
@@ -34,20 +42,38 @@ class RateLimiter:
     """Two windows per key: the per-minute quota and the per-second burst."""
 
     def __init__(self, per_minute: int, per_second: int, redis_url: str | None = None) -> None:
-        storage = storage_from_string(redis_url) if redis_url else MemoryStorage()
+        self.errors: tuple[type[Exception], ...] = ()
+        if redis_url:
+            import redis
+
+            storage = storage_from_string(redis_url, socket_connect_timeout=1, socket_timeout=1)
+            self.errors = (redis.RedisError,)
+        else:
+            storage = MemoryStorage()
         self.storage = cast(Storage, storage)
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
+        self.fallback = SlidingWindowCounterRateLimiter(MemoryStorage())
         self.minute = RateLimitItemPerMinute(per_minute)
         self.second = RateLimitItemPerSecond(per_second)
+        self.warned_at = -math.inf
 
     def hit(self, key: str) -> Verdict:
+        try:
+            return self._hit(self.limiter, key)
+        except self.errors as exc:
+            if time.monotonic() - self.warned_at >= 60:
+                self.warned_at = time.monotonic()
+                log.warning("rate-limit store unreachable, counting in memory: %s", exc)
+            return self._hit(self.fallback, key)
+
+    def _hit(self, limiter: SlidingWindowCounterRateLimiter, key: str) -> Verdict:
         now = time.time()
         # Check the burst window first so a rejected burst does not spend minute quota.
-        if not self.limiter.hit(self.second, "tbx", key):
-            stats = self.limiter.get_window_stats(self.second, "tbx", key)
+        if not limiter.hit(self.second, "tbx", key):
+            stats = limiter.get_window_stats(self.second, "tbx", key)
             return Verdict(False, self.second.amount, 0, _secs(stats.reset_time - now))
-        allowed = self.limiter.hit(self.minute, "tbx", key)
-        stats = self.limiter.get_window_stats(self.minute, "tbx", key)
+        allowed = limiter.hit(self.minute, "tbx", key)
+        stats = limiter.get_window_stats(self.minute, "tbx", key)
         return Verdict(
             allowed, self.minute.amount, max(0, stats.remaining), _secs(stats.reset_time - now)
         )
