@@ -459,6 +459,27 @@ def test_the_cache_answers_until_the_next_write_and_never_after(
     assert owner.get("/v1/stats?period=today").headers["X-Cache"] == "hit"
 
 
+def test_an_import_and_a_zone_change_invalidate_the_cache(owner: Persona) -> None:
+    """Writes that do not go through the block routes raise the version too."""
+    assert owner.get("/v1/stats?period=today").headers["X-Cache"] == "miss"
+    assert owner.get("/v1/stats?period=today").headers["X-Cache"] == "hit"
+    syllabus = "date,start,end,topic,project\n2026-11-24,09:00,10:00,Limits,Calculus\n"
+    owner.ok(
+        "POST",
+        "/v1/imports/blocks",
+        content=syllabus,
+        headers={"Content-Type": "text/csv"},
+    )
+    after = owner.get("/v1/stats?period=today")
+    assert after.headers["X-Cache"] == "miss"
+    assert after.json()["data"]["scheduled_minutes"] == 60
+    # A new zone moves the block's instants (a trigger-visible write) and the key's zone.
+    owner.set_timezone("Asia/Kathmandu")
+    moved = owner.get("/v1/stats?period=today")
+    assert moved.headers["X-Cache"] == "miss"
+    assert moved.json()["data"]["date_from"] == "2026-11-24"
+
+
 def test_a_renamed_project_shows_its_new_name_at_once(owner: Persona) -> None:
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Old"})["id"]
     entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z", project_id=project)
