@@ -143,7 +143,7 @@ class TimeEntry(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
-        Index("ix_time_entries_owner_start", "user_id", "livemode", "start_at"),
+        Index("ix_time_entries_owner_start_end", "user_id", "livemode", "start_at", "end_at"),
         Index("uq_time_entries_external", "user_id", "livemode", "external_id", unique=True),
         Index("ix_time_entries_workspace_start", "workspace_id", "livemode", "start_at"),
         # The rare entries longer than a week, for reports looking back (migration 0007).

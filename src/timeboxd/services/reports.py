@@ -30,7 +30,6 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -272,12 +271,11 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
             continue
         for edge in edges(start, end)[:2]:  # ended, crossing the report's start
             entries += entries_of(session, cond, edge)
-        entries += entries_of(
-            session, cond, [TimeEntry.end_at.is_(None), TimeEntry.start_at < start]
-        )
-        # begun inside the report, crossing the end of their day (or running)
-        crossing = or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > days.c.hi)
-        entries += entries_of(session, cond, [crossing], days)
+        running = [TimeEntry.end_at.is_(None), TimeEntry.start_at < end]
+        entries += entries_of(session, cond, running)
+        # Ended, begun inside the report, crossing the end of their day: a condition on the
+        # end alone (no OR), which the (user, mode, start, end) index tests for each day.
+        entries += entries_of(session, cond, [TimeEntry.end_at > days.c.hi], days)
     if q.group_by == "tag":
         tags = tags_of(session, [e.id for e in entries])
         for e in entries:
