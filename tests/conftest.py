@@ -17,7 +17,8 @@ import pytest
 
 from timeboxd.api.app import create_app
 from timeboxd.config import Settings
-from timeboxd.services import accounts, apikeys
+from timeboxd.services.accounts import apikeys
+from timeboxd.services.accounts import users as accounts
 from timeboxd.services.database import Database
 
 with warnings.catch_warnings():

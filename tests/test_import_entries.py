@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.conftest import Persona, assert_error
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
-from timeboxd.services.accounts import personal_workspace_id
+from timeboxd.services.accounts.users import personal_workspace_id
 
 TOGGL = """\
 User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,Amount ()

@@ -25,7 +25,7 @@ from tests.conftest import (
 )
 from timeboxd.api.app import create_app
 from timeboxd.services.database import Database
-from timeboxd.services.stats_cache import RedisStore
+from timeboxd.services.insights.stats_cache import RedisStore
 
 # FROZEN_AT, 2026-11-24 10:00 UTC, is a Tuesday.
 TUESDAY = date(2026, 11, 24)

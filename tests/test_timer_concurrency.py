@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from tests.conftest import POSTGRES_URL
-from timeboxd.services import accounts, apikeys
+from timeboxd.services.accounts import apikeys
+from timeboxd.services.accounts import users as accounts
 from timeboxd.services.database import Database
 
 RACERS = 24

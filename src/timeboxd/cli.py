@@ -15,7 +15,9 @@ from sqlalchemy.exc import OperationalError
 
 from timeboxd.config import ConfigError, Settings, load_settings
 from timeboxd.errors import DomainError
-from timeboxd.services import accounts, apikeys, demo
+from timeboxd.services import demo
+from timeboxd.services.accounts import apikeys
+from timeboxd.services.accounts import users as accounts
 from timeboxd.services.context import system_clock
 from timeboxd.services.database import Database
 from timeboxd.services.imports.blocks import BlockImportResult

@@ -14,7 +14,7 @@ from timeboxd.api import envelope, idempotency
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.config import Settings
 from timeboxd.errors import RateLimited, Unauthorized
-from timeboxd.services import apikeys
+from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
 from timeboxd.services.database import Database
 from timeboxd.services.paging import Page

@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import User
 from timeboxd.domain.wallclock import local_today
-from timeboxd.services import accounts, apikeys, projects
-from timeboxd.services.blocks import BlockFields, BlockView
-from timeboxd.services.blocks_bulk import bulk_create
+from timeboxd.services.accounts import apikeys
+from timeboxd.services.accounts import users as accounts
+from timeboxd.services.catalog import projects
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import EntryFields, new_entry
+from timeboxd.services.planning.blocks import BlockFields, BlockView
+from timeboxd.services.planning.blocks_bulk import bulk_create
+from timeboxd.services.tracking.entries import EntryFields, new_entry
 
 DEMO_EMAIL = "demo@timeboxd.local"
 

@@ -9,7 +9,8 @@ from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.account import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, MeOut, MePatch
 from timeboxd.schemas.common import Envelope
-from timeboxd.services import accounts, apikeys
+from timeboxd.services.accounts import apikeys
+from timeboxd.services.accounts import users as accounts
 
 router = APIRouter(prefix="/v1", tags=["account"])
 # Any valid key may read and edit its own profile; keys themselves need `admin`.

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.schemas.blocks import BlockOut
 from timeboxd.schemas.common import Envelope, LocalDate
-from timeboxd.services import agenda as agenda_service
+from timeboxd.services.planning import agenda as agenda_service
 
 router = APIRouter(prefix="/v1", tags=["blocks"])
 

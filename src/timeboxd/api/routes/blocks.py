@@ -22,10 +22,10 @@ from timeboxd.schemas.blocks import (
     BulkPatch,
 )
 from timeboxd.schemas.common import Envelope, ListEnvelope
-from timeboxd.services import blocks, blocks_bulk, blocks_query
-from timeboxd.services.blocks import BlockFields
-from timeboxd.services.blocks_query import BlockFilter
 from timeboxd.services.paging import PageRequest
+from timeboxd.services.planning import blocks, blocks_bulk, blocks_query
+from timeboxd.services.planning.blocks import BlockFields
+from timeboxd.services.planning.blocks_query import BlockFilter
 
 router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
 read = Depends(scoped("read:blocks"))

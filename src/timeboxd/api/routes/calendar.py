@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, runtime, scoped
 from timeboxd.schemas.common import Envelope
-from timeboxd.services import calendar
+from timeboxd.services.planning import calendar
 
 router = APIRouter(prefix="/v1", tags=["calendar"])
 

@@ -19,7 +19,7 @@ from timeboxd.schemas.clients import (
     ContactPatch,
 )
 from timeboxd.schemas.common import Envelope, ListEnvelope, Paging
-from timeboxd.services import clients
+from timeboxd.services.catalog import clients
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])

@@ -20,10 +20,10 @@ from timeboxd.schemas.entries import (
     EntryPut,
     ReviewBody,
 )
-from timeboxd.services import approvals, entries, entries_bulk, entries_query
-from timeboxd.services.entries import EntryFields
-from timeboxd.services.entries_query import EntryFilter
 from timeboxd.services.paging import PageRequest
+from timeboxd.services.tracking import approvals, entries, entries_bulk, entries_query
+from timeboxd.services.tracking.entries import EntryFields
+from timeboxd.services.tracking.entries_query import EntryFilter
 
 router = APIRouter(prefix="/v1", tags=["time entries"])
 read = Depends(scoped("read:time_entries"))

@@ -9,7 +9,7 @@ from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
 from timeboxd.schemas.common import Envelope, ListEnvelope
 from timeboxd.schemas.projects import ProjectCreate, ProjectOut, ProjectPatch, ProjectPut
-from timeboxd.services import projects
+from timeboxd.services.catalog import projects
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])

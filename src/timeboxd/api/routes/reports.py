@@ -16,9 +16,9 @@ from timeboxd.schemas.reports import (
     SummaryOut,
     SummaryParams,
 )
-from timeboxd.services import exports, reports
 from timeboxd.services.paging import PageRequest
-from timeboxd.services.reports import ReportQuery
+from timeboxd.services.tracking import exports, reports
+from timeboxd.services.tracking.reports import ReportQuery
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 read = Depends(scoped("read:reports"))

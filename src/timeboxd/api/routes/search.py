@@ -10,7 +10,7 @@ from timeboxd.api.query import query
 from timeboxd.errors import ValidationFailed
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.search import HitOut, SearchParams
-from timeboxd.services import search as searching
+from timeboxd.services.insights import search as searching
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
 

@@ -11,8 +11,8 @@ from timeboxd.api.deps import Ctx, scoped
 from timeboxd.schemas.blocks import BulkDeleted
 from timeboxd.schemas.common import Envelope, LocalDate
 from timeboxd.schemas.series import SeriesCreate, SeriesOut, SeriesPatch
-from timeboxd.services import series
-from timeboxd.services.blocks import BlockFields
+from timeboxd.services.planning import series
+from timeboxd.services.planning.blocks import BlockFields
 
 router = APIRouter(prefix="/v1/blocks/series", tags=["blocks"])
 read = Depends(scoped("read:blocks"))

@@ -13,8 +13,8 @@ from timeboxd.api.query import query
 from timeboxd.domain.wallclock import local_today
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.stats import ProductivityOut, ProductivityParams, StatsOut, StatsParams
-from timeboxd.services import productivity, stats
-from timeboxd.services.stats_cache import Store, cached, make_store
+from timeboxd.services.insights import productivity, stats
+from timeboxd.services.insights.stats_cache import Store, cached, make_store
 
 router = APIRouter(prefix="/v1", tags=["statistics"])
 read = Depends(scoped("read:stats"))

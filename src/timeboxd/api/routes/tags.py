@@ -11,7 +11,7 @@ from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.catalog import WorkspaceListQuery
 from timeboxd.schemas.common import Envelope, ListEnvelope
 from timeboxd.schemas.tags import TagCreate, TagOut, TagPatch, TagPut
-from timeboxd.services import tags
+from timeboxd.services.catalog import tags
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/tags", tags=["tags"])

@@ -12,9 +12,10 @@ from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import BlockListQuery, BlockOut
 from timeboxd.schemas.common import Envelope, ListEnvelope
 from timeboxd.schemas.tasks import TaskCreate, TaskOut, TaskPatch, TaskPut, TaskQuery
-from timeboxd.services import blocks_query, tasks
+from timeboxd.services.catalog import tasks
+from timeboxd.services.catalog.tasks import TaskFilter
 from timeboxd.services.paging import PageRequest
-from timeboxd.services.tasks import TaskFilter
+from timeboxd.services.planning import blocks_query
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 read = Depends(scoped("read:projects"))

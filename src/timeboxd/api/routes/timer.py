@@ -8,8 +8,8 @@ from starlette.responses import Response
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.entries import EntryOut, TimerStart
-from timeboxd.services import timer
-from timeboxd.services.entries import EntryFields
+from timeboxd.services.tracking import timer
+from timeboxd.services.tracking.entries import EntryFields
 
 router = APIRouter(prefix="/v1/timer", tags=["timer"])
 read = Depends(scoped("read:time_entries"))

@@ -14,7 +14,7 @@ from timeboxd.schemas.workspaces import (
     WorkspaceCreate,
     WorkspaceOut,
 )
-from timeboxd.services import workspaces
+from timeboxd.services.accounts import workspaces
 
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
 read = Depends(scoped("read:projects"))

@@ -19,14 +19,14 @@ from timeboxd.db.models import Block
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import Conflict, ErrorItem, ValidationFailed
 from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR
-from timeboxd.services import blocks_bulk
-from timeboxd.services.accounts import personal_workspace_id
-from timeboxd.services.blocks import BlockFields
+from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.imports import blocks_csv, ics, lookups
 from timeboxd.services.imports.common import Report, Skipped, Upload, decode, normalize_name
 from timeboxd.services.imports.detect import BlockFormat, block_format
 from timeboxd.services.imports.planned import PlannedBlock
+from timeboxd.services.planning import blocks_bulk
+from timeboxd.services.planning.blocks import BlockFields
 
 WINDOW_PAST = timedelta(days=30)
 WINDOW_FUTURE = timedelta(days=365)

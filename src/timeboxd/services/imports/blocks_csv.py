@@ -12,7 +12,6 @@ from datetime import date, time
 
 from timeboxd.errors import ValidationFailed
 from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR
-from timeboxd.services.blocks import place
 from timeboxd.services.imports.common import (
     CsvFile,
     CsvRow,
@@ -23,6 +22,7 @@ from timeboxd.services.imports.common import (
     normalize_name,
 )
 from timeboxd.services.imports.planned import MAX_BLOCKS, PlannedBlock
+from timeboxd.services.planning.blocks import place
 
 COLUMNS = ("date", "start", "end", "topic", "project")
 REQUIRED = ("date", "start", "end")

@@ -22,14 +22,14 @@ from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone
 from timeboxd.errors import Conflict, ValidationFailed
-from timeboxd.services.accounts import personal_workspace_id
+from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import check_span
 from timeboxd.services.imports import entries_csv
 from timeboxd.services.imports.blocks import CreatedRef
 from timeboxd.services.imports.common import Skipped, Upload, decode
 from timeboxd.services.imports.entries_csv import EntryRow, Source, SourceChoice
 from timeboxd.services.imports.names import Names
+from timeboxd.services.tracking.entries import check_span
 
 entries_table = cast(Table, TimeEntry.__table__)
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from timeboxd.errors import ValidationFailed
-from timeboxd.services.accounts import find_user_by_email
+from timeboxd.services.accounts.users import find_user_by_email
 from timeboxd.services.context import Principal
 from timeboxd.services.imports.blocks import BlockImportOptions, BlockImportResult, import_blocks
 from timeboxd.services.imports.common import Upload

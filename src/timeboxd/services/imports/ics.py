@@ -20,9 +20,9 @@ from icalendar import Calendar, Event
 
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
-from timeboxd.services.blocks import place
 from timeboxd.services.imports.common import Problems, Report, fail_line
 from timeboxd.services.imports.planned import MAX_BLOCKS, PlannedBlock
+from timeboxd.services.planning.blocks import place
 
 AllDay = Literal["skip", "import"]
 MAX_KEY = 500  # the width of blocks.external_uid

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
 from timeboxd.domain.ids import new_id
-from timeboxd.services import projects
-from timeboxd.services.access import visible_project
+from timeboxd.services.accounts.access import visible_project
+from timeboxd.services.catalog import projects
 from timeboxd.services.context import Principal
 from timeboxd.services.imports.common import normalize_name
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import User, Workspace, WorkspaceMember
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from timeboxd.services.access import MANAGER_ROLES, role_in
+from timeboxd.services.accounts.access import MANAGER_ROLES, role_in
 from timeboxd.services.context import Principal
 
 

@@ -18,12 +18,12 @@ from timeboxd.domain.ids import new_id
 from timeboxd.domain.recurrence import InvalidRule, expand, normalize
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import NotFound, ValidationFailed
-from timeboxd.services import blocks_bulk
-from timeboxd.services.access import require_project, require_task
-from timeboxd.services.blocks import BlockFields, BlockView
-from timeboxd.services.blocks_query import BlockFilter, list_blocks
+from timeboxd.services.accounts.access import require_project, require_task
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import PageRequest
+from timeboxd.services.planning import blocks_bulk
+from timeboxd.services.planning.blocks import BlockFields, BlockView
+from timeboxd.services.planning.blocks_query import BlockFilter, list_blocks
 
 
 @dataclass(slots=True)

@@ -39,9 +39,9 @@ from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
-from timeboxd.services.access import managed_workspaces
+from timeboxd.services.accounts.access import managed_workspaces
 from timeboxd.services.context import Principal
-from timeboxd.services.report_rows import (
+from timeboxd.services.tracking.report_rows import (
     Acc,
     Entry,
     Sums,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Project, Workspace, WorkspaceMember
 from timeboxd.db.tracking import Client, Task
 from timeboxd.db.types import UTCDateTime
-from timeboxd.services.access import MANAGER_ROLES, member_workspaces
+from timeboxd.services.accounts.access import MANAGER_ROLES, member_workspaces
 from timeboxd.services.context import Principal
 
 RECENT_WINDOW = 1000

@@ -14,13 +14,13 @@ from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from timeboxd.services.access import (
+from timeboxd.services.accounts.access import (
     managed_workspaces,
     require_project,
     require_tags,
     task_projects,
 )
-from timeboxd.services.accounts import personal_workspace_id
+from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 
 LOCKED = ("submitted", "approved")

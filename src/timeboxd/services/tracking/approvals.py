@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, Forbidden
-from timeboxd.services.access import MANAGER_ROLES, managed_workspaces, role_in
+from timeboxd.services.accounts.access import MANAGER_ROLES, managed_workspaces, role_in
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import (
+from timeboxd.services.paging import Page, PageRequest
+from timeboxd.services.tracking.entries import (
     EntryView,
     check_if_match,
     get_entry,
     load_visible,
     views,
 )
-from timeboxd.services.paging import Page, PageRequest
 
 
 def _is_manager(session: Session, principal: Principal, entry: TimeEntry) -> bool:

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from timeboxd.domain.wallclock import local_today
-from timeboxd.services.blocks import BlockView
-from timeboxd.services.blocks_query import BlockFilter, list_blocks
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import PageRequest
+from timeboxd.services.planning.blocks import BlockView
+from timeboxd.services.planning.blocks_query import BlockFilter, list_blocks
 
 
 @dataclass(slots=True)

@@ -38,7 +38,7 @@ from timeboxd.domain.stats import (
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.context import Principal
-from timeboxd.services.stats import Running, completed_days, running, slots_of
+from timeboxd.services.insights.stats import Running, completed_days, running, slots_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NO_PROJECT = "(no project)"

@@ -16,10 +16,10 @@ from timeboxd.db.models import Block, Project
 from timeboxd.db.prepared import Decoders, Prepared, decoders
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
-from timeboxd.services.blocks import VIEW_COLUMNS, BlockView
 from timeboxd.services.context import Principal
 from timeboxd.services.database import Database
 from timeboxd.services.paging import Page, PageRequest
+from timeboxd.services.planning.blocks import VIEW_COLUMNS, BlockView
 
 ORDERABLE = {
     "date": Block.date,

@@ -14,8 +14,8 @@ from timeboxd.db.models import Block, User, Workspace, WorkspaceMember, blocks_t
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone, to_utc_lenient
 from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from timeboxd.services import calendar
 from timeboxd.services.context import Principal
+from timeboxd.services.planning import calendar
 
 WEEK_STARTS = ("monday", "sunday")
 

@@ -14,7 +14,7 @@ from timeboxd.db.models import Block, Project
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import NonexistentLocalTime, to_utc, zone
 from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from timeboxd.services.access import require_project, require_task
+from timeboxd.services.accounts.access import require_project, require_task
 from timeboxd.services.context import Principal
 
 

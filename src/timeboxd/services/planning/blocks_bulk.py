@@ -14,8 +14,9 @@ from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.db.prepared import insert_many
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
-from timeboxd.services.access import check_projects_visible, check_task, task_projects
-from timeboxd.services.blocks import (
+from timeboxd.services.accounts.access import check_projects_visible, check_task, task_projects
+from timeboxd.services.context import Principal
+from timeboxd.services.planning.blocks import (
     VIEW_COLUMNS,
     BlockFields,
     BlockView,
@@ -23,7 +24,6 @@ from timeboxd.services.blocks import (
     place,
     view_from_row,
 )
-from timeboxd.services.context import Principal
 
 
 def _views(session: Session, principal: Principal, ids: list[str]) -> list[BlockView]:

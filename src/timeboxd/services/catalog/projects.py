@@ -14,8 +14,8 @@ from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import NotFound, PreconditionFailed, ValidationFailed
-from timeboxd.services.access import require_manager, visible_project
-from timeboxd.services.accounts import personal_workspace_id
+from timeboxd.services.accounts.access import require_manager, visible_project
+from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest
 

@@ -17,8 +17,8 @@ from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Contact
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import NotFound
-from timeboxd.services.access import member_workspaces, require_manager
-from timeboxd.services.catalog import (
+from timeboxd.services.accounts.access import member_workspaces, require_manager
+from timeboxd.services.catalog.common import (
     apply_changes,
     check_etag,
     counted_page,

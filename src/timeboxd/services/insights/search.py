@@ -24,10 +24,10 @@ from timeboxd.db.tracking import Client, Task, TimeEntry
 from timeboxd.domain.keys import grants
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import Forbidden, ValidationFailed
-from timeboxd.services import search_postgresql
-from timeboxd.services.access import managed_workspaces, member_workspaces
+from timeboxd.services.accounts.access import managed_workspaces, member_workspaces
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import visible_entry
+from timeboxd.services.insights import search_postgresql
+from timeboxd.services.tracking.entries import visible_entry
 
 KINDS = ("project", "task", "client", "block", "entry")
 SCOPE_OF_KIND = {

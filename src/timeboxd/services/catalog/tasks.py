@@ -19,8 +19,8 @@ from timeboxd.db.models import Block, Project
 from timeboxd.db.tracking import Task, TimeEntry, task_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, NotFound, ValidationFailed
-from timeboxd.services.access import require_tags, visible_project, visible_task
-from timeboxd.services.catalog import (
+from timeboxd.services.accounts.access import require_tags, visible_project, visible_task
+from timeboxd.services.catalog.common import (
     apply_changes,
     check_etag,
     counted_page,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from timeboxd.db.tracking import Tag, Task, TimeEntry, entry_tags, task_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, NotFound
-from timeboxd.services.access import member_workspaces, require_manager
-from timeboxd.services.catalog import (
+from timeboxd.services.accounts.access import member_workspaces, require_manager
+from timeboxd.services.catalog.common import (
     apply_changes,
     check_etag,
     counted_page,

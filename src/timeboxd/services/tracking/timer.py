@@ -20,7 +20,7 @@ from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, NotFound
 from timeboxd.services.context import Principal
 from timeboxd.services.database import Database
-from timeboxd.services.entries import EntryFields, EntryView, get_entry, new_entry
+from timeboxd.services.tracking.entries import EntryFields, EntryView, get_entry, new_entry
 
 
 def _running(session: Session, principal: Principal) -> TimeEntry | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import Client, Contact, Tag, Task
 from timeboxd.errors import PreconditionFailed, ValidationFailed
-from timeboxd.services.accounts import personal_workspace_id
+from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import PageRequest
 

@@ -19,7 +19,7 @@ from timeboxd.errors import (
     fail_bulk,
 )
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import (
+from timeboxd.services.tracking.entries import (
     EntryFields,
     EntryView,
     apply_patch,

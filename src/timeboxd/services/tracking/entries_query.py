@@ -13,8 +13,8 @@ from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.wallclock import to_utc_lenient
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.context import Principal
-from timeboxd.services.entries import EntryView, views, visible_entry
 from timeboxd.services.paging import Page, PageRequest
+from timeboxd.services.tracking.entries import EntryView, views, visible_entry
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from timeboxd.services.reports import Detailed, Summary, Totals
+from timeboxd.services.tracking.reports import Detailed, Summary, Totals
 
 SUMMARY_COLUMNS = (
     "key",
