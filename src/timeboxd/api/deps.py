@@ -1,13 +1,19 @@
-"""Per-request context: the authenticated principal, the database and the clock."""
+"""Per-request context: the authenticated principal, the request's unit of work and the
+clock. The dependency owns the unit of work: it opens it (a read for GET and HEAD, a write
+for every other method), the handler passes ``ctx.session`` to one service, and the
+dependency commits before the response is sent, or rolls back on any error."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from timeboxd.api import envelope, idempotency
@@ -16,7 +22,7 @@ from timeboxd.config import Settings
 from timeboxd.errors import RateLimited, Unauthorized
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
-from timeboxd.services.database import Database
+from timeboxd.services.database import Database, UnitOfWork
 from timeboxd.services.paging import Page
 
 
@@ -30,13 +36,26 @@ class Runtime:
     limiter: RateLimiter
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 @dataclass(slots=True)
 class Ctx:
     principal: Principal
-    db: Database
+    unit: UnitOfWork
     now: datetime
     request_id: str
     base_url: str
+    db: Database  # only for work that outlives the request's unit: streams, idempotency
+
+    @property
+    def session(self) -> Session:
+        return self.unit.session
+
+    @property
+    def conn(self) -> Connection:
+        """The unit's connection, for hot reads that need no ORM session."""
+        return self.unit.connection()
 
     def ok(self, data: Any, *, status: int = 200, etag: str | None = None) -> Response:
         headers: Mapping[str, str] | None = {"ETag": etag} if etag else None
@@ -51,19 +70,20 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def scoped(scope: str | None, *, replayable: bool = True) -> Callable[..., Awaitable[Ctx]]:
-    """A dependency: authenticate the key, apply its rate limit, require ``scope``
-    (``None``: any valid key), then claim a POST's ``Idempotency-Key``. A route whose
-    answer shows a secret once is not ``replayable``: its answer is never stored."""
+def scoped(scope: str | None, *, replayable: bool = True) -> Any:  # FastAPI types Depends as Any
+    """The dependency every ``/v1`` route takes: authenticate the key, apply its rate
+    limit, require ``scope`` (``None``: any valid key), claim a POST's
+    ``Idempotency-Key``, then hand the handler its unit of work. A route whose answer shows
+    a secret once is not ``replayable``: its answer is never stored."""
 
-    async def dependency(request: Request) -> Ctx:
+    async def dependency(request: Request) -> AsyncIterator[Ctx]:
         rt = runtime(request)
         secret = api_key(request)
         if not secret:
             raise Unauthorized("send an API key as Authorization: Bearer <key> or X-API-Key")
         now = rt.clock()
         interval = timedelta(seconds=rt.settings.key_touch_interval_seconds)
-        with rt.db.engine.connect() as conn:
+        with rt.db.connect() as conn:
             principal = apikeys.authenticate(conn, secret, now, interval)
         verdict = rt.limiter.hit(principal.key_id or principal.user_id)
         request.state.extra_headers = verdict.headers()
@@ -75,11 +95,22 @@ def scoped(scope: str | None, *, replayable: bool = True) -> Callable[..., Await
             owner = principal.key_id or principal.user_id
             idempotency.claim(request, rt.db, owner, now, store=replayable)
         base_url = rt.settings.public_url or str(request.base_url).rstrip("/")
-        return Ctx(principal, rt.db, now, request.state.request_id, base_url)
+        unit = rt.db.unit(write=request.method not in READ_METHODS)
+        try:
+            yield Ctx(principal, unit, now, request.state.request_id, base_url, rt.db)
+            if unit.write:
+                await run_in_threadpool(unit.commit)
+        except BaseException:
+            unit.rollback()
+            raise
+        finally:
+            unit.close()
 
     dependency.__name__ = f"require_{(scope or 'key').replace(':', '_')}"
     dependency.required_scope = scope or "any"  # type: ignore[attr-defined]  # for OpenAPI
-    return dependency
+    # "function": the unit ends when the handler returns, before the response is sent, so
+    # a failed commit is the caller's error response, never a 200 for a lost write.
+    return Depends(dependency, scope="function")
 
 
 def api_key(request: Request) -> str | None:

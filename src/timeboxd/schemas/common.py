@@ -1,9 +1,17 @@
-"""Strict field types and the response envelope shapes (for the OpenAPI document)."""
+"""Strict field types, the "not sent" marker of typed changes, and the response envelope
+shapes (for the OpenAPI document).
+
+Each resource's module here defines its request bodies (Pydantic, validated at the edge),
+its typed changes (a dataclass whose fields default to ``UNSET``: what a PATCH did not send)
+and its output (a dataclass the services return, serialised as it is and described in the
+OpenAPI document from the same class): one shape per resource, shared by every face."""
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 from datetime import date, datetime, time
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -51,6 +59,45 @@ class Input(BaseModel):
     """Request bodies: unknown fields are an error naming the field."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Unset(enum.Enum):
+    """The type of ``UNSET``. An enum of one member, so that ``x is not UNSET`` narrows
+    ``str | None | Unset`` to ``str | None`` for mypy."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+"""A field of typed changes that the caller did not send (``None`` is a sent null)."""
+
+C = TypeVar("C")
+
+
+def changes_of(cls: type[C], body: BaseModel, *, replace: bool = False) -> C:
+    """The typed changes ``cls`` (a dataclass whose fields default to ``UNSET``) that
+    ``body`` carries: a field it did not send stays ``UNSET``. ``replace`` (a PUT): every
+    field of ``cls`` counts as sent, with the body's value or default."""
+    sent = type(body).model_fields.keys() if replace else body.model_fields_set
+    given = {
+        f.name: getattr(body, f.name)
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in sent
+    }
+    return cls(**given)
+
+
+def sent(changes: object) -> dict[str, Any]:
+    """The fields of typed ``changes`` that were sent, by name: for writing them to a row
+    or a statement in one step (the names are the row's column names)."""
+    return {
+        f.name: value
+        for f in dataclasses.fields(changes)  # type: ignore[arg-type]
+        if (value := getattr(changes, f.name)) is not UNSET
+    }
 
 
 class Meta(BaseModel):

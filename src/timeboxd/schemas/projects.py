@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from timeboxd.schemas.common import Id, Input
+from timeboxd.schemas.common import UNSET, Id, Input, Unset
 
 COLOR = r"^#[0-9A-Fa-f]{6}$"
 CURRENCY = r"^[A-Z]{3}$"
@@ -38,7 +39,21 @@ class ProjectPatch(Input):
     budget_minutes: int | None = Field(default=None, ge=0, le=100_000_000)
 
 
-class ProjectOut(BaseModel):
+@dataclass(slots=True)
+class ProjectChanges:
+    """What a PATCH (or PUT) changes; ``UNSET``: not sent, keep the value."""
+
+    name: str | Unset | None = UNSET
+    color: str | Unset | None = UNSET
+    client_id: str | Unset | None = UNSET
+    billable: bool | Unset | None = UNSET
+    hourly_rate: Decimal | Unset | None = UNSET
+    currency: str | Unset | None = UNSET
+    budget_minutes: int | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class ProjectOut:
     id: str
     workspace_id: str
     name: str

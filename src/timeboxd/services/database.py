@@ -1,4 +1,5 @@
-"""One object owning the engine: read and write transactions for the faces to use."""
+"""One object owning the engine, and the unit of work a face is handed for one request or
+command: faces never touch the engine itself."""
 
 from __future__ import annotations
 
@@ -21,26 +22,24 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._sessions() as session:
-            yield session
+        with self.unit(write=False) as unit:
+            yield unit.session
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A plain connection for reads that need no ORM session (hot list paths)."""
-        with self.engine.connect() as conn:
-            yield conn
+        with self.unit(write=False) as unit:
+            yield unit.connection()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits on success and rolls back on any error."""
-        with self._sessions() as session:
-            session.connection(execution_options={"timeboxd_write": True})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with self.unit(write=True) as unit:
+            yield unit.session
+
+    def unit(self, *, write: bool) -> UnitOfWork:
+        """The unit of work of one request or command; its owner commits or rolls back."""
+        return UnitOfWork(self, write=write)
 
     def upgrade(self) -> None:
         migrate.upgrade(self.url)
@@ -55,3 +54,72 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class UnitOfWork:
+    """One request's database work, opened on first use and ended by its owner (the API's
+    request dependency, a CLI command): ``commit`` on success, ``rollback`` on any error,
+    ``close`` always. A write unit takes the write lock at its first statement (SQLite's
+    ``BEGIN IMMEDIATE``); a read unit never commits.
+
+    ``session`` is the ORM session services take. ``connection`` is the same transaction's
+    connection, for hot reads that need no ORM: a read that asks only for it skips the
+    session's bookkeeping altogether."""
+
+    __slots__ = ("_conn", "_db", "_session", "write")
+
+    def __init__(self, db: Database, *, write: bool) -> None:
+        self._db = db
+        self.write = write
+        self._session: Session | None = None
+        self._conn: Connection | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            if self._conn is not None:  # a hot read went first: share its transaction
+                self._session = self._db._sessions(bind=self._conn)
+            else:
+                self._session = self._db._sessions()
+                if self.write:
+                    self._session.connection(execution_options={"timeboxd_write": True})
+        return self._session
+
+    def connection(self) -> Connection:
+        if self._session is not None or self.write:
+            return self.session.connection()
+        if self._conn is None:
+            self._conn = self._db.engine.connect()
+        return self._conn
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is not None:
+                self.rollback()
+            elif self.write:
+                self.commit()
+        finally:
+            self.close()
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.commit()
+        elif self._conn is not None:
+            self._conn.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        elif self._conn is not None:
+            self._conn.rollback()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

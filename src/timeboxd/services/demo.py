@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import User
 from timeboxd.domain.wallclock import local_today
+from timeboxd.schemas.projects import ProjectCreate
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 from timeboxd.services.catalog import projects
@@ -60,7 +61,7 @@ def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResul
             session,
             principal,
             now,
-            {"name": name, "color": color, "budget_minutes": 3000},
+            ProjectCreate(name=name, color=color, budget_minutes=3000),
         )
         project_ids.append(view.id)
     rng = random.Random(7)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from timeboxd.errors import ValidationFailed
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 UNPAGED_LIMIT = 10_000
 DEFAULT_PER_PAGE = 50
@@ -42,3 +47,36 @@ class Page(Generic[T]):
     per_page: int
     total: int
     has_more: bool
+
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        return Page(
+            [fn(item) for item in self.items], self.page, self.per_page, self.total, self.has_more
+        )
+
+
+def page_of(rows: Sequence[T], paging: PageRequest, count: Callable[[], int]) -> Page[T]:
+    """The page of ``rows``, fetched with ``OFFSET paging.offset LIMIT paging.limit + 1``
+    (the extra row says whether more follow). The total is counted with ``count`` only
+    when the page alone cannot tell it: a last page that is not empty, or an empty first
+    page, ends the list."""
+    has_more = len(rows) > paging.limit
+    items = list(rows[: paging.limit])
+    if not has_more and (items or paging.offset == 0):
+        total = paging.offset + len(items)
+    else:
+        total = count()
+    return Page(items, paging.page, paging.limit, total, has_more)
+
+
+def select_page(
+    session: Session, stmt: Select[Any], paging: PageRequest, *, columns: bool = False
+) -> Page[Any]:
+    """One page of ``stmt`` (already ordered) through ``page_of``. ``columns``: the
+    statement selects columns, and the page holds rows rather than objects."""
+    result = session.execute(stmt.offset(paging.offset).limit(paging.limit + 1))
+    rows = result.all() if columns else result.scalars().all()
+
+    def count() -> int:
+        return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+    return page_of(rows, paging, count)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
@@ -14,10 +14,10 @@ from timeboxd.services.accounts import users as accounts
 
 router = APIRouter(prefix="/v1", tags=["account"])
 # Any valid key may read and edit its own profile; keys themselves need `admin`.
-me_access = Depends(scoped(None))
-admin = Depends(scoped("admin"))
+me_access = scoped(None)
+admin = scoped("admin")
 # The new key's secret is shown once: it is never stored for an Idempotency-Key replay.
-admin_shows_secret = Depends(scoped("admin", replayable=False))
+admin_shows_secret = scoped("admin", replayable=False)
 
 
 @router.get("/me", operation_id="getMe", response_model=Envelope[MeOut])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.responses import PlainTextResponse, Response
 
@@ -35,7 +35,7 @@ class AgendaOut(BaseModel):
 async def get_agenda(
     date: LocalDate | None = None,
     format: Literal["json", "markdown"] = "json",
-    ctx: Ctx = Depends(scoped("read:blocks")),
+    ctx: Ctx = scoped("read:blocks"),
 ) -> Response:
     with ctx.db.read() as s:
         plan = agenda_service.agenda(s, ctx.principal, ctx.now, date)

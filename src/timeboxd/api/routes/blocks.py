@@ -28,8 +28,8 @@ from timeboxd.services.planning.blocks import BlockFields
 from timeboxd.services.planning.blocks_query import BlockFilter
 
 router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
-read = Depends(scoped("read:blocks"))
-write = Depends(scoped("write:blocks"))
+read = scoped("read:blocks")
+write = scoped("write:blocks")
 
 
 def block_filter(q: BlockQuery) -> BlockFilter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -26,7 +26,7 @@ class FeedToken(BaseModel):
     status_code=201,
     response_model=Envelope[FeedToken],
 )
-def rotate_token(ctx: Ctx = Depends(scoped("read:blocks"))) -> Response:
+def rotate_token(ctx: Ctx = scoped("read:blocks")) -> Response:
     with ctx.db.write() as s:
         token = calendar.rotate_token(s, ctx.principal, ctx.now)
     return ctx.ok({"token": token, "url": calendar.feed_url(ctx.base_url, token)}, status=201)

@@ -23,8 +23,8 @@ from timeboxd.services.catalog import clients
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
-read = Depends(scoped("read:projects"))
-write = Depends(scoped("write:projects"))
+read = scoped("read:projects")
+write = scoped("write:projects")
 CONTACT = "/{client_id}/contacts/{contact_id}"
 
 

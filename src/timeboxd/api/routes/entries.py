@@ -26,8 +26,8 @@ from timeboxd.services.tracking.entries import EntryFields
 from timeboxd.services.tracking.entries_query import EntryFilter
 
 router = APIRouter(prefix="/v1", tags=["time entries"])
-read = Depends(scoped("read:time_entries"))
-write = Depends(scoped("write:time_entries"))
+read = scoped("read:time_entries")
+write = scoped("write:time_entries")
 Id = Annotated[str | None, Query(max_length=32)]
 
 

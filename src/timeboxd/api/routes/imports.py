@@ -95,7 +95,7 @@ def entry_options(
     openapi_extra=_upload_body("text/csv", "text/calendar"),
 )
 def import_blocks(
-    ctx: Ctx = Depends(scoped("write:blocks")),
+    ctx: Ctx = scoped("write:blocks"),
     file: Upload = Depends(upload),
     options: BlockImportOptions = Depends(block_options),
 ) -> Response:
@@ -110,7 +110,7 @@ def import_blocks(
     openapi_extra=_upload_body("text/csv"),
 )
 def import_time_entries(
-    ctx: Ctx = Depends(scoped("write:time_entries")),
+    ctx: Ctx = scoped("write:time_entries"),
     file: Upload = Depends(upload),
     options: EntryImportOptions = Depends(entry_options),
 ) -> Response:

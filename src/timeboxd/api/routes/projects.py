@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
-from timeboxd.schemas.common import Envelope, ListEnvelope
-from timeboxd.schemas.projects import ProjectCreate, ProjectOut, ProjectPatch, ProjectPut
+from timeboxd.schemas.common import Envelope, ListEnvelope, changes_of
+from timeboxd.schemas.projects import (
+    ProjectChanges,
+    ProjectCreate,
+    ProjectOut,
+    ProjectPatch,
+    ProjectPut,
+)
 from timeboxd.services.catalog import projects
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
-read = Depends(scoped("read:projects"))
-write = Depends(scoped("write:projects"))
+read = scoped("read:projects")
+write = scoped("write:projects")
 
 
 @router.get("", operation_id="listProjects", response_model=ListEnvelope[ProjectOut])
@@ -25,21 +31,18 @@ async def list_projects(
     ctx: Ctx = read,
 ) -> Response:
     paging = PageRequest.parse(page, per_page)
-    with ctx.db.read() as s:
-        return ctx.page(projects.list_projects(s, ctx.principal, archived, paging))
+    return ctx.page(projects.list_projects(ctx.session, ctx.principal, archived, paging))
 
 
 @router.post("", operation_id="createProject", status_code=201, response_model=Envelope[ProjectOut])
 def create_project(body: ProjectCreate, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = projects.create_project(s, ctx.principal, ctx.now, body.model_dump())
+    view, tag = projects.create_project(ctx.session, ctx.principal, ctx.now, body)
     return ctx.ok(view, status=201, etag=tag)
 
 
 @router.get("/{project_id}", operation_id="getProject", response_model=Envelope[ProjectOut])
 async def get_project(project_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        view, tag = projects.get_project(s, ctx.principal, project_id)
+    view, tag = projects.get_project(ctx.session, ctx.principal, project_id)
     return ctx.ok(view, etag=tag)
 
 
@@ -47,11 +50,10 @@ async def get_project(project_id: str, ctx: Ctx = read) -> Response:
 def replace_project(
     project_id: str, body: ProjectPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump(exclude={"workspace_id"})
-    with ctx.db.write() as s:
-        view, tag = projects.update_project(
-            s, ctx.principal, ctx.now, project_id, changes, if_match
-        )
+    changes = changes_of(ProjectChanges, body, replace=True)
+    view, tag = projects.update_project(
+        ctx.session, ctx.principal, ctx.now, project_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -59,18 +61,16 @@ def replace_project(
 def update_project(
     project_id: str, body: ProjectPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump(exclude_unset=True)
-    with ctx.db.write() as s:
-        view, tag = projects.update_project(
-            s, ctx.principal, ctx.now, project_id, changes, if_match
-        )
+    changes = changes_of(ProjectChanges, body)
+    view, tag = projects.update_project(
+        ctx.session, ctx.principal, ctx.now, project_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
 @router.delete("/{project_id}", operation_id="deleteProject", response_model=Envelope[None])
 def delete_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        projects.delete_project(s, ctx.principal, project_id, if_match)
+    projects.delete_project(ctx.session, ctx.principal, project_id, if_match)
     return ctx.ok(None)
 
 
@@ -78,8 +78,9 @@ def delete_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = write) 
     "/{project_id}/archive", operation_id="archiveProject", response_model=Envelope[ProjectOut]
 )
 def archive_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = projects.set_archived(s, ctx.principal, ctx.now, project_id, True, if_match)
+    view, tag = projects.set_archived(
+        ctx.session, ctx.principal, ctx.now, project_id, True, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -89,6 +90,7 @@ def archive_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = write)
     response_model=Envelope[ProjectOut],
 )
 def unarchive_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = projects.set_archived(s, ctx.principal, ctx.now, project_id, False, if_match)
+    view, tag = projects.set_archived(
+        ctx.session, ctx.principal, ctx.now, project_id, False, if_match
+    )
     return ctx.ok(view, etag=tag)

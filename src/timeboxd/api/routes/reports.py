@@ -21,7 +21,7 @@ from timeboxd.services.tracking import exports, reports
 from timeboxd.services.tracking.reports import ReportQuery
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-read = Depends(scoped("read:reports"))
+read = scoped("read:reports")
 FILES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -16,9 +16,7 @@ router = APIRouter(prefix="/v1/search", tags=["search"])
 
 
 @router.get("", operation_id="search", response_model=Envelope[list[HitOut]])
-def search(
-    ctx: Ctx = Depends(scoped(None)), p: SearchParams = Depends(query(SearchParams))
-) -> Response:
+def search(ctx: Ctx = scoped(None), p: SearchParams = Depends(query(SearchParams))) -> Response:
     """Projects, tasks, clients, block topics and entry descriptions; each kind needs the
     key's read scope for it (read:projects, read:blocks, read:time_entries) or
     read:reports. A plain ``def``: a search over a large account can take tens of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
@@ -15,8 +15,8 @@ from timeboxd.services.planning import series
 from timeboxd.services.planning.blocks import BlockFields
 
 router = APIRouter(prefix="/v1/blocks/series", tags=["blocks"])
-read = Depends(scoped("read:blocks"))
-write = Depends(scoped("write:blocks"))
+read = scoped("read:blocks")
+write = scoped("write:blocks")
 FromDate = Annotated[
     LocalDate | None,
     Query(alias="from", description="this and following occurrences, from this date"),

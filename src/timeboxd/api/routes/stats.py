@@ -17,7 +17,7 @@ from timeboxd.services.insights import productivity, stats
 from timeboxd.services.insights.stats_cache import Store, cached, make_store
 
 router = APIRouter(prefix="/v1", tags=["statistics"])
-read = Depends(scoped("read:stats"))
+read = scoped("read:stats")
 
 
 def store(request: Request) -> Store:

@@ -15,8 +15,8 @@ from timeboxd.services.catalog import tags
 from timeboxd.services.paging import PageRequest
 
 router = APIRouter(prefix="/v1/tags", tags=["tags"])
-read = Depends(scoped("read:projects"))
-write = Depends(scoped("write:projects"))
+read = scoped("read:projects")
+write = scoped("write:projects")
 
 
 @router.get("", operation_id="listTags", response_model=ListEnvelope[TagOut])

@@ -18,8 +18,8 @@ from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks_query
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
-read = Depends(scoped("read:projects"))
-write = Depends(scoped("write:projects"))
+read = scoped("read:projects")
+write = scoped("write:projects")
 
 
 @router.get("", operation_id="listTasks", response_model=ListEnvelope[TaskOut])
@@ -49,7 +49,7 @@ async def get_task(task_id: str, ctx: Ctx = read) -> Response:
 )
 async def list_task_blocks(
     task_id: str,
-    ctx: Ctx = Depends(scoped("read:blocks")),
+    ctx: Ctx = scoped("read:blocks"),
     q: BlockListQuery = Depends(query(BlockListQuery)),
 ) -> Response:
     """The caller's blocks of one task, with the filters and paging of GET /v1/blocks."""

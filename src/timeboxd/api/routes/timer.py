@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
@@ -12,8 +12,8 @@ from timeboxd.services.tracking import timer
 from timeboxd.services.tracking.entries import EntryFields
 
 router = APIRouter(prefix="/v1/timer", tags=["timer"])
-read = Depends(scoped("read:time_entries"))
-write = Depends(scoped("write:time_entries"))
+read = scoped("read:time_entries")
+write = scoped("write:time_entries")
 
 
 @router.get("", operation_id="getTimer", response_model=Envelope[EntryOut | None])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
@@ -17,8 +17,8 @@ from timeboxd.schemas.workspaces import (
 from timeboxd.services.accounts import workspaces
 
 router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
-read = Depends(scoped("read:projects"))
-admin = Depends(scoped("admin"))
+read = scoped("read:projects")
+admin = scoped("admin")
 
 
 @router.get("", operation_id="listWorkspaces", response_model=Envelope[list[WorkspaceOut]])

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,41 +11,18 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client
 from timeboxd.domain.ids import new_id
-from timeboxd.errors import NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.errors import NotFound, ValidationFailed
+from timeboxd.schemas.common import UNSET, sent
+from timeboxd.schemas.projects import ProjectChanges, ProjectCreate, ProjectOut
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import require_manager, visible_project
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
-
-WRITABLE = (
-    "name",
-    "color",
-    "client_id",
-    "billable",
-    "hourly_rate",
-    "currency",
-    "budget_minutes",
-)
+from timeboxd.services.paging import Page, PageRequest, select_page
 
 
-@dataclass(slots=True)
-class ProjectView:
-    id: str
-    workspace_id: str
-    name: str
-    color: str | None
-    client_id: str | None
-    billable: bool
-    hourly_rate: str | None
-    currency: str | None
-    budget_minutes: int | None
-    archived_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _view(p: Project) -> ProjectView:
-    return ProjectView(
+def _view(p: Project) -> ProjectOut:
+    return ProjectOut(
         id=p.id,
         workspace_id=p.workspace_id,
         name=p.name,
@@ -62,10 +37,6 @@ def _view(p: Project) -> ProjectView:
         created_at=p.created_at,
         updated_at=p.updated_at,
     )
-
-
-def etag(p: Project) -> str:
-    return f'"{p.id}.{p.version}"'
 
 
 def _check_client(
@@ -94,27 +65,22 @@ def _load(session: Session, principal: Principal, project_id: str) -> Project:
     return project
 
 
-def _check_etag(project: Project, if_match: str | None) -> None:
-    if if_match is not None and if_match not in ("*", etag(project)):
-        raise PreconditionFailed("If-Match does not match the project's ETag", field="If-Match")
-
-
 def _load_managed(
     session: Session, principal: Principal, project_id: str, if_match: str | None
 ) -> Project:
     """Members see a workspace's projects; only its owner and admins change them."""
     project = _load(session, principal, project_id)
     require_manager(session, principal, project.workspace_id)
-    _check_etag(project, if_match)
+    versioning.check_row(project, if_match, "project")
     return project
 
 
 def create_project(
-    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
-) -> tuple[ProjectView, str]:
-    workspace_id = fields.get("workspace_id") or personal_workspace_id(session, principal.user_id)
+    session: Session, principal: Principal, now: datetime, body: ProjectCreate
+) -> tuple[ProjectOut, str]:
+    workspace_id = body.workspace_id or personal_workspace_id(session, principal.user_id)
     require_manager(session, principal, workspace_id)
-    _check_client(session, principal, fields.get("client_id"), workspace_id)
+    _check_client(session, principal, body.client_id, workspace_id)
     project = Project(
         id=new_id("prj"),
         workspace_id=workspace_id,
@@ -122,38 +88,33 @@ def create_project(
         created_by=principal.user_id,
         created_at=now,
         updated_at=now,
-        **{k: fields.get(k) for k in WRITABLE if fields.get(k) is not None},
+        name=body.name,
+        color=body.color,
+        client_id=body.client_id,
+        billable=body.billable,
+        hourly_rate=body.hourly_rate,
+        currency=body.currency,
+        budget_minutes=body.budget_minutes,
     )
     session.add(project)
     session.flush()
-    return _view(project), etag(project)
+    return _view(project), versioning.etag(project)
 
 
-def get_project(session: Session, principal: Principal, project_id: str) -> tuple[ProjectView, str]:
+def get_project(session: Session, principal: Principal, project_id: str) -> tuple[ProjectOut, str]:
     project = _load(session, principal, project_id)
-    return _view(project), etag(project)
+    return _view(project), versioning.etag(project)
 
 
 def list_projects(
     session: Session, principal: Principal, archived: bool, paging: PageRequest
-) -> Page[ProjectView]:
+) -> Page[ProjectOut]:
     cond = [
         visible_project(principal),
         Project.archived_at.is_not(None) if archived else Project.archived_at.is_(None),
     ]
-    rows = list(
-        session.scalars(
-            select(Project)
-            .where(*cond)
-            .order_by(func.lower(Project.name), Project.id)
-            .offset(paging.offset)
-            .limit(paging.limit + 1)
-        )
-    )
-    has_more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    total = session.scalar(select(func.count()).select_from(Project).where(*cond)) or 0
-    return Page([_view(p) for p in rows], paging.page, paging.limit, total, has_more)
+    stmt = select(Project).where(*cond).order_by(func.lower(Project.name), Project.id)
+    return select_page(session, stmt, paging).map(_view)
 
 
 def update_project(
@@ -161,22 +122,21 @@ def update_project(
     principal: Principal,
     now: datetime,
     project_id: str,
-    changes: dict[str, Any],
+    changes: ProjectChanges,
     if_match: str | None,
-) -> tuple[ProjectView, str]:
+) -> tuple[ProjectOut, str]:
     project = _load_managed(session, principal, project_id, if_match)
-    if "name" in changes and not changes["name"]:
+    if changes.name is not UNSET and not changes.name:
         raise ValidationFailed("name cannot be empty", field="name")
-    if "billable" in changes and changes["billable"] is None:
+    if changes.billable is None:
         raise ValidationFailed("billable cannot be null", field="billable")
-    if "client_id" in changes:
-        _check_client(session, principal, changes["client_id"], project.workspace_id)
-    for key in WRITABLE:
-        if key in changes:
-            setattr(project, key, changes[key])
+    if changes.client_id is not UNSET:
+        _check_client(session, principal, changes.client_id, project.workspace_id)
+    for key, value in sent(changes).items():
+        setattr(project, key, value)
     project.updated_at = now
     session.flush()
-    return _view(project), etag(project)
+    return _view(project), versioning.etag(project)
 
 
 def set_archived(
@@ -186,13 +146,13 @@ def set_archived(
     project_id: str,
     archived: bool,
     if_match: str | None,
-) -> tuple[ProjectView, str]:
+) -> tuple[ProjectOut, str]:
     project = _load_managed(session, principal, project_id, if_match)
     if archived != (project.archived_at is not None):
         project.archived_at = now if archived else None
         project.updated_at = now
         session.flush()
-    return _view(project), etag(project)
+    return _view(project), versioning.etag(project)
 
 
 def delete_project(

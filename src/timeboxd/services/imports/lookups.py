@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
 from timeboxd.domain.ids import new_id
+from timeboxd.schemas.projects import ProjectCreate
 from timeboxd.services.accounts.access import visible_project
 from timeboxd.services.catalog import projects
 from timeboxd.services.context import Principal
@@ -67,10 +68,9 @@ def create_project(
     workspace_id: str,
     client_id: str | None = None,
 ) -> str:
-    fields: dict[str, object] = {"name": name, "workspace_id": workspace_id}
-    if client_id is not None:
-        fields["client_id"] = client_id
-    view, _ = projects.create_project(session, principal, now, fields)
+    # Constructed, not validated: names come from the file as they are (see names.py).
+    body = ProjectCreate.model_construct(name=name, workspace_id=workspace_id, client_id=client_id)
+    view, _ = projects.create_project(session, principal, now, body)
     return view.id
 
 
