@@ -216,8 +216,8 @@ def delete_task(
     session.flush()
 
 
-def require_visible(conn: Connection | Session, principal: Principal, task_id: str) -> None:
-    """NOT_FOUND unless the caller sees the task (for the lists of a task's blocks, which
+def require_visible(conn: Connection, principal: Principal, task_id: str) -> None:
+    """NOT_FOUND unless the caller sees the task (for the list of a task's blocks, a hot
     read on a plain connection)."""
     if conn.scalar(select(Task.id).where(Task.id == task_id, visible_task(principal))) is None:
         raise NotFound(f"no task {task_id}")
