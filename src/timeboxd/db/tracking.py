@@ -39,6 +39,7 @@ class Client(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (Index("ix_clients_workspace_mode", "workspace_id", "livemode"),)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Contact(Base):
@@ -53,6 +54,8 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Tag(Base):
@@ -70,6 +73,7 @@ class Tag(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "livemode", "name", name="uq_tags_workspace_name"),
     )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 # Names are unique without regard to case (migration 0010).
@@ -99,6 +103,8 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 task_tags = Table(

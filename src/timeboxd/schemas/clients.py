@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.catalog import EmailStr, Name
-from timeboxd.schemas.common import Id, Input
+from timeboxd.schemas.common import UNSET, Id, Input, Unset
 
 Notes = Annotated[str, Field(max_length=10_000)]
 Phone = Annotated[str, Field(max_length=50, pattern=r"^[0-9+()./ -]{3,50}$")]
@@ -33,7 +34,17 @@ class ClientPatch(Input):
     notes: Notes | None = None
 
 
-class ClientOut(BaseModel):
+@dataclass(slots=True)
+class ClientChanges:
+    """What a PATCH (or PUT) changes; ``UNSET``: not sent, keep the value."""
+
+    name: str | Unset | None = UNSET
+    email: str | Unset | None = UNSET
+    notes: str | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class ClientOut:
     id: str
     workspace_id: str
     name: str
@@ -59,7 +70,18 @@ class ContactPatch(Input):
     role: Role | None = None
 
 
-class ContactOut(BaseModel):
+@dataclass(slots=True)
+class ContactChanges:
+    """What a PATCH (or PUT) changes; ``UNSET``: not sent, keep the value."""
+
+    name: str | Unset | None = UNSET
+    email: str | Unset | None = UNSET
+    phone: str | Unset | None = UNSET
+    role: str | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class ContactOut:
     id: str
     client_id: str
     name: str

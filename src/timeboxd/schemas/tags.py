@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.catalog import COLOR, TagName
-from timeboxd.schemas.common import Id, Input
+from timeboxd.schemas.common import UNSET, Id, Input, Unset
 
 Color = Annotated[str, Field(pattern=COLOR)]
 
@@ -29,7 +30,16 @@ class TagPatch(Input):
     color: Color | None = None
 
 
-class TagOut(BaseModel):
+@dataclass(slots=True)
+class TagChanges:
+    """What a PATCH (or PUT) changes; ``UNSET``: not sent, keep the value."""
+
+    name: str | Unset | None = UNSET
+    color: str | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class TagOut:
     id: str
     workspace_id: str
     name: str

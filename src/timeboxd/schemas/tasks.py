@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, Strict
+from pydantic import Field, Strict
 
 from timeboxd.schemas.catalog import IdList, Name
-from timeboxd.schemas.common import Id, Input, LocalDate, Paging
+from timeboxd.schemas.common import UNSET, Id, Input, LocalDate, Paging, Unset
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -43,7 +44,23 @@ class TaskPatch(Input):
     tag_ids: IdList | None = None
 
 
-class TaskOut(BaseModel):
+@dataclass(slots=True)
+class TaskChanges:
+    """What a PATCH (or PUT) changes; ``UNSET``: not sent, keep the value. ``tag_ids`` is
+    the whole set of the task's tags, not a column of it."""
+
+    project_id: str | Unset | None = UNSET
+    name: str | Unset | None = UNSET
+    notes: str | Unset | None = UNSET
+    status: Status | Unset | None = UNSET
+    priority: Priority | Unset | None = UNSET
+    estimated_minutes: int | Unset | None = UNSET
+    due_date: date | Unset | None = UNSET
+    tag_ids: list[str] | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class TaskOut:
     id: str
     project_id: str
     name: str

@@ -10,15 +10,17 @@ from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.catalog import WorkspaceListQuery
 from timeboxd.schemas.clients import (
+    ClientChanges,
     ClientCreate,
     ClientOut,
     ClientPatch,
     ClientPut,
+    ContactChanges,
     ContactCreate,
     ContactOut,
     ContactPatch,
 )
-from timeboxd.schemas.common import Envelope, ListEnvelope, Paging
+from timeboxd.schemas.common import Envelope, ListEnvelope, Paging, changes_of
 from timeboxd.services.catalog import clients
 from timeboxd.services.paging import PageRequest
 
@@ -33,21 +35,18 @@ async def list_clients(
     ctx: Ctx = read, q: WorkspaceListQuery = Depends(query(WorkspaceListQuery))
 ) -> Response:
     paging = PageRequest.parse(q.page, q.per_page)
-    with ctx.db.read() as s:
-        return ctx.page(clients.list_clients(s, ctx.principal, q.workspace_id, paging))
+    return ctx.page(clients.list_clients(ctx.session, ctx.principal, q.workspace_id, paging))
 
 
 @router.post("", operation_id="createClient", status_code=201, response_model=Envelope[ClientOut])
 def create_client(body: ClientCreate, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = clients.create_client(s, ctx.principal, ctx.now, body.model_dump())
+    view, tag = clients.create_client(ctx.session, ctx.principal, ctx.now, body)
     return ctx.ok(view, status=201, etag=tag)
 
 
 @router.get("/{client_id}", operation_id="getClient", response_model=Envelope[ClientOut])
 async def get_client(client_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        view, tag = clients.get_client(s, ctx.principal, client_id)
+    view, tag = clients.get_client(ctx.session, ctx.principal, client_id)
     return ctx.ok(view, etag=tag)
 
 
@@ -55,10 +54,10 @@ async def get_client(client_id: str, ctx: Ctx = read) -> Response:
 def replace_client(
     client_id: str, body: ClientPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    with ctx.db.write() as s:
-        view, tag = clients.update_client(
-            s, ctx.principal, ctx.now, client_id, body.model_dump(), if_match
-        )
+    changes = changes_of(ClientChanges, body, replace=True)
+    view, tag = clients.update_client(
+        ctx.session, ctx.principal, ctx.now, client_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -66,16 +65,16 @@ def replace_client(
 def update_client(
     client_id: str, body: ClientPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump(exclude_unset=True)
-    with ctx.db.write() as s:
-        view, tag = clients.update_client(s, ctx.principal, ctx.now, client_id, changes, if_match)
+    changes = changes_of(ClientChanges, body)
+    view, tag = clients.update_client(
+        ctx.session, ctx.principal, ctx.now, client_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
 @router.delete("/{client_id}", operation_id="deleteClient", response_model=Envelope[None])
 def delete_client(client_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        clients.delete_client(s, ctx.principal, ctx.now, client_id, if_match)
+    clients.delete_client(ctx.session, ctx.principal, ctx.now, client_id, if_match)
     return ctx.ok(None)
 
 
@@ -86,8 +85,7 @@ async def list_contacts(
     client_id: str, ctx: Ctx = read, q: Paging = Depends(query(Paging))
 ) -> Response:
     paging = PageRequest.parse(q.page, q.per_page)
-    with ctx.db.read() as s:
-        return ctx.page(clients.list_contacts(s, ctx.principal, client_id, paging))
+    return ctx.page(clients.list_contacts(ctx.session, ctx.principal, client_id, paging))
 
 
 @router.post(
@@ -97,15 +95,13 @@ async def list_contacts(
     response_model=Envelope[ContactOut],
 )
 def create_contact(client_id: str, body: ContactCreate, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = clients.create_contact(s, ctx.principal, ctx.now, client_id, body.model_dump())
+    view, tag = clients.create_contact(ctx.session, ctx.principal, ctx.now, client_id, body)
     return ctx.ok(view, status=201, etag=tag)
 
 
 @router.get(CONTACT, operation_id="getContact", response_model=Envelope[ContactOut])
 async def get_contact(client_id: str, contact_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        view, tag = clients.get_contact(s, ctx.principal, client_id, contact_id)
+    view, tag = clients.get_contact(ctx.session, ctx.principal, client_id, contact_id)
     return ctx.ok(view, etag=tag)
 
 
@@ -113,10 +109,10 @@ async def get_contact(client_id: str, contact_id: str, ctx: Ctx = read) -> Respo
 def replace_contact(
     client_id: str, contact_id: str, body: ContactCreate, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    with ctx.db.write() as s:
-        view, tag = clients.update_contact(
-            s, ctx.principal, ctx.now, client_id, contact_id, body.model_dump(), if_match
-        )
+    changes = changes_of(ContactChanges, body, replace=True)
+    view, tag = clients.update_contact(
+        ctx.session, ctx.principal, ctx.now, client_id, contact_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -124,11 +120,10 @@ def replace_contact(
 def update_contact(
     client_id: str, contact_id: str, body: ContactPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump(exclude_unset=True)
-    with ctx.db.write() as s:
-        view, tag = clients.update_contact(
-            s, ctx.principal, ctx.now, client_id, contact_id, changes, if_match
-        )
+    changes = changes_of(ContactChanges, body)
+    view, tag = clients.update_contact(
+        ctx.session, ctx.principal, ctx.now, client_id, contact_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -136,6 +131,5 @@ def update_contact(
 def delete_contact(
     client_id: str, contact_id: str, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    with ctx.db.write() as s:
-        clients.delete_contact(s, ctx.principal, client_id, contact_id, if_match)
+    clients.delete_contact(ctx.session, ctx.principal, client_id, contact_id, if_match)
     return ctx.ok(None)

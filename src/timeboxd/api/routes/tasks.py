@@ -7,11 +7,17 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.query import query
-from timeboxd.api.routes.blocks import block_filter
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import BlockListQuery, BlockOut
-from timeboxd.schemas.common import Envelope, ListEnvelope
-from timeboxd.schemas.tasks import TaskCreate, TaskOut, TaskPatch, TaskPut, TaskQuery
+from timeboxd.schemas.common import Envelope, ListEnvelope, changes_of
+from timeboxd.schemas.tasks import (
+    TaskChanges,
+    TaskCreate,
+    TaskOut,
+    TaskPatch,
+    TaskPut,
+    TaskQuery,
+)
 from timeboxd.services.catalog import tasks
 from timeboxd.services.catalog.tasks import TaskFilter
 from timeboxd.services.paging import PageRequest
@@ -26,21 +32,18 @@ write = scoped("write:projects")
 async def list_tasks(ctx: Ctx = read, q: TaskQuery = Depends(query(TaskQuery))) -> Response:
     paging = PageRequest.parse(q.page, q.per_page)
     f = TaskFilter(q.project_id, q.status, q.priority, q.tag_id, q.due_before)
-    with ctx.db.read() as s:
-        return ctx.page(tasks.list_tasks(s, ctx.principal, f, paging))
+    return ctx.page(tasks.list_tasks(ctx.session, ctx.principal, f, paging))
 
 
 @router.post("", operation_id="createTask", status_code=201, response_model=Envelope[TaskOut])
 def create_task(body: TaskCreate, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, etag = tasks.create_task(s, ctx.principal, ctx.now, body.model_dump())
+    view, etag = tasks.create_task(ctx.session, ctx.principal, ctx.now, body)
     return ctx.ok(view, status=201, etag=etag)
 
 
 @router.get("/{task_id}", operation_id="getTask", response_model=Envelope[TaskOut])
 async def get_task(task_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        view, etag = tasks.get_task(s, ctx.principal, task_id)
+    view, etag = tasks.get_task(ctx.session, ctx.principal, task_id)
     return ctx.ok(view, etag=etag)
 
 
@@ -54,21 +57,15 @@ async def list_task_blocks(
 ) -> Response:
     """The caller's blocks of one task, with the filters and paging of GET /v1/blocks."""
     paging = PageRequest.parse(q.page, q.per_page)
-    f = block_filter(q)
-    f.task_id = task_id
-    with ctx.db.read() as s:
-        tasks.require_visible(s, ctx.principal, task_id)
-        return ctx.page(blocks_query.list_blocks(s.connection(), ctx.principal, f, paging))
+    return ctx.page(blocks_query.list_task_blocks(ctx.conn, ctx.principal, task_id, q, paging))
 
 
 @router.put("/{task_id}", operation_id="replaceTask", response_model=Envelope[TaskOut])
 def replace_task(
     task_id: str, body: TaskPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    with ctx.db.write() as s:
-        view, etag = tasks.update_task(
-            s, ctx.principal, ctx.now, task_id, body.model_dump(), if_match
-        )
+    changes = changes_of(TaskChanges, body, replace=True)
+    view, etag = tasks.update_task(ctx.session, ctx.principal, ctx.now, task_id, changes, if_match)
     return ctx.ok(view, etag=etag)
 
 
@@ -76,14 +73,12 @@ def replace_task(
 def update_task(
     task_id: str, body: TaskPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump(exclude_unset=True)
-    with ctx.db.write() as s:
-        view, etag = tasks.update_task(s, ctx.principal, ctx.now, task_id, changes, if_match)
+    changes = changes_of(TaskChanges, body)
+    view, etag = tasks.update_task(ctx.session, ctx.principal, ctx.now, task_id, changes, if_match)
     return ctx.ok(view, etag=etag)
 
 
 @router.delete("/{task_id}", operation_id="deleteTask", response_model=Envelope[None])
 def delete_task(task_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        tasks.delete_task(s, ctx.principal, ctx.now, task_id, if_match)
+    tasks.delete_task(ctx.session, ctx.principal, ctx.now, task_id, if_match)
     return ctx.ok(None)

@@ -6,9 +6,7 @@ workspace's shared vocabulary, so only its owner and admins change them (as for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -17,52 +15,43 @@ from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Contact
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import NotFound
-from timeboxd.services.accounts.access import member_workspaces, require_manager
-from timeboxd.services.catalog.common import (
-    apply_changes,
-    check_etag,
-    counted_page,
-    etag,
-    reject_nulls,
-    target_workspace,
+from timeboxd.schemas.clients import (
+    ClientChanges,
+    ClientCreate,
+    ClientOut,
+    ContactChanges,
+    ContactCreate,
+    ContactOut,
 )
+from timeboxd.services import versioning
+from timeboxd.services.accounts.access import member_workspaces, require_manager
+from timeboxd.services.catalog.common import apply_changes, reject_nulls, target_workspace
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
-
-CLIENT_FIELDS = ("name", "email", "notes")
-CONTACT_FIELDS = ("name", "email", "phone", "role")
+from timeboxd.services.paging import Page, PageRequest, select_page
 
 
-@dataclass(slots=True)
-class ClientView:
-    id: str
-    workspace_id: str
-    name: str
-    email: str | None
-    notes: str
-    created_at: datetime
-    updated_at: datetime
+def _client_view(c: Client) -> ClientOut:
+    return ClientOut(
+        id=c.id,
+        workspace_id=c.workspace_id,
+        name=c.name,
+        email=c.email,
+        notes=c.notes,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
 
 
-@dataclass(slots=True)
-class ContactView:
-    id: str
-    client_id: str
-    name: str
-    email: str | None
-    phone: str | None
-    role: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _client_view(c: Client) -> ClientView:
-    return ClientView(c.id, c.workspace_id, c.name, c.email, c.notes, c.created_at, c.updated_at)
-
-
-def _contact_view(c: Contact) -> ContactView:
-    return ContactView(
-        c.id, c.client_id, c.name, c.email, c.phone, c.role, c.created_at, c.updated_at
+def _contact_view(c: Contact) -> ContactOut:
+    return ContactOut(
+        id=c.id,
+        client_id=c.client_id,
+        name=c.name,
+        email=c.email,
+        phone=c.phone,
+        role=c.role,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
     )
 
 
@@ -85,7 +74,7 @@ def _load_managed(
     """A client the caller may change: visible first (else 404), then the role (else 403)."""
     client = _load(session, principal, client_id)
     require_manager(session, principal, client.workspace_id)
-    check_etag(client, if_match, "client")
+    versioning.check_row(client, if_match, "client")
     return client
 
 
@@ -93,9 +82,9 @@ def _load_managed(
 
 
 def create_client(
-    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
-) -> tuple[ClientView, str]:
-    workspace_id = target_workspace(session, principal, fields.get("workspace_id"))
+    session: Session, principal: Principal, now: datetime, body: ClientCreate
+) -> tuple[ClientOut, str]:
+    workspace_id = target_workspace(session, principal, body.workspace_id)
     require_manager(session, principal, workspace_id)
     client = Client(
         id=new_id("cli"),
@@ -103,28 +92,28 @@ def create_client(
         livemode=principal.livemode,
         created_at=now,
         updated_at=now,
-        version=1,
-        **{k: fields[k] for k in CLIENT_FIELDS if k in fields},
+        name=body.name,
+        email=body.email,
+        notes=body.notes,
     )
     session.add(client)
     session.flush()
-    return _client_view(client), etag(client)
+    return _client_view(client), versioning.etag(client)
 
 
-def get_client(session: Session, principal: Principal, client_id: str) -> tuple[ClientView, str]:
+def get_client(session: Session, principal: Principal, client_id: str) -> tuple[ClientOut, str]:
     client = _load(session, principal, client_id)
-    return _client_view(client), etag(client)
+    return _client_view(client), versioning.etag(client)
 
 
 def list_clients(
     session: Session, principal: Principal, workspace_id: str | None, paging: PageRequest
-) -> Page[ClientView]:
+) -> Page[ClientOut]:
     stmt = select(Client).where(_visible(principal))
     if workspace_id:
         stmt = stmt.where(Client.workspace_id == workspace_id)
     stmt = stmt.order_by(func.lower(Client.name), Client.id)
-    rows, total, more = counted_page(session, stmt, paging)
-    return Page([_client_view(c) for c in rows], paging.page, paging.limit, total, more)
+    return select_page(session, stmt, paging).map(_client_view)
 
 
 def update_client(
@@ -132,14 +121,14 @@ def update_client(
     principal: Principal,
     now: datetime,
     client_id: str,
-    changes: dict[str, Any],
+    changes: ClientChanges,
     if_match: str | None,
-) -> tuple[ClientView, str]:
+) -> tuple[ClientOut, str]:
     client = _load_managed(session, principal, client_id, if_match)
     reject_nulls(changes, "name", "notes")
-    apply_changes(client, changes, CLIENT_FIELDS, now)
+    apply_changes(client, changes, now)
     session.flush()
-    return _client_view(client), etag(client)
+    return _client_view(client), versioning.etag(client)
 
 
 def delete_client(
@@ -151,7 +140,7 @@ def delete_client(
     session.execute(
         update(Project)
         .where(Project.client_id == client.id)
-        .values(client_id=None, version=Project.version + 1, updated_at=now)
+        .values(client_id=None, updated_at=now, **versioning.bump(Project.version))
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(Contact).where(Contact.client_id == client.id))
@@ -173,39 +162,40 @@ def _load_contact(session: Session, client: Client, contact_id: str) -> Contact:
 
 def list_contacts(
     session: Session, principal: Principal, client_id: str, paging: PageRequest
-) -> Page[ContactView]:
+) -> Page[ContactOut]:
     _load(session, principal, client_id)
     stmt = (
         select(Contact)
         .where(Contact.client_id == client_id)
         .order_by(func.lower(Contact.name), Contact.id)
     )
-    rows, total, more = counted_page(session, stmt, paging)
-    return Page([_contact_view(c) for c in rows], paging.page, paging.limit, total, more)
+    return select_page(session, stmt, paging).map(_contact_view)
 
 
 def create_contact(
-    session: Session, principal: Principal, now: datetime, client_id: str, fields: dict[str, Any]
-) -> tuple[ContactView, str]:
+    session: Session, principal: Principal, now: datetime, client_id: str, body: ContactCreate
+) -> tuple[ContactOut, str]:
     _load_managed(session, principal, client_id)
     contact = Contact(
         id=new_id("con"),
         client_id=client_id,
         created_at=now,
         updated_at=now,
-        version=1,
-        **{k: fields.get(k) for k in CONTACT_FIELDS},
+        name=body.name,
+        email=body.email,
+        phone=body.phone,
+        role=body.role,
     )
     session.add(contact)
     session.flush()
-    return _contact_view(contact), etag(contact)
+    return _contact_view(contact), versioning.etag(contact)
 
 
 def get_contact(
     session: Session, principal: Principal, client_id: str, contact_id: str
-) -> tuple[ContactView, str]:
+) -> tuple[ContactOut, str]:
     contact = _load_contact(session, _load(session, principal, client_id), contact_id)
-    return _contact_view(contact), etag(contact)
+    return _contact_view(contact), versioning.etag(contact)
 
 
 def update_contact(
@@ -214,21 +204,21 @@ def update_contact(
     now: datetime,
     client_id: str,
     contact_id: str,
-    changes: dict[str, Any],
+    changes: ContactChanges,
     if_match: str | None,
-) -> tuple[ContactView, str]:
+) -> tuple[ContactOut, str]:
     contact = _load_contact(session, _load_managed(session, principal, client_id), contact_id)
-    check_etag(contact, if_match, "contact")
+    versioning.check_row(contact, if_match, "contact")
     reject_nulls(changes, "name")
-    apply_changes(contact, changes, CONTACT_FIELDS, now)
+    apply_changes(contact, changes, now)
     session.flush()
-    return _contact_view(contact), etag(contact)
+    return _contact_view(contact), versioning.etag(contact)
 
 
 def delete_contact(
     session: Session, principal: Principal, client_id: str, contact_id: str, if_match: str | None
 ) -> None:
     contact = _load_contact(session, _load_managed(session, principal, client_id), contact_id)
-    check_etag(contact, if_match, "contact")
+    versioning.check_row(contact, if_match, "contact")
     session.delete(contact)
     session.flush()

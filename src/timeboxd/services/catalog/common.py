@@ -1,63 +1,47 @@
-"""What the client, contact, tag and task services share: ETags, partial updates and
-counted pages. Visibility and roles live in ``services.access``."""
+"""What the client, contact, tag and task services share: typed partial updates and the
+workspace a new row goes to. Visibility and roles live in ``services.accounts.access``;
+ETags in ``services.versioning``, pages in ``services.paging``."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from timeboxd.db.tracking import Client, Contact, Tag, Task
-from timeboxd.errors import PreconditionFailed, ValidationFailed
+from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.clients import ClientChanges, ContactChanges
+from timeboxd.schemas.common import sent
+from timeboxd.schemas.tags import TagChanges
+from timeboxd.schemas.tasks import TaskChanges
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import PageRequest
 
 Versioned = Client | Contact | Tag | Task
+Changes = ClientChanges | ContactChanges | TagChanges | TaskChanges
 
 
-def etag(row: Versioned) -> str:
-    return f'"{row.id}.{row.version}"'
-
-
-def check_etag(row: Versioned, if_match: str | None, what: str) -> None:
-    if if_match is not None and if_match not in ("*", etag(row)):
-        raise PreconditionFailed(f"If-Match does not match the {what}'s ETag", field="If-Match")
-
-
-def reject_nulls(changes: dict[str, Any], *names: str) -> None:
-    """PATCH may clear optional fields with null, never the required ones."""
-    for name in names:
-        if name in changes and changes[name] is None:
+def reject_nulls(changes: Changes, *required: str) -> None:
+    """PATCH may clear optional fields with null, never the ``required`` ones: a field of
+    the typed ``changes`` that was sent as ``None`` is refused, naming the field."""
+    for name in required:
+        if getattr(changes, name) is None:
             raise ValidationFailed(f"{name} cannot be null", field=name)
 
 
 def apply_changes(
-    row: Versioned, changes: dict[str, Any], writable: tuple[str, ...], now: datetime
+    row: Versioned, changes: Changes, now: datetime, *, skip: Collection[str] = ()
 ) -> None:
-    for key in writable:
-        if key in changes:
-            setattr(row, key, changes[key])
+    """Write the sent fields of the typed ``changes`` (but those in ``skip``, which are not
+    columns) to ``row`` and mark it updated. The UPDATE is issued even when no value
+    differs, so the ORM raises the version and every accepted write gives a new ETag."""
+    for key, value in sent(changes).items():
+        if key not in skip:
+            setattr(row, key, value)
     row.updated_at = now
-    row.version += 1
-
-
-def counted_page(
-    session: Session, stmt: Select[Any], paging: PageRequest, *, columns: bool = False
-) -> tuple[list[Any], int, bool]:
-    """One page of ``stmt`` (already ordered), the total and whether more follow. The total
-    is counted only when the page alone cannot tell it. ``columns``: the statement selects
-    columns, and the page holds rows rather than objects."""
-    result = session.execute(stmt.offset(paging.offset).limit(paging.limit + 1))
-    rows = list(result.all() if columns else result.scalars())
-    has_more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    if not has_more and (rows or paging.offset == 0):
-        return rows, paging.offset + len(rows), has_more
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return rows, total or 0, has_more
+    flag_modified(row, "updated_at")
 
 
 def target_workspace(session: Session, principal: Principal, workspace_id: str | None) -> str:

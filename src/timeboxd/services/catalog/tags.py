@@ -5,9 +5,7 @@ them, since renaming one relabels everybody's tasks and time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,33 +14,24 @@ from sqlalchemy.orm import Session
 from timeboxd.db.tracking import Tag, Task, TimeEntry, entry_tags, task_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, NotFound
+from timeboxd.schemas.common import UNSET
+from timeboxd.schemas.tags import TagChanges, TagCreate, TagOut
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import member_workspaces, require_manager
-from timeboxd.services.catalog.common import (
-    apply_changes,
-    check_etag,
-    counted_page,
-    etag,
-    reject_nulls,
-    target_workspace,
-)
+from timeboxd.services.catalog.common import apply_changes, reject_nulls, target_workspace
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
-
-TAG_FIELDS = ("name", "color")
+from timeboxd.services.paging import Page, PageRequest, select_page
 
 
-@dataclass(slots=True)
-class TagView:
-    id: str
-    workspace_id: str
-    name: str
-    color: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-def _view(t: Tag) -> TagView:
-    return TagView(t.id, t.workspace_id, t.name, t.color, t.created_at, t.updated_at)
+def _view(t: Tag) -> TagOut:
+    return TagOut(
+        id=t.id,
+        workspace_id=t.workspace_id,
+        name=t.name,
+        color=t.color,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+    )
 
 
 def _visible(principal: Principal) -> ColumnElement[bool]:
@@ -59,7 +48,7 @@ def _load(session: Session, principal: Principal, tag_id: str) -> Tag:
 def _load_managed(session: Session, principal: Principal, tag_id: str, if_match: str | None) -> Tag:
     tag = _load(session, principal, tag_id)
     require_manager(session, principal, tag.workspace_id)
-    check_etag(tag, if_match, "tag")
+    versioning.check_row(tag, if_match, "tag")
     return tag
 
 
@@ -91,40 +80,38 @@ def _flush(session: Session, name: str) -> None:
 
 
 def create_tag(
-    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
-) -> tuple[TagView, str]:
-    workspace_id = target_workspace(session, principal, fields.get("workspace_id"))
+    session: Session, principal: Principal, now: datetime, body: TagCreate
+) -> tuple[TagOut, str]:
+    workspace_id = target_workspace(session, principal, body.workspace_id)
     require_manager(session, principal, workspace_id)
-    _check_unique_name(session, principal, workspace_id, fields["name"], None)
+    _check_unique_name(session, principal, workspace_id, body.name, None)
     tag = Tag(
         id=new_id("tag"),
         workspace_id=workspace_id,
         livemode=principal.livemode,
-        name=fields["name"],
-        color=fields.get("color"),
+        name=body.name,
+        color=body.color,
         created_at=now,
         updated_at=now,
-        version=1,
     )
     session.add(tag)
     _flush(session, tag.name)
-    return _view(tag), etag(tag)
+    return _view(tag), versioning.etag(tag)
 
 
-def get_tag(session: Session, principal: Principal, tag_id: str) -> tuple[TagView, str]:
+def get_tag(session: Session, principal: Principal, tag_id: str) -> tuple[TagOut, str]:
     tag = _load(session, principal, tag_id)
-    return _view(tag), etag(tag)
+    return _view(tag), versioning.etag(tag)
 
 
 def list_tags(
     session: Session, principal: Principal, workspace_id: str | None, paging: PageRequest
-) -> Page[TagView]:
+) -> Page[TagOut]:
     stmt = select(Tag).where(_visible(principal))
     if workspace_id:
         stmt = stmt.where(Tag.workspace_id == workspace_id)
     stmt = stmt.order_by(func.lower(Tag.name), Tag.id)
-    rows, total, more = counted_page(session, stmt, paging)
-    return Page([_view(t) for t in rows], paging.page, paging.limit, total, more)
+    return select_page(session, stmt, paging).map(_view)
 
 
 def update_tag(
@@ -132,16 +119,16 @@ def update_tag(
     principal: Principal,
     now: datetime,
     tag_id: str,
-    changes: dict[str, Any],
+    changes: TagChanges,
     if_match: str | None,
-) -> tuple[TagView, str]:
+) -> tuple[TagOut, str]:
     tag = _load_managed(session, principal, tag_id, if_match)
     reject_nulls(changes, "name")
-    if "name" in changes:
-        _check_unique_name(session, principal, tag.workspace_id, changes["name"], tag.id)
-    apply_changes(tag, changes, TAG_FIELDS, now)
+    if changes.name is not UNSET and changes.name is not None:
+        _check_unique_name(session, principal, tag.workspace_id, changes.name, tag.id)
+    apply_changes(tag, changes, now)
     _flush(session, tag.name)
-    return _view(tag), etag(tag)
+    return _view(tag), versioning.etag(tag)
 
 
 def delete_tag(
@@ -155,13 +142,13 @@ def delete_tag(
     session.execute(
         update(Task)
         .where(Task.id.in_(tagged_tasks))
-        .values(version=Task.version + 1, updated_at=now)
+        .values(updated_at=now, **versioning.bump(Task.version))
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(TimeEntry)
         .where(TimeEntry.id.in_(tagged_entries))
-        .values(version=TimeEntry.version + 1, updated_at=now)
+        .values(updated_at=now, **versioning.bump(TimeEntry.version))
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(task_tags).where(task_tags.c.tag_id == tag.id))

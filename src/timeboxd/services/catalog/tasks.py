@@ -10,53 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Block, Project
 from timeboxd.db.tracking import Task, TimeEntry, task_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, NotFound, ValidationFailed
+from timeboxd.schemas.tasks import Priority, Status, TaskChanges, TaskCreate, TaskOut
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import require_tags, visible_project, visible_task
-from timeboxd.services.catalog.common import (
-    apply_changes,
-    check_etag,
-    counted_page,
-    etag,
-    reject_nulls,
-)
+from timeboxd.services.catalog.common import apply_changes, reject_nulls
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
+from timeboxd.services.paging import Page, PageRequest, select_page
 
-TASK_FIELDS = (
-    "project_id",
-    "name",
-    "notes",
-    "status",
-    "priority",
-    "estimated_minutes",
-    "due_date",
-)
 # Tag lookups go in chunks: an unpaged list holds up to 10,000 tasks, more than some
 # drivers take as bound parameters at once.
 CHUNK = 5000
-
-
-@dataclass(slots=True)
-class TaskView:
-    id: str
-    project_id: str
-    name: str
-    notes: str
-    status: str
-    priority: str
-    estimated_minutes: int | None
-    due_date: date | None
-    tag_ids: list[str]
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(slots=True)
@@ -68,19 +40,20 @@ class TaskFilter:
     due_before: date | None = None
 
 
-def _view(t: Task | Row[Any], tag_ids: list[str]) -> TaskView:
-    return TaskView(
-        t.id,
-        t.project_id,
-        t.name,
-        t.notes,
-        t.status,
-        t.priority,
-        t.estimated_minutes,
-        t.due_date,
-        tag_ids,
-        t.created_at,
-        t.updated_at,
+def _view(t: Task | Row[Any], tag_ids: list[str]) -> TaskOut:
+    return TaskOut(
+        id=t.id,
+        project_id=t.project_id,
+        name=t.name,
+        notes=t.notes,
+        # The column holds only what the bodies' literals let in.
+        status=cast(Status, t.status),
+        priority=cast(Priority, t.priority),
+        estimated_minutes=t.estimated_minutes,
+        due_date=t.due_date,
+        tag_ids=tag_ids,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
     )
 
 
@@ -126,26 +99,31 @@ def _set_tags(
 
 
 def create_task(
-    session: Session, principal: Principal, now: datetime, fields: dict[str, Any]
-) -> tuple[TaskView, str]:
-    workspace_id = _project_workspace(session, principal, fields["project_id"])
+    session: Session, principal: Principal, now: datetime, body: TaskCreate
+) -> tuple[TaskOut, str]:
+    workspace_id = _project_workspace(session, principal, body.project_id)
     task = Task(
         id=new_id("tsk"),
         livemode=principal.livemode,
         created_at=now,
         updated_at=now,
-        version=1,
-        **{k: fields[k] for k in TASK_FIELDS if k in fields},
+        project_id=body.project_id,
+        name=body.name,
+        notes=body.notes,
+        status=body.status,
+        priority=body.priority,
+        estimated_minutes=body.estimated_minutes,
+        due_date=body.due_date,
     )
     session.add(task)
     session.flush()
-    tag_ids = _set_tags(session, principal, task, workspace_id, fields.get("tag_ids") or [])
-    return _view(task, tag_ids), etag(task)
+    tag_ids = _set_tags(session, principal, task, workspace_id, body.tag_ids)
+    return _view(task, tag_ids), versioning.etag(task)
 
 
-def get_task(session: Session, principal: Principal, task_id: str) -> tuple[TaskView, str]:
+def get_task(session: Session, principal: Principal, task_id: str) -> tuple[TaskOut, str]:
     task = _load(session, principal, task_id)
-    return _view(task, _tags_of(session, [task.id])[task.id]), etag(task)
+    return _view(task, _tags_of(session, [task.id])[task.id]), versioning.etag(task)
 
 
 def _filtered(principal: Principal, f: TaskFilter) -> Select[Any]:
@@ -168,13 +146,13 @@ def _filtered(principal: Principal, f: TaskFilter) -> Select[Any]:
 
 def list_tasks(
     session: Session, principal: Principal, f: TaskFilter, paging: PageRequest
-) -> Page[TaskView]:
+) -> Page[TaskOut]:
     # Due first (soonest first, undated last), then by name: a to-do list's order.
     order = (Task.due_date.is_(None), Task.due_date, func.lower(Task.name), Task.id)
     stmt = _filtered(principal, f).order_by(*order)
-    rows, total, more = counted_page(session, stmt, paging, columns=True)
-    tags = _tags_of(session, [t.id for t in rows])
-    return Page([_view(t, tags[t.id]) for t in rows], paging.page, paging.limit, total, more)
+    page = select_page(session, stmt, paging, columns=True)
+    tags = _tags_of(session, [t.id for t in page.items])
+    return page.map(lambda t: _view(t, tags[t.id]))
 
 
 def update_task(
@@ -182,20 +160,20 @@ def update_task(
     principal: Principal,
     now: datetime,
     task_id: str,
-    changes: dict[str, Any],
+    changes: TaskChanges,
     if_match: str | None,
-) -> tuple[TaskView, str]:
+) -> tuple[TaskOut, str]:
     task = _load(session, principal, task_id)
-    check_etag(task, if_match, "task")
+    versioning.check_row(task, if_match, "task")
     reject_nulls(changes, "project_id", "name", "notes", "status", "priority", "tag_ids")
-    target = changes.get("project_id", task.project_id)
+    target = changes.project_id if isinstance(changes.project_id, str) else task.project_id
     workspace_id = _project_workspace(session, principal, target)
     moved = target != task.project_id
     if moved:
         _check_movable(session, task)
-    apply_changes(task, changes, TASK_FIELDS, now)
+    apply_changes(task, changes, now, skip=("tag_ids",))
     session.flush()
-    wanted = changes.get("tag_ids")
+    wanted = changes.tag_ids if isinstance(changes.tag_ids, list) else None
     if wanted is None and moved:
         # The kept tags must exist in the new project's workspace too.
         wanted = _tags_of(session, [task.id])[task.id]
@@ -203,7 +181,7 @@ def update_task(
         tag_ids = _tags_of(session, [task.id])[task.id]
     else:
         tag_ids = _set_tags(session, principal, task, workspace_id, wanted)
-    return _view(task, tag_ids), etag(task)
+    return _view(task, tag_ids), versioning.etag(task)
 
 
 def _check_movable(session: Session, task: Task) -> None:
@@ -225,12 +203,12 @@ def delete_task(
     """The task goes; its blocks and time entries stay, without a task (and with a new
     ETag, since they changed)."""
     task = _load(session, principal, task_id)
-    check_etag(task, if_match, "task")
+    versioning.check_row(task, if_match, "task")
     for model in (Block, TimeEntry):
         session.execute(
             update(model)
             .where(model.task_id == task.id)
-            .values(task_id=None, version=model.version + 1, updated_at=now)
+            .values(task_id=None, updated_at=now, **versioning.bump(model.version))
             .execution_options(synchronize_session=False)
         )
     session.execute(delete(task_tags).where(task_tags.c.task_id == task.id))
@@ -238,6 +216,8 @@ def delete_task(
     session.flush()
 
 
-def require_visible(session: Session, principal: Principal, task_id: str) -> None:
-    """NOT_FOUND unless the caller sees the task (for routes about a task's blocks)."""
-    _load(session, principal, task_id)
+def require_visible(conn: Connection, principal: Principal, task_id: str) -> None:
+    """NOT_FOUND unless the caller sees the task (for the list of a task's blocks, a hot
+    read on a plain connection)."""
+    if conn.scalar(select(Task.id).where(Task.id == task_id, visible_task(principal))) is None:
+        raise NotFound(f"no task {task_id}")

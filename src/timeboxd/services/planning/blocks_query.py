@@ -16,6 +16,8 @@ from timeboxd.db.models import Block, Project
 from timeboxd.db.prepared import Decoders, Prepared, decoders
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.blocks import BlockQuery
+from timeboxd.services.catalog import tasks
 from timeboxd.services.context import Principal
 from timeboxd.services.database import Database
 from timeboxd.services.paging import Page, PageRequest
@@ -58,6 +60,22 @@ def parse_order_by(raw: str | None) -> list[str]:
                 field="order_by",
             )
     return terms or ["date", "start"]
+
+
+def filter_of(q: BlockQuery) -> BlockFilter:
+    """The filter the block list's (or stream's) query parameters ask for."""
+    return BlockFilter(
+        date=q.date,
+        date_from=q.date_from,
+        date_to=q.date_to,
+        project_id=q.project_id,
+        task_id=q.task_id,
+        series_id=q.series_id,
+        done=q.done,
+        archived=q.archived,
+        deleted=q.deleted,
+        order_by=parse_order_by(q.order_by),
+    )
 
 
 def _check(f: BlockFilter) -> None:
@@ -186,6 +204,17 @@ def list_blocks(
         total=total,
         has_more=has_more,
     )
+
+
+def list_task_blocks(
+    conn: Connection, principal: Principal, task_id: str, q: BlockQuery, paging: PageRequest
+) -> Page[BlockView]:
+    """A page of the caller's blocks of one task, filtered as the block list is; NOT_FOUND
+    unless the caller sees the task. The path's task wins over a ``task_id`` parameter."""
+    f = filter_of(q)  # a bad filter is refused before the task is looked up
+    f.task_id = task_id
+    tasks.require_visible(conn, principal, task_id)
+    return list_blocks(conn, principal, f, paging)
 
 
 def stream_blocks(
