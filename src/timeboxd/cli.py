@@ -260,7 +260,7 @@ def import_command(
 
     def action(db: Database) -> BlockImportResult | EntryImportResult:
         try:
-            with db.read() if dry_run else db.write() as s:
+            with db.write() as s:  # a dry run too: the import then writes nothing
                 return import_file(s, system_clock(), email, upload, options)
         except DomainError as exc:
             lines = [f"{exc.code}: {exc.message}"]
