@@ -15,15 +15,14 @@ from sqlalchemy.exc import OperationalError
 
 from timeboxd.config import ConfigError, Settings, load_settings
 from timeboxd.errors import DomainError
+from timeboxd.schemas.imports import BlockImportOut, EntryImportOut
 from timeboxd.services import demo
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 from timeboxd.services.context import system_clock
 from timeboxd.services.database import Database
-from timeboxd.services.imports.blocks import BlockImportResult
 from timeboxd.services.imports.common import Upload
 from timeboxd.services.imports.detect import FileKind
-from timeboxd.services.imports.entries import EntryImportResult
 from timeboxd.services.imports.files import FileOptions, import_file
 from timeboxd.services.imports.ics import AllDay
 
@@ -258,9 +257,9 @@ def import_command(
         all_day,
     )
 
-    def action(db: Database) -> BlockImportResult | EntryImportResult:
+    def action(db: Database) -> BlockImportOut | EntryImportOut:
         try:
-            with db.read() if dry_run else db.write() as s:
+            with db.write() as s:  # a dry run too: the import then writes nothing
                 return import_file(s, system_clock(), email, upload, options)
         except DomainError as exc:
             lines = [f"{exc.code}: {exc.message}"]
@@ -271,9 +270,9 @@ def import_command(
         click.echo(line)
 
 
-def _import_summary(name: str, result: BlockImportResult | EntryImportResult) -> list[str]:
+def _import_summary(name: str, result: BlockImportOut | EntryImportOut) -> list[str]:
     made = "would be" if result.dry_run else "were"
-    if isinstance(result, BlockImportResult):
+    if isinstance(result, BlockImportOut):
         head = (
             f"{name} ({result.format}): {_count(result.created, 'block')} created, "
             f"{result.updated} updated, {result.unchanged} unchanged, {result.deleted} deleted, "

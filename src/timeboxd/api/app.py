@@ -39,6 +39,7 @@ from timeboxd.config import Settings, load_settings
 from timeboxd.schemas.common import ErrorEnvelope
 from timeboxd.services.context import Clock, system_clock
 from timeboxd.services.database import Database
+from timeboxd.services.insights.stats_cache import make_store
 
 ERROR_STATUSES = {
     "400": "Bad input (VALIDATION_ERROR or UNSUPPORTED_VERSION)",
@@ -74,7 +75,13 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.runtime = Runtime(settings=settings, db=database, clock=clock, limiter=limiter)
+    app.state.runtime = Runtime(
+        settings=settings,
+        db=database,
+        clock=clock,
+        limiter=limiter,
+        stats_store=make_store(settings.redis_url),
+    )
     handlers.install(app)
     # The most requested routers first: a request is matched against routers in order.
     for module in (

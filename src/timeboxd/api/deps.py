@@ -23,6 +23,7 @@ from timeboxd.errors import RateLimited, Unauthorized
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
 from timeboxd.services.database import Database, UnitOfWork
+from timeboxd.services.insights.stats_cache import Store
 from timeboxd.services.paging import Page
 
 
@@ -34,6 +35,7 @@ class Runtime:
     db: Database
     clock: Clock
     limiter: RateLimiter
+    stats_store: Store  # the statistics cache: in process, or the settings' Redis
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})

@@ -1,13 +1,14 @@
-"""``/v1/me`` and ``/v1/api-keys`` bodies and shapes."""
+"""``/v1/me`` and ``/v1/api-keys`` bodies, typed changes and shapes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from timeboxd.schemas.common import Input, TimeZoneName
+from timeboxd.schemas.common import UNSET, Input, TimeZoneName, Unset
 
 
 class MePatch(Input):
@@ -17,7 +18,19 @@ class MePatch(Input):
     daily_goal_minutes: int | None = Field(default=None, ge=0, le=1440)
 
 
-class MeOut(BaseModel):
+@dataclass(slots=True)
+class MeChanges:
+    """What a PATCH of the profile changes; ``UNSET``: not sent, keep the value. A sent
+    ``None`` clears ``daily_goal_minutes``; the other fields cannot be cleared."""
+
+    name: str | Unset | None = UNSET
+    timezone: str | Unset | None = UNSET
+    week_start: str | Unset | None = UNSET
+    daily_goal_minutes: int | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class MeOut:
     id: str
     email: str
     name: str
@@ -37,7 +50,8 @@ class ApiKeyCreate(Input):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
-class ApiKeyOut(BaseModel):
+@dataclass(slots=True)
+class ApiKeyOut:
     id: str
     name: str
     prefix: str
@@ -49,5 +63,7 @@ class ApiKeyOut(BaseModel):
     created_at: datetime
 
 
+# The only shape that ever carries the secret: the answer to creating a key.
+@dataclass(slots=True)
 class ApiKeyCreated(ApiKeyOut):
     key: str

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.common import QueryModel
 
@@ -21,9 +22,10 @@ class SearchParams(QueryModel):
     limit: int = Field(20, ge=1, le=100)
 
 
-class HitOut(BaseModel):
+@dataclass(slots=True)
+class HitOut:
     type: Literal["project", "task", "client", "block", "entry"]
     id: str
     title: str
-    date: date | None
+    date: dt.date | None  # dt.date: the field's name hides the type within the class
     project_id: str | None

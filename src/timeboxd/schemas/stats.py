@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.common import LocalDate, QueryModel
 
@@ -22,7 +24,8 @@ class ProductivityParams(QueryModel):
     weeks: int = Field(12, ge=1, le=52)
 
 
-class StatsOut(BaseModel):
+@dataclass(slots=True)
+class StatsOut:
     period: str
     date_from: date
     date_to: date
@@ -36,43 +39,50 @@ class StatsOut(BaseModel):
     heatmap: dict[str, int]
 
 
-class FocusOut(BaseModel):
+@dataclass(slots=True)
+class FocusOut:
     sessions: int
     average_minutes: float
     longest_minutes: int
     deep_work_share: float
 
 
-class ProjectShareOut(BaseModel):
+@dataclass(slots=True)
+class ProjectShareOut:
     project_id: str | None
     name: str
     minutes: int
     share: float
 
 
-class PlanVsActualOut(BaseModel):
+@dataclass(slots=True)
+class PlanVsActualOut:
     project_id: str | None
     name: str
     scheduled_minutes: int
     tracked_minutes: int
 
 
-class DayMinutes(BaseModel):
-    date: date
+@dataclass(slots=True)
+class DayMinutes:
+    date: dt.date  # dt.date: the field's name hides the type within the class
     minutes: int
 
 
-class WeekdayMinutes(BaseModel):
+@dataclass(slots=True)
+class WeekdayMinutes:
     weekday: str
     minutes: int
 
 
-class HourMinutes(BaseModel):
+@dataclass(slots=True)
+class HourMinutes:
     hour: int
     minutes: int
 
 
-class ProductivityOut(BaseModel):
+@dataclass(slots=True)
+class ProductivityOut:
     weeks: int
     date_from: date
     date_to: date

@@ -1,14 +1,15 @@
-"""Workspace and membership bodies and shapes."""
+"""Workspace and membership bodies, typed changes and shapes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.catalog import Name
-from timeboxd.schemas.common import Input
+from timeboxd.schemas.common import UNSET, Input, Unset
 
 
 class WorkspaceCreate(Input):
@@ -24,7 +25,15 @@ class MemberPatch(Input):
     role: Literal["admin", "member"]
 
 
-class WorkspaceOut(BaseModel):
+@dataclass(slots=True)
+class MemberChanges:
+    """What a PATCH of a membership changes; ``UNSET``: not sent, keep the value."""
+
+    role: str | Unset = UNSET
+
+
+@dataclass(slots=True)
+class WorkspaceOut:
     id: str
     name: str
     personal: bool
@@ -33,7 +42,8 @@ class WorkspaceOut(BaseModel):
     created_at: datetime
 
 
-class MemberOut(BaseModel):
+@dataclass(slots=True)
+class MemberOut:
     user_id: str
     email: str
     name: str

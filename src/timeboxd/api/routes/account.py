@@ -7,8 +7,15 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.routes.common import IfMatch
-from timeboxd.schemas.account import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, MeOut, MePatch
-from timeboxd.schemas.common import Envelope
+from timeboxd.schemas.account import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    MeChanges,
+    MeOut,
+    MePatch,
+)
+from timeboxd.schemas.common import Envelope, changes_of
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 
@@ -22,23 +29,22 @@ admin_shows_secret = scoped("admin", replayable=False)
 
 @router.get("/me", operation_id="getMe", response_model=Envelope[MeOut])
 async def get_me(ctx: Ctx = me_access) -> Response:
-    with ctx.db.read() as s:
-        view, tag = accounts.get_me(s, ctx.principal, ctx.base_url)
+    view, tag = accounts.get_me(ctx.session, ctx.principal, ctx.base_url)
     return ctx.ok(view, etag=tag)
 
 
 @router.patch("/me", operation_id="updateMe", response_model=Envelope[MeOut])
 def update_me(body: MePatch, if_match: IfMatch = None, ctx: Ctx = me_access) -> Response:
-    changes = body.model_dump(exclude_unset=True)
-    with ctx.db.write() as s:
-        view, tag = accounts.update_me(s, ctx.principal, ctx.now, changes, if_match, ctx.base_url)
+    changes = changes_of(MeChanges, body)
+    view, tag = accounts.update_me(
+        ctx.session, ctx.principal, ctx.now, changes, if_match, ctx.base_url
+    )
     return ctx.ok(view, etag=tag)
 
 
 @router.get("/api-keys", operation_id="listApiKeys", response_model=Envelope[list[ApiKeyOut]])
 async def list_api_keys(ctx: Ctx = admin) -> Response:
-    with ctx.db.read() as s:
-        return ctx.ok(apikeys.list_keys(s, ctx.principal))
+    return ctx.ok(apikeys.list_keys(ctx.session, ctx.principal))
 
 
 @router.post(
@@ -48,22 +54,11 @@ async def list_api_keys(ctx: Ctx = admin) -> Response:
     response_model=Envelope[ApiKeyCreated],
 )
 def create_api_key(body: ApiKeyCreate, ctx: Ctx = admin_shows_secret) -> Response:
-    with ctx.db.write() as s:
-        created = apikeys.create_for(
-            s,
-            ctx.principal,
-            ctx.now,
-            name=body.name,
-            scopes=body.scopes,
-            mode=body.mode,
-            expires_in_days=body.expires_in_days,
-        )
-    return ctx.ok(apikeys.with_secret(created), status=201)
+    return ctx.ok(apikeys.create_for(ctx.session, ctx.principal, ctx.now, body), status=201)
 
 
 @router.delete(
     "/api-keys/{key_id}", operation_id="revokeApiKey", response_model=Envelope[ApiKeyOut]
 )
 def revoke_api_key(key_id: str, ctx: Ctx = admin) -> Response:
-    with ctx.db.write() as s:
-        return ctx.ok(apikeys.revoke_key(s, ctx.principal, ctx.now, key_id))
+    return ctx.ok(apikeys.revoke_key(ctx.session, ctx.principal, ctx.now, key_id))

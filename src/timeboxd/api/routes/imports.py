@@ -99,8 +99,7 @@ def import_blocks(
     file: Upload = Depends(upload),
     options: BlockImportOptions = Depends(block_options),
 ) -> Response:
-    with ctx.db.read() if options.dry_run else ctx.db.write() as s:
-        return ctx.ok(block_imports.import_blocks(s, ctx.principal, ctx.now, file, options))
+    return ctx.ok(block_imports.import_blocks(ctx.session, ctx.principal, ctx.now, file, options))
 
 
 @router.post(
@@ -114,5 +113,4 @@ def import_time_entries(
     file: Upload = Depends(upload),
     options: EntryImportOptions = Depends(entry_options),
 ) -> Response:
-    with ctx.db.read() if options.dry_run else ctx.db.write() as s:
-        return ctx.ok(entry_imports.import_entries(s, ctx.principal, ctx.now, file, options))
+    return ctx.ok(entry_imports.import_entries(ctx.session, ctx.principal, ctx.now, file, options))

@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.query import query
-from timeboxd.errors import ValidationFailed
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.search import HitOut, SearchParams
 from timeboxd.services.insights import search as searching
@@ -21,12 +20,4 @@ def search(ctx: Ctx = scoped(None), p: SearchParams = Depends(query(SearchParams
     key's read scope for it (read:projects, read:blocks, read:time_entries) or
     read:reports. A plain ``def``: a search over a large account can take tens of
     milliseconds, which would stall every other request on the event loop."""
-    wanted = None
-    if p.type:
-        wanted = [k.strip() for k in p.type.split(",") if k.strip()]
-        unknown = [k for k in wanted if k not in searching.KINDS]
-        if unknown or not wanted:
-            raise ValidationFailed(f"type is a list of {', '.join(searching.KINDS)}", field="type")
-    kinds = searching.allowed_kinds(ctx.principal, wanted)
-    with ctx.db.read() as s:
-        return ctx.ok(searching.search(s, ctx.principal, p.q, kinds, p.limit))
+    return ctx.ok(searching.find(ctx.session, ctx.principal, p))

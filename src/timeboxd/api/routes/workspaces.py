@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
-from timeboxd.schemas.common import Envelope
+from timeboxd.schemas.common import Envelope, changes_of
 from timeboxd.schemas.workspaces import (
     MemberAdd,
+    MemberChanges,
     MemberOut,
     MemberPatch,
     WorkspaceCreate,
@@ -23,23 +24,20 @@ admin = scoped("admin")
 
 @router.get("", operation_id="listWorkspaces", response_model=Envelope[list[WorkspaceOut]])
 async def list_workspaces(ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        return ctx.ok(workspaces.list_workspaces(s, ctx.principal))
+    return ctx.ok(workspaces.list_workspaces(ctx.session, ctx.principal))
 
 
 @router.post(
     "", operation_id="createWorkspace", status_code=201, response_model=Envelope[WorkspaceOut]
 )
 def create_workspace(body: WorkspaceCreate, ctx: Ctx = admin) -> Response:
-    with ctx.db.write() as s:
-        view = workspaces.create_workspace(s, ctx.principal, ctx.now, body.name)
+    view = workspaces.create_workspace(ctx.session, ctx.principal, ctx.now, body)
     return ctx.ok(view, status=201)
 
 
 @router.get("/{workspace_id}", operation_id="getWorkspace", response_model=Envelope[WorkspaceOut])
 async def get_workspace(workspace_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        return ctx.ok(workspaces.get_workspace(s, ctx.principal, workspace_id))
+    return ctx.ok(workspaces.get_workspace(ctx.session, ctx.principal, workspace_id))
 
 
 @router.get(
@@ -48,8 +46,7 @@ async def get_workspace(workspace_id: str, ctx: Ctx = read) -> Response:
     response_model=Envelope[list[MemberOut]],
 )
 async def list_members(workspace_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        return ctx.ok(workspaces.list_members(s, ctx.principal, workspace_id))
+    return ctx.ok(workspaces.list_members(ctx.session, ctx.principal, workspace_id))
 
 
 @router.post(
@@ -59,8 +56,7 @@ async def list_members(workspace_id: str, ctx: Ctx = read) -> Response:
     response_model=Envelope[MemberOut],
 )
 def add_member(workspace_id: str, body: MemberAdd, ctx: Ctx = admin) -> Response:
-    with ctx.db.write() as s:
-        view = workspaces.add_member(s, ctx.principal, ctx.now, workspace_id, body.email, body.role)
+    view = workspaces.add_member(ctx.session, ctx.principal, ctx.now, workspace_id, body)
     return ctx.ok(view, status=201)
 
 
@@ -70,8 +66,9 @@ def add_member(workspace_id: str, body: MemberAdd, ctx: Ctx = admin) -> Response
     response_model=Envelope[MemberOut],
 )
 def update_member(workspace_id: str, user_id: str, body: MemberPatch, ctx: Ctx = admin) -> Response:
-    with ctx.db.write() as s:
-        return ctx.ok(workspaces.update_member(s, ctx.principal, workspace_id, user_id, body.role))
+    changes = changes_of(MemberChanges, body)
+    view = workspaces.update_member(ctx.session, ctx.principal, workspace_id, user_id, changes)
+    return ctx.ok(view)
 
 
 @router.delete(
@@ -80,6 +77,5 @@ def update_member(workspace_id: str, user_id: str, body: MemberPatch, ctx: Ctx =
     response_model=Envelope[None],
 )
 def remove_member(workspace_id: str, user_id: str, ctx: Ctx = admin) -> Response:
-    with ctx.db.write() as s:
-        workspaces.remove_member(s, ctx.principal, workspace_id, user_id)
+    workspaces.remove_member(ctx.session, ctx.principal, workspace_id, user_id)
     return ctx.ok(None)

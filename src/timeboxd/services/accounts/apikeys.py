@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, bindparam, select, update
@@ -13,53 +13,20 @@ from timeboxd.db.prepared import Prepared, decoders
 from timeboxd.domain import keys
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from timeboxd.schemas.account import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from timeboxd.services.context import Principal
 
 
 @dataclass(slots=True)
-class ApiKeyView:
-    id: str
-    name: str
-    prefix: str
-    mode: str
-    scopes: list[str]
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
-    created_at: datetime
-
-
-@dataclass(slots=True)
 class CreatedKey:
-    key: ApiKeyView
+    """A new key and its secret, which is shown this once and never stored."""
+
+    key: ApiKeyOut
     secret: str
 
 
-@dataclass(slots=True)
-class ApiKeyWithSecret(ApiKeyView):
-    """The only view that ever carries the secret: the response to creating a key."""
-
-    key: str
-
-
-def with_secret(created: CreatedKey) -> ApiKeyWithSecret:
-    v = created.key
-    return ApiKeyWithSecret(
-        v.id,
-        v.name,
-        v.prefix,
-        v.mode,
-        v.scopes,
-        v.expires_at,
-        v.revoked_at,
-        v.last_used_at,
-        v.created_at,
-        created.secret,
-    )
-
-
-def _view(row: ApiKey) -> ApiKeyView:
-    return ApiKeyView(
+def _view(row: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
         id=row.id,
         name=row.name,
         prefix=row.prefix,
@@ -111,37 +78,31 @@ def create_key(
 
 
 def create_for(
-    session: Session,
-    principal: Principal,
-    now: datetime,
-    *,
-    name: str = "",
-    scopes: list[str] | None = None,
-    mode: str | None = None,
-    expires_in_days: int | None = None,
-) -> CreatedKey:
+    session: Session, principal: Principal, now: datetime, body: ApiKeyCreate
+) -> ApiKeyCreated:
     """A key made with a key: it takes the caller's mode and scopes unless asked for
     others, and grants no more than the caller holds. A test key cannot make a live key
     (that would be a way out of the sandbox)."""
-    livemode = principal.livemode if mode is None else mode == "live"
+    livemode = principal.livemode if body.mode is None else body.mode == "live"
     if livemode and not principal.livemode:
         raise Forbidden("a test key cannot create live keys", field="mode")
-    wanted = normalize_scopes(scopes) if scopes else sorted(principal.scopes)
+    wanted = normalize_scopes(body.scopes) if body.scopes else sorted(principal.scopes)
     beyond = [s for s in wanted if not keys.grants(principal.scopes, s)]
     if beyond:
         raise Forbidden(
             f"this API key cannot grant scopes it does not hold: {', '.join(beyond)}",
             field="scopes",
         )
-    return create_key(
+    created = create_key(
         session,
         now,
         principal.user_id,
-        name=name,
+        name=body.name,
         scopes=wanted,
         livemode=livemode,
-        expires_in_days=expires_in_days,
+        expires_in_days=body.expires_in_days,
     )
+    return ApiKeyCreated(**asdict(created.key), key=created.secret)
 
 
 def _owned(principal: Principal) -> list[ColumnElement[bool]]:
@@ -153,12 +114,12 @@ def _owned(principal: Principal) -> list[ColumnElement[bool]]:
     return where
 
 
-def list_keys(session: Session, principal: Principal) -> list[ApiKeyView]:
+def list_keys(session: Session, principal: Principal) -> list[ApiKeyOut]:
     rows = session.scalars(select(ApiKey).where(*_owned(principal)).order_by(ApiKey.created_at))
     return [_view(r) for r in rows]
 
 
-def revoke_key(session: Session, principal: Principal, now: datetime, key_id: str) -> ApiKeyView:
+def revoke_key(session: Session, principal: Principal, now: datetime, key_id: str) -> ApiKeyOut:
     row = session.scalar(select(ApiKey).where(ApiKey.id == key_id, *_owned(principal)))
     if row is None:
         raise NotFound(f"no API key {key_id}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
@@ -13,32 +12,14 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Block, User, Workspace, WorkspaceMember, blocks_table
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone, to_utc_lenient
-from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.errors import Conflict, NotFound, ValidationFailed
+from timeboxd.schemas.account import MeChanges, MeOut
+from timeboxd.schemas.common import UNSET, sent
+from timeboxd.services import versioning
 from timeboxd.services.context import Principal
 from timeboxd.services.planning import calendar
 
 WEEK_STARTS = ("monday", "sunday")
-
-
-@dataclass(slots=True)
-class MeView:
-    id: str
-    email: str
-    name: str
-    timezone: str
-    week_start: str
-    daily_goal_minutes: int | None
-    livemode: bool
-    calendar_feed_url: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(slots=True)
-class MeChanges:
-    """Only the fields a caller sent; ``None`` in a set field clears it where allowed."""
-
-    fields: dict[str, object]
 
 
 def hash_password(password: str) -> str:
@@ -114,8 +95,8 @@ def personal_workspace_id(session: Session, user_id: str) -> str:
     return wsp
 
 
-def _view(user: User, principal: Principal, feed_url: str | None = None) -> MeView:
-    return MeView(
+def _view(user: User, principal: Principal, feed_url: str | None = None) -> MeOut:
+    return MeOut(
         id=user.id,
         email=user.email,
         name=user.name,
@@ -129,51 +110,46 @@ def _view(user: User, principal: Principal, feed_url: str | None = None) -> MeVi
     )
 
 
-def etag_of(user: User) -> str:
-    return f'"{user.id}.{user.version}"'
-
-
-def _me(session: Session, user: User, principal: Principal, base_url: str) -> MeView:
+def _me(session: Session, user: User, principal: Principal, base_url: str) -> MeOut:
     token = calendar.current_token(session, principal)
     return _view(user, principal, calendar.feed_url(base_url, token) if token else None)
 
 
-def get_me(session: Session, principal: Principal, base_url: str) -> tuple[MeView, str]:
+def get_me(session: Session, principal: Principal, base_url: str) -> tuple[MeOut, str]:
     user = session.get(User, principal.user_id)
     if user is None:
         raise NotFound("user not found")
-    return _me(session, user, principal, base_url), etag_of(user)
+    return _me(session, user, principal, base_url), versioning.etag(user)
 
 
 def update_me(
     session: Session,
     principal: Principal,
     now: datetime,
-    changes: dict[str, object],
+    changes: MeChanges,
     if_match: str | None,
     base_url: str,
-) -> tuple[MeView, str]:
+) -> tuple[MeOut, str]:
     user = session.get(User, principal.user_id, with_for_update=True)
     if user is None:
         raise NotFound("user not found")
-    if if_match is not None and if_match not in ("*", etag_of(user)):
-        raise PreconditionFailed("If-Match does not match the current ETag", field="If-Match")
-    for required in ("name", "timezone", "week_start"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed(f"{required} cannot be null", field=required)
-    if "name" in changes:
-        user.name = str(changes["name"])
-    if "week_start" in changes:
-        user.week_start = str(changes["week_start"])
-    if "daily_goal_minutes" in changes:
-        goal = changes["daily_goal_minutes"]
-        user.daily_goal_minutes = goal if isinstance(goal, int) else None
-    if "timezone" in changes and changes["timezone"] != user.timezone:
-        user.timezone = str(changes["timezone"])
+    versioning.check_row(user, if_match, "profile")
+    required = (
+        ("name", changes.name),
+        ("timezone", changes.timezone),
+        ("week_start", changes.week_start),
+    )
+    for name, value in required:
+        if value is None:
+            raise ValidationFailed(f"{name} cannot be null", field=name)
+    new_zone = changes.timezone is not UNSET and changes.timezone != user.timezone
+    for key, value in sent(changes).items():
+        setattr(user, key, value)
+    if new_zone:
         _reanchor_blocks(session, user.id, user.timezone)
     user.updated_at = now
     session.flush()
-    return _me(session, user, principal, base_url), etag_of(user)
+    return _me(session, user, principal, base_url), versioning.etag(user)
 
 
 def _reanchor_blocks(session: Session, user_id: str, tz_name: str) -> None:

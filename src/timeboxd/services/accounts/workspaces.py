@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,30 +10,19 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import User, Workspace, WorkspaceMember
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from timeboxd.schemas.common import UNSET
+from timeboxd.schemas.workspaces import (
+    MemberAdd,
+    MemberChanges,
+    MemberOut,
+    WorkspaceCreate,
+    WorkspaceOut,
+)
 from timeboxd.services.accounts.access import MANAGER_ROLES, role_in
 from timeboxd.services.context import Principal
 
 
-@dataclass(slots=True)
-class WorkspaceView:
-    id: str
-    name: str
-    personal: bool
-    owner_id: str
-    role: str
-    created_at: datetime
-
-
-@dataclass(slots=True)
-class MemberView:
-    user_id: str
-    email: str
-    name: str
-    role: str
-    created_at: datetime
-
-
-def list_workspaces(session: Session, principal: Principal) -> list[WorkspaceView]:
+def list_workspaces(session: Session, principal: Principal) -> list[WorkspaceOut]:
     rows = session.execute(
         select(Workspace, WorkspaceMember.role)
         .join(WorkspaceMember, WorkspaceMember.workspace_id == Workspace.id)
@@ -44,11 +32,11 @@ def list_workspaces(session: Session, principal: Principal) -> list[WorkspaceVie
     return [_view(w, role) for w, role in rows]
 
 
-def _view(w: Workspace, role: str) -> WorkspaceView:
-    return WorkspaceView(w.id, w.name, w.personal, w.owner_id, role, w.created_at)
+def _view(w: Workspace, role: str) -> WorkspaceOut:
+    return WorkspaceOut(w.id, w.name, w.personal, w.owner_id, role, w.created_at)
 
 
-def get_workspace(session: Session, principal: Principal, workspace_id: str) -> WorkspaceView:
+def get_workspace(session: Session, principal: Principal, workspace_id: str) -> WorkspaceOut:
     workspace, role = _member_of(session, principal, workspace_id)
     return _view(workspace, role)
 
@@ -71,10 +59,14 @@ def _managed(session: Session, principal: Principal, workspace_id: str) -> Works
 
 
 def create_workspace(
-    session: Session, principal: Principal, now: datetime, name: str
-) -> WorkspaceView:
+    session: Session, principal: Principal, now: datetime, body: WorkspaceCreate
+) -> WorkspaceOut:
     workspace = Workspace(
-        id=new_id("wsp"), name=name, owner_id=principal.user_id, personal=False, created_at=now
+        id=new_id("wsp"),
+        name=body.name,
+        owner_id=principal.user_id,
+        personal=False,
+        created_at=now,
     )
     session.add(workspace)
     session.flush()
@@ -87,7 +79,7 @@ def create_workspace(
     return _view(workspace, "owner")
 
 
-def list_members(session: Session, principal: Principal, workspace_id: str) -> list[MemberView]:
+def list_members(session: Session, principal: Principal, workspace_id: str) -> list[MemberOut]:
     _member_of(session, principal, workspace_id)
     rows = session.execute(
         select(WorkspaceMember, User)
@@ -95,22 +87,24 @@ def list_members(session: Session, principal: Principal, workspace_id: str) -> l
         .where(WorkspaceMember.workspace_id == workspace_id)
         .order_by(User.email)
     )
-    return [MemberView(u.id, u.email, u.name, m.role, m.created_at) for m, u in rows]
+    return [MemberOut(u.id, u.email, u.name, m.role, m.created_at) for m, u in rows]
 
 
 def add_member(
-    session: Session, principal: Principal, now: datetime, workspace_id: str, email: str, role: str
-) -> MemberView:
+    session: Session, principal: Principal, now: datetime, workspace_id: str, body: MemberAdd
+) -> MemberOut:
     _managed(session, principal, workspace_id)
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = session.scalar(select(User).where(User.email == body.email.strip().lower()))
     if user is None:
-        raise ValidationFailed(f"no user with email {email}", field="email")
+        raise ValidationFailed(f"no user with email {body.email}", field="email")
     if role_in(session, principal_for(user.id, principal), workspace_id) is not None:
         raise Conflict(f"{user.email} is already a member", field="email")
-    member = WorkspaceMember(workspace_id=workspace_id, user_id=user.id, role=role, created_at=now)
+    member = WorkspaceMember(
+        workspace_id=workspace_id, user_id=user.id, role=body.role, created_at=now
+    )
     session.add(member)
     session.flush()
-    return MemberView(user.id, user.email, user.name, role, now)
+    return MemberOut(user.id, user.email, user.name, body.role, now)
 
 
 def principal_for(user_id: str, like: Principal) -> Principal:
@@ -125,17 +119,22 @@ def _membership(session: Session, workspace_id: str, user_id: str) -> WorkspaceM
 
 
 def update_member(
-    session: Session, principal: Principal, workspace_id: str, user_id: str, role: str
-) -> MemberView:
+    session: Session,
+    principal: Principal,
+    workspace_id: str,
+    user_id: str,
+    changes: MemberChanges,
+) -> MemberOut:
     _managed(session, principal, workspace_id)
     member = _membership(session, workspace_id, user_id)
     if member.role == "owner":
         raise Conflict("the owner's role cannot change", field="role")
-    member.role = role
+    if changes.role is not UNSET:
+        member.role = changes.role
     session.flush()
     user = session.get(User, user_id)
     assert user is not None
-    return MemberView(user.id, user.email, user.name, member.role, member.created_at)
+    return MemberOut(user.id, user.email, user.name, member.role, member.created_at)
 
 
 def remove_member(session: Session, principal: Principal, workspace_id: str, user_id: str) -> None:

@@ -7,7 +7,7 @@ stops before the writing and reports the same counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,10 +19,11 @@ from timeboxd.db.models import Block
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import Conflict, ErrorItem, ValidationFailed
 from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR
+from timeboxd.schemas.imports import BlockImportOut, CreatedRef
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.imports import blocks_csv, ics, lookups
-from timeboxd.services.imports.common import Report, Skipped, Upload, decode, normalize_name
+from timeboxd.services.imports.common import Report, Upload, decode, normalize_name
 from timeboxd.services.imports.detect import BlockFormat, block_format
 from timeboxd.services.imports.planned import PlannedBlock
 from timeboxd.services.planning import blocks_bulk
@@ -40,27 +41,6 @@ class BlockImportOptions:
     window_from: date | None = None
     window_to: date | None = None
     all_day: ics.AllDay = "skip"
-
-
-@dataclass(slots=True)
-class CreatedRef:
-    id: str | None  # None in a dry run
-    name: str
-
-
-@dataclass(slots=True)
-class BlockImportResult:
-    format: BlockFormat
-    dry_run: bool
-    window_from: date | None
-    window_to: date | None
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    skipped: int = 0
-    projects_created: list[CreatedRef] = field(default_factory=list)
-    skipped_items: list[Skipped] = field(default_factory=list)
 
 
 def window(now: datetime, tz_name: str, start: date | None, end: date | None) -> ics.Window:
@@ -84,23 +64,20 @@ def import_blocks(
     now: datetime,
     upload: Upload,
     options: BlockImportOptions,
-) -> BlockImportResult:
+) -> BlockImportOut:
     kind = options.format or block_format(upload)
     plan: ics.IcsPlan | None = None
     span: ics.Window | None = None
     if kind == "csv":
         planned, report = blocks_csv.parse(decode(upload.data), principal.timezone)
-        result = BlockImportResult(kind, options.dry_run, None, None)
     else:
         span = window(now, principal.timezone, options.window_from, options.window_to)
         plan = ics.parse(upload.data, principal.timezone, span, options.all_day)
         planned, report = plan.blocks, plan.skipped
-        result = BlockImportResult(kind, options.dry_run, span.start, span.end)
-    writer = _Writer(session, principal, now, result)
+    writer = _Writer(session, principal, now)
     writer.compare(planned, report, overwrite=kind == "ics")
     if plan is not None and span is not None:
         writer.find_stale(plan, span)
-    result.skipped, result.skipped_items = report.count, report.items
     if not options.dry_run:
         try:
             writer.write()
@@ -109,16 +86,29 @@ def import_blocks(
                 "some of these blocks were imported meanwhile by another request; try again",
                 field="file",
             ) from None
-    return result
+    return BlockImportOut(
+        format=kind,
+        dry_run=options.dry_run,
+        window_from=span.start if span else None,
+        window_to=span.end if span else None,
+        created=len(writer.creates),
+        updated=len(writer.updates),
+        unchanged=writer.unchanged,
+        deleted=len(writer.stale),
+        skipped=report.count,
+        # Made projects have their ids once written; in a dry run none has one yet.
+        projects_created=[
+            CreatedRef(writer.projects.get(n), name) for n, name in writer.new_projects.items()
+        ],
+        skipped_items=report.items,
+    )
 
 
 class _Writer:
     """Compares planned blocks with the stored ones, then writes the difference."""
 
-    def __init__(
-        self, session: Session, principal: Principal, now: datetime, result: BlockImportResult
-    ) -> None:
-        self.session, self.principal, self.now, self.result = session, principal, now, result
+    def __init__(self, session: Session, principal: Principal, now: datetime) -> None:
+        self.session, self.principal, self.now = session, principal, now
         self.personal = personal_workspace_id(session, principal.user_id)
         visible = lookups.visible_projects(session, principal, self.personal, personal_only=False)
         self.projects = lookups.first_by_name(visible)
@@ -126,6 +116,7 @@ class _Writer:
         self.creates: list[PlannedBlock] = []
         self.updates: list[tuple[str, PlannedBlock]] = []
         self.stale: list[str] = []
+        self.unchanged = 0
 
     def compare(self, planned: list[PlannedBlock], report: Report, *, overwrite: bool) -> None:
         """``overwrite``: a block found again takes the file's values (a calendar is the
@@ -152,10 +143,7 @@ class _Writer:
                 self.updates.append((row.id, item))
                 self._need_project(item)
             else:
-                self.result.unchanged += 1
-        self.result.created = len(self.creates)
-        self.result.updated = len(self.updates)
-        self.result.projects_created = [CreatedRef(None, n) for n in self.new_projects.values()]
+                self.unchanged += 1
 
     def _need_project(self, item: PlannedBlock) -> None:
         """A project is made only for blocks that are written, under its first spelling."""
@@ -179,16 +167,12 @@ class _Writer:
         for block_id, key in rows:
             if key and key not in plan.occurring and _uid_of(key) in plan.uids:
                 self.stale.append(block_id)
-        self.result.deleted = len(self.stale)
 
     def write(self) -> None:
         for norm, name in self.new_projects.items():
             self.projects[norm] = lookups.create_project(
                 self.session, self.principal, self.now, name, self.personal
             )
-        self.result.projects_created = [
-            CreatedRef(self.projects[n], name) for n, name in self.new_projects.items()
-        ]
         if self.creates:
             self._create()
         if self.updates:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from timeboxd.errors import ErrorItem, ValidationFailed
+from timeboxd.schemas.imports import SkippedItem
 
 # Details beyond this many are counted in the message, not listed (a 10,000-row file
 # with a wrong date format would otherwise answer with 10,000 items).
@@ -27,25 +28,17 @@ class Upload:
 
 
 @dataclass(slots=True)
-class Skipped:
-    """Something in the file that was left out on purpose, and why."""
-
-    index: int
-    uid: str | None
-    message: str
-
-
-@dataclass(slots=True)
 class Report:
-    """Skipped items, with the total kept even when the list is cut short."""
+    """What was left out on purpose, and why: the items, with the total kept even when
+    the list is cut short."""
 
     count: int = 0
-    items: list[Skipped] = field(default_factory=list)
+    items: list[SkippedItem] = field(default_factory=list)
 
     def add(self, index: int, uid: str | None, message: str) -> None:
         self.count += 1
         if len(self.items) < MAX_LISTED:
-            self.items.append(Skipped(index, uid, message))
+            self.items.append(SkippedItem(index, uid, message))
 
 
 class Problems:

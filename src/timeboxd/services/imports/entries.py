@@ -9,7 +9,7 @@ same counts and writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
@@ -22,12 +22,12 @@ from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone
 from timeboxd.errors import Conflict, ValidationFailed
+from timeboxd.schemas.imports import CreatedRef, EntryImportOut
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.imports import entries_csv
-from timeboxd.services.imports.blocks import CreatedRef
-from timeboxd.services.imports.common import Skipped, Upload, decode
-from timeboxd.services.imports.entries_csv import EntryRow, Source, SourceChoice
+from timeboxd.services.imports.common import Upload, decode
+from timeboxd.services.imports.entries_csv import EntryRow, SourceChoice
 from timeboxd.services.imports.names import Names
 from timeboxd.services.tracking.entries import check_span
 
@@ -41,38 +41,19 @@ class EntryImportOptions:
     dry_run: bool = False
 
 
-@dataclass(slots=True)
-class EntryImportResult:
-    source: Source
-    timezone: str
-    dry_run: bool
-    created: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    projects_created: list[CreatedRef] = field(default_factory=list)
-    clients_created: list[CreatedRef] = field(default_factory=list)
-    tasks_created: list[CreatedRef] = field(default_factory=list)
-    tags_created: list[CreatedRef] = field(default_factory=list)
-    skipped_items: list[Skipped] = field(default_factory=list)
-
-
 def import_entries(
     session: Session,
     principal: Principal,
     now: datetime,
     upload: Upload,
     options: EntryImportOptions,
-) -> EntryImportResult:
+) -> EntryImportOut:
     tz_name = options.timezone or principal.timezone
     if not is_valid_zone(tz_name):
         raise ValidationFailed(f"unknown IANA time zone {tz_name!r}", field="timezone")
     source, rows, report = entries_csv.parse(decode(upload.data), options.source, tz_name)
-    result = EntryImportResult(source, tz_name, options.dry_run)
-    result.skipped, result.skipped_items = report.count, report.items
     known = _imported(session, principal, [r.key for r in rows])
     fresh = [r for r in rows if r.key not in known]
-    result.unchanged = len(rows) - len(fresh)
-    result.created = len(fresh)
     workspace_id = personal_workspace_id(session, principal.user_id)
     names = Names(session, principal, workspace_id)
     refs = [names.plan(r.project, r.client, r.task, r.tags) for r in fresh]
@@ -86,11 +67,19 @@ def import_entries(
                 "some of these rows were imported meanwhile by another request; try again",
                 field="file",
             ) from None
-    result.projects_created = [CreatedRef(i, n) for i, n in names.created("project")]
-    result.clients_created = [CreatedRef(i, n) for i, n in names.created("client")]
-    result.tasks_created = [CreatedRef(i, n) for i, n in names.created("task")]
-    result.tags_created = [CreatedRef(i, n) for i, n in names.created("tag")]
-    return result
+    return EntryImportOut(
+        source=source,
+        timezone=tz_name,
+        dry_run=options.dry_run,
+        created=len(fresh),
+        unchanged=len(rows) - len(fresh),
+        skipped=report.count,
+        projects_created=[CreatedRef(i, n) for i, n in names.created("project")],
+        clients_created=[CreatedRef(i, n) for i, n in names.created("client")],
+        tasks_created=[CreatedRef(i, n) for i, n in names.created("task")],
+        tags_created=[CreatedRef(i, n) for i, n in names.created("tag")],
+        skipped_items=report.items,
+    )
 
 
 def _imported(session: Session, principal: Principal, keys: list[str]) -> set[str]:

@@ -9,12 +9,13 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.imports import BlockImportOut, EntryImportOut
 from timeboxd.services.accounts.users import find_user_by_email
 from timeboxd.services.context import Principal
-from timeboxd.services.imports.blocks import BlockImportOptions, BlockImportResult, import_blocks
+from timeboxd.services.imports.blocks import BlockImportOptions, import_blocks
 from timeboxd.services.imports.common import Upload
 from timeboxd.services.imports.detect import FileKind, file_kind
-from timeboxd.services.imports.entries import EntryImportOptions, EntryImportResult, import_entries
+from timeboxd.services.imports.entries import EntryImportOptions, import_entries
 from timeboxd.services.imports.ics import AllDay
 
 
@@ -30,7 +31,7 @@ class FileOptions:
 
 def import_file(
     session: Session, now: datetime, email: str, upload: Upload, options: FileOptions
-) -> BlockImportResult | EntryImportResult:
+) -> BlockImportOut | EntryImportOut:
     """Into the account's live data, as the account itself (all scopes)."""
     user = find_user_by_email(session, email)
     principal = Principal(user.id, True, frozenset({"*"}), None, user.timezone, user.week_start)

@@ -1,7 +1,9 @@
 """Projects, clients, tasks and tags found by name (without case), or made when missing.
 
 Imports refer to things by name, never by id. Only the caller's own rows are read:
-projects they can see, and clients, tags and tasks of their personal workspace.
+projects they can see, and clients, tags and tasks of their personal workspace. What is
+missing is made by the catalog's own create functions, with their checks: an import
+writes no project, client, task or tag another way.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
-from timeboxd.domain.ids import new_id
 from timeboxd.schemas.projects import ProjectCreate
 from timeboxd.services.accounts.access import visible_project
-from timeboxd.services.catalog import projects
+from timeboxd.services.catalog import clients, projects, tags, tasks
 from timeboxd.services.context import Principal
 from timeboxd.services.imports.common import normalize_name
 
@@ -89,19 +90,10 @@ def clients_by_name(session: Session, principal: Principal, workspace_id: str) -
 def create_client(
     session: Session, principal: Principal, now: datetime, workspace_id: str, name: str
 ) -> str:
-    client = Client(
-        id=new_id("cli"),
-        workspace_id=workspace_id,
-        livemode=principal.livemode,
-        name=name,
-        notes="",
-        created_at=now,
-        updated_at=now,
-        version=1,
+    view, _ = clients.create_client(
+        session, principal, now, {"workspace_id": workspace_id, "name": name}
     )
-    session.add(client)
-    session.flush()
-    return client.id
+    return view.id
 
 
 def tags_by_name(session: Session, principal: Principal, workspace_id: str) -> dict[str, str]:
@@ -119,18 +111,8 @@ def tags_by_name(session: Session, principal: Principal, workspace_id: str) -> d
 def create_tag(
     session: Session, principal: Principal, now: datetime, workspace_id: str, name: str
 ) -> str:
-    tag = Tag(
-        id=new_id("tag"),
-        workspace_id=workspace_id,
-        livemode=principal.livemode,
-        name=name,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    session.add(tag)
-    session.flush()
-    return tag.id
+    view, _ = tags.create_tag(session, principal, now, {"workspace_id": workspace_id, "name": name})
+    return view.id
 
 
 def tasks_by_name(
@@ -153,18 +135,5 @@ def tasks_by_name(
 def create_task(
     session: Session, principal: Principal, now: datetime, project_id: str, name: str
 ) -> str:
-    task = Task(
-        id=new_id("tsk"),
-        project_id=project_id,
-        livemode=principal.livemode,
-        name=name,
-        notes="",
-        status="todo",
-        priority="normal",
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    session.add(task)
-    session.flush()
-    return task.id
+    view, _ = tasks.create_task(session, principal, now, {"project_id": project_id, "name": name})
+    return view.id

@@ -37,70 +37,20 @@ from timeboxd.domain.stats import (
 )
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.stats import (
+    DayMinutes,
+    FocusOut,
+    HourMinutes,
+    PlanVsActualOut,
+    ProductivityOut,
+    ProjectShareOut,
+    WeekdayMinutes,
+)
 from timeboxd.services.context import Principal
 from timeboxd.services.insights.stats import Running, completed_days, running, slots_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NO_PROJECT = "(no project)"
-
-
-@dataclass(slots=True)
-class Focus:
-    sessions: int
-    average_minutes: float
-    longest_minutes: int
-    deep_work_share: float
-
-
-@dataclass(slots=True)
-class ProjectShare:
-    project_id: str | None
-    name: str
-    minutes: int
-    share: float
-
-
-@dataclass(slots=True)
-class PlanVsActual:
-    project_id: str | None
-    name: str
-    scheduled_minutes: int
-    tracked_minutes: int
-
-
-@dataclass(slots=True)
-class DayMinutes:
-    date: date
-    minutes: int
-
-
-@dataclass(slots=True)
-class WeekdayMinutes:
-    weekday: str
-    minutes: int
-
-
-@dataclass(slots=True)
-class HourMinutes:
-    hour: int
-    minutes: int
-
-
-@dataclass(slots=True)
-class Productivity:
-    weeks: int
-    date_from: date
-    date_to: date
-    current_streak: int
-    longest_streak: int
-    total_minutes: int
-    focus: Focus
-    projects: list[ProjectShare]
-    heatmap: dict[str, int]
-    last_30_days: list[DayMinutes]
-    by_weekday: list[WeekdayMinutes]
-    by_hour: list[HourMinutes]
-    plan_vs_actual: list[PlanVsActual]
 
 
 @dataclass(slots=True)
@@ -218,7 +168,9 @@ def _minutes(sums: Sums, day: date) -> int:
     return sums.per_day.get(day, 0) // 60
 
 
-def productivity(session: Session, principal: Principal, now: datetime, weeks: int) -> Productivity:
+def productivity(
+    session: Session, principal: Principal, now: datetime, weeks: int
+) -> ProductivityOut:
     if not 1 <= weeks <= 52:
         raise ValidationFailed("weeks is 1 to 52", field="weeks")
     tz = principal.timezone
@@ -236,7 +188,7 @@ def productivity(session: Session, principal: Principal, now: datetime, weeks: i
 
     total = sum(sums.per_project.values())
     count = sums.focus_count
-    focus = Focus(
+    focus = FocusOut(
         sessions=count,
         average_minutes=round(sums.focus_seconds / count / 60, 1) if count else 0.0,
         longest_minutes=sums.longest // 60,
@@ -245,11 +197,11 @@ def productivity(session: Session, principal: Principal, now: datetime, weeks: i
     scheduled = _scheduled_by_project(session, principal, first, today)
     names = _project_names(session, set(sums.per_project) | set(scheduled))
     projects = [
-        ProjectShare(pid, names.get(pid, NO_PROJECT), seconds // 60, round(seconds / total, 4))
+        ProjectShareOut(pid, names.get(pid, NO_PROJECT), seconds // 60, round(seconds / total, 4))
         for pid, seconds in sorted(sums.per_project.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     ]
     plan = [
-        PlanVsActual(
+        PlanVsActualOut(
             pid,
             names.get(pid, NO_PROJECT),
             scheduled.get(pid, 0),
@@ -262,7 +214,7 @@ def productivity(session: Session, principal: Principal, now: datetime, weeks: i
         if first <= day <= today:
             per_weekday[day.weekday()] += seconds
     days = completed_days(session, principal, today)
-    return Productivity(
+    return ProductivityOut(
         weeks=weeks,
         date_from=first,
         date_to=today,

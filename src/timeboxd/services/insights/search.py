@@ -13,8 +13,6 @@ as the index's own syntax.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -24,6 +22,7 @@ from timeboxd.db.tracking import Client, Task, TimeEntry
 from timeboxd.domain.keys import grants
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import Forbidden, ValidationFailed
+from timeboxd.schemas.search import HitOut, SearchParams
 from timeboxd.services.accounts.access import managed_workspaces, member_workspaces
 from timeboxd.services.context import Principal
 from timeboxd.services.insights import search_postgresql
@@ -39,15 +38,6 @@ SCOPE_OF_KIND = {
 }
 WORDS = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
-
-
-@dataclass(slots=True)
-class Hit:
-    type: str
-    id: str
-    title: str
-    date: date | None
-    project_id: str | None
 
 
 def words_of(q: str) -> list[str]:
@@ -69,7 +59,7 @@ def allowed_kinds(principal: Principal, wanted: list[str] | None) -> list[str]:
 
 def search(
     session: Session, principal: Principal, q: str, kinds: list[str], limit: int
-) -> list[Hit]:
+) -> list[HitOut]:
     words = words_of(q)
     if session.get_bind().dialect.name == "postgresql":
         ranked = search_postgresql.ranked(session, principal, words, kinds, limit + 10)
@@ -115,12 +105,12 @@ def _ranked_sqlite(
     return [(r.kind, r.ref_id) for r in rows]
 
 
-def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]]) -> list[Hit]:
+def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]]) -> list[HitOut]:
     """Details for the ranked ids, checked once more against what the caller may see."""
     by_kind: dict[str, list[str]] = {}
     for kind, ref in ranked:
         by_kind.setdefault(kind, []).append(ref)
-    found: dict[str, Hit] = {}
+    found: dict[str, HitOut] = {}
     members = member_workspaces(principal)
     if ids := by_kind.get("block"):
         # Looked up by id alone and checked here: with the owner in the WHERE clause,
@@ -139,7 +129,7 @@ def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]])
         ):
             mine = b.user_id == principal.user_id and b.livemode == principal.livemode
             if mine and b.deleted_at is None:
-                found[b.id] = Hit("block", b.id, b.topic, b.date, b.project_id)
+                found[b.id] = HitOut("block", b.id, b.topic, b.date, b.project_id)
     if ids := by_kind.get("entry"):
         tz = zone(principal.timezone)
         for e in session.execute(
@@ -147,7 +137,7 @@ def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]])
                 TimeEntry.id, TimeEntry.description, TimeEntry.start_at, TimeEntry.project_id
             ).where(TimeEntry.id.in_(ids), visible_entry(principal))
         ):
-            found[e.id] = Hit(
+            found[e.id] = HitOut(
                 "entry", e.id, e.description, e.start_at.astimezone(tz).date(), e.project_id
             )
     if ids := by_kind.get("project"):
@@ -158,7 +148,7 @@ def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]])
                 Project.livemode == principal.livemode,
             )
         ):
-            found[p.id] = Hit("project", p.id, p.name, None, p.id)
+            found[p.id] = HitOut("project", p.id, p.name, None, p.id)
     if ids := by_kind.get("task"):
         for t in session.execute(
             select(Task.id, Task.name, Task.due_date, Task.project_id)
@@ -169,7 +159,7 @@ def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]])
                 Task.livemode == principal.livemode,
             )
         ):
-            found[t.id] = Hit("task", t.id, t.name, t.due_date, t.project_id)
+            found[t.id] = HitOut("task", t.id, t.name, t.due_date, t.project_id)
     if ids := by_kind.get("client"):
         for c in session.execute(
             select(Client.id, Client.name).where(
@@ -178,5 +168,22 @@ def _hits(session: Session, principal: Principal, ranked: list[tuple[str, str]])
                 Client.livemode == principal.livemode,
             )
         ):
-            found[c.id] = Hit("client", c.id, c.name, None, None)
+            found[c.id] = HitOut("client", c.id, c.name, None, None)
     return [found[ref] for _, ref in ranked if ref in found]
+
+
+def kinds_of(param: str | None) -> list[str] | None:
+    """The kinds a ``type`` parameter lists (comma-separated); ``None``: every kind."""
+    if not param:
+        return None
+    wanted = [k.strip() for k in param.split(",") if k.strip()]
+    unknown = [k for k in wanted if k not in KINDS]
+    if unknown or not wanted:
+        raise ValidationFailed(f"type is a list of {', '.join(KINDS)}", field="type")
+    return wanted
+
+
+def find(session: Session, principal: Principal, params: SearchParams) -> list[HitOut]:
+    """``GET /v1/search``: the kinds asked for that the key may read, then the hits."""
+    kinds = allowed_kinds(principal, kinds_of(params.type))
+    return search(session, principal, params.q, kinds, params.limit)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from threading import Lock
 from typing import Any, Protocol
 
@@ -23,7 +26,10 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project, WorkspaceMember
 from timeboxd.db.tracking import TimeEntry
+from timeboxd.domain.wallclock import local_today
+from timeboxd.schemas.stats import ProductivityParams, StatsParams
 from timeboxd.services.context import Principal
+from timeboxd.services.insights import productivity, stats
 
 log = logging.getLogger("timeboxd.stats")
 
@@ -119,16 +125,47 @@ def running(session: Session, principal: Principal) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """An answer's JSON, and whether it came from the store."""
+
+    body: bytes
+    hit: bool
+
+
+def statistics(
+    store: Store,
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    query: StatsParams | ProductivityParams,
+) -> Cached:
+    """``/v1/stats`` or ``/v1/productivity``, whichever ``query`` asks for, through the
+    cache: both depend on the same writes, so both are cached by the same rule."""
+    today = local_today(now, principal.timezone)
+    parts: tuple[Any, ...]
+    compute: Callable[[], Any]
+    if isinstance(query, ProductivityParams):
+        parts = ("productivity", today, query.weeks)
+        compute = partial(productivity.productivity, session, principal, now, query.weeks)
+    else:
+        parts = ("stats", today, query.period, query.date_from, query.date_to)
+        compute = partial(
+            stats.stats, session, principal, now, query.period, query.date_from, query.date_to
+        )
+    return cached(store, session, principal, parts, compute)
+
+
 def cached(
     store: Store,
     session: Session,
     principal: Principal,
     parts: tuple[Any, ...],
     compute: Callable[[], Any],
-) -> tuple[bytes, bool]:
-    """The JSON of ``compute()``, from the store when nothing changed; (json, hit)."""
+) -> Cached:
+    """The JSON of ``compute()``, from the store when nothing changed."""
     if running(session, principal):
-        return orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS), False
+        return Cached(orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS), False)
     key = (
         "tbx:stats:"
         + orjson.dumps(
@@ -146,7 +183,7 @@ def cached(
     )
     hit = store.get(key)
     if hit is not None:
-        return hit, True
+        return Cached(hit, True)
     value = orjson.dumps(compute(), option=orjson.OPT_NON_STR_KEYS)
     store.set(key, value)
-    return value, False
+    return Cached(value, False)
