@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
+from timeboxd.schemas.clients import ClientCreate
 from timeboxd.schemas.projects import ProjectCreate
+from timeboxd.schemas.tags import TagCreate
+from timeboxd.schemas.tasks import TaskCreate
 from timeboxd.services.accounts.access import visible_project
 from timeboxd.services.catalog import clients, projects, tags, tasks
 from timeboxd.services.context import Principal
@@ -90,9 +93,8 @@ def clients_by_name(session: Session, principal: Principal, workspace_id: str) -
 def create_client(
     session: Session, principal: Principal, now: datetime, workspace_id: str, name: str
 ) -> str:
-    view, _ = clients.create_client(
-        session, principal, now, {"workspace_id": workspace_id, "name": name}
-    )
+    body = ClientCreate.model_construct(workspace_id=workspace_id, name=name)
+    view, _ = clients.create_client(session, principal, now, body)
     return view.id
 
 
@@ -111,7 +113,8 @@ def tags_by_name(session: Session, principal: Principal, workspace_id: str) -> d
 def create_tag(
     session: Session, principal: Principal, now: datetime, workspace_id: str, name: str
 ) -> str:
-    view, _ = tags.create_tag(session, principal, now, {"workspace_id": workspace_id, "name": name})
+    body = TagCreate.model_construct(workspace_id=workspace_id, name=name)
+    view, _ = tags.create_tag(session, principal, now, body)
     return view.id
 
 
@@ -135,5 +138,6 @@ def tasks_by_name(
 def create_task(
     session: Session, principal: Principal, now: datetime, project_id: str, name: str
 ) -> str:
-    view, _ = tasks.create_task(session, principal, now, {"project_id": project_id, "name": name})
+    body = TaskCreate.model_construct(project_id=project_id, name=name)
+    view, _ = tasks.create_task(session, principal, now, body)
     return view.id
