@@ -148,6 +148,7 @@ class TimeEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
         Index("ix_time_entries_owner_start_end", "user_id", "livemode", "start_at", "end_at"),
         Index("uq_time_entries_external", "user_id", "livemode", "external_id", unique=True),

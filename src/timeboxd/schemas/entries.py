@@ -1,13 +1,14 @@
-"""Time entry, timer and approval bodies and shapes."""
+"""Time entry, timer and approval bodies, the typed changes of an entry and its shape."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR, Id, Input
+from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR, UNSET, Id, Input, Unset
 
 MAX_BULK = 10_000
 
@@ -86,7 +87,23 @@ class ReviewBody(Input):
     comment: str | None = Field(default=None, max_length=2000)
 
 
-class EntryOut(BaseModel):
+@dataclass(slots=True)
+class EntryChanges:
+    """What a PATCH (or PUT, or one item of a bulk PATCH) changes; ``UNSET``: not sent,
+    keep the value. ``None`` is a sent null: the rules for it are the service's."""
+
+    start_at: datetime | Unset | None = UNSET
+    end_at: datetime | Unset | None = UNSET
+    description: str | Unset | None = UNSET
+    project_id: str | Unset | None = UNSET
+    task_id: str | Unset | None = UNSET
+    block_id: str | Unset | None = UNSET
+    billable: bool | Unset | None = UNSET
+    tag_ids: list[str] | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class EntryOut:
     id: str
     user_id: str
     workspace_id: str
@@ -109,5 +126,6 @@ class EntryOut(BaseModel):
     updated_at: datetime
 
 
-class EntriesDeleted(BaseModel):
+@dataclass(slots=True)
+class EntriesDeleted:
     deleted: list[str]

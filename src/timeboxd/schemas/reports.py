@@ -1,11 +1,14 @@
-"""Report parameters and shapes (SPEC §3 "Reports")."""
+"""Report parameters and shapes (SPEC §3 "Reports"): the JSON reports, one page of the
+detailed one, and a report as a file."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.common import LocalDate, Paging, QueryModel
 
@@ -34,20 +37,32 @@ class DetailedParams(ReportParams, Paging):
     pass
 
 
-class AmountOut(BaseModel):
+FileFormat = Literal["csv", "xlsx"]
+MEDIA_TYPES: dict[FileFormat, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(slots=True)
+class AmountOut:
     currency: str | None
     billable_amount: str
 
 
-class TotalsOut(BaseModel):
+@dataclass(slots=True)
+class TotalsOut:
     tracked_seconds: int
     billable_seconds: int
+    # The amount and its currency when the report has one currency (null when it mixes
+    # several: see by_currency, which always lists each).
     billable_amount: str | None
     currency: str | None
     by_currency: list[AmountOut]
 
 
-class GroupOut(BaseModel):
+@dataclass(slots=True)
+class GroupOut:
     key: str | None
     label: str
     tracked_seconds: int
@@ -56,7 +71,8 @@ class GroupOut(BaseModel):
     currency: str | None
 
 
-class SummaryOut(BaseModel):
+@dataclass(slots=True)
+class SummaryOut:
     group_by: str
     date_from: date
     date_to: date
@@ -66,11 +82,12 @@ class SummaryOut(BaseModel):
     totals: TotalsOut
 
 
-class DetailRowOut(BaseModel):
+@dataclass(slots=True)
+class DetailRowOut:
     id: str
     user_id: str
     user: str
-    date: date
+    date: dt.date  # "date" here would name this slot, not the type
     start_at: datetime
     end_at: datetime | None
     running: bool
@@ -89,8 +106,30 @@ class DetailRowOut(BaseModel):
     currency: str | None
 
 
-class DetailedOut(BaseModel):
+@dataclass(slots=True)
+class DetailedOut:
     date_from: date
     date_to: date
     rows: list[DetailRowOut]
     totals: TotalsOut
+
+
+@dataclass(slots=True)
+class DetailedPage:
+    """The detailed report with the rows of one page; its totals cover the whole report,
+    and the page's place in the rows goes in the response's list meta."""
+
+    report: DetailedOut
+    page: int
+    per_page: int
+    total: int
+    has_more: bool
+
+
+@dataclass(slots=True)
+class ReportFile:
+    """A report exported as a file, sent as a download."""
+
+    filename: str
+    media_type: str
+    body: bytes

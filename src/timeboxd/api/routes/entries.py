@@ -9,11 +9,12 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, scoped
 from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
-from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate
+from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate, changes_of
 from timeboxd.schemas.entries import (
     EntriesDeleted,
     EntryBulkCreate,
     EntryBulkPatch,
+    EntryChanges,
     EntryCreate,
     EntryOut,
     EntryPatch,
@@ -22,7 +23,6 @@ from timeboxd.schemas.entries import (
 )
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.tracking import approvals, entries, entries_bulk, entries_query
-from timeboxd.services.tracking.entries import EntryFields
 from timeboxd.services.tracking.entries_query import EntryFilter
 
 router = APIRouter(prefix="/v1", tags=["time entries"])
@@ -45,10 +45,6 @@ async def filters(
     return EntryFilter(date_from, date_to, project_id, task_id, tag_id, billable, user_id)
 
 
-def fields(body: EntryCreate) -> EntryFields:
-    return EntryFields(**body.model_dump())
-
-
 @router.get("/time-entries", operation_id="listTimeEntries", response_model=ListEnvelope[EntryOut])
 async def list_entries(
     page: PageParam = None,
@@ -57,8 +53,7 @@ async def list_entries(
     ctx: Ctx = read,
 ) -> Response:
     paging = PageRequest.parse(page, per_page)
-    with ctx.db.read() as s:
-        return ctx.page(entries_query.list_entries(s, ctx.principal, ctx.now, f, paging))
+    return ctx.page(entries_query.list_entries(ctx.session, ctx.principal, ctx.now, f, paging))
 
 
 @router.post(
@@ -68,8 +63,7 @@ async def list_entries(
     response_model=Envelope[EntryOut],
 )
 def create_entry(body: EntryCreate, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = entries.create_entry(s, ctx.principal, ctx.now, fields(body))
+    view, tag = entries.create_entry(ctx.session, ctx.principal, ctx.now, body)
     return ctx.ok(view, status=201, etag=tag)
 
 
@@ -80,9 +74,7 @@ def create_entry(body: EntryCreate, ctx: Ctx = write) -> Response:
     response_model=Envelope[list[EntryOut]],
 )
 def bulk_create(body: EntryBulkCreate, ctx: Ctx = write) -> Response:
-    items = [fields(e) for e in body.time_entries]
-    with ctx.db.write() as s:
-        created = entries_bulk.bulk_create(s, ctx.principal, ctx.now, items, "manual")
+    created = entries_bulk.bulk_create(ctx.session, ctx.principal, ctx.now, body.time_entries)
     return ctx.ok(created, status=201)
 
 
@@ -92,9 +84,8 @@ def bulk_create(body: EntryBulkCreate, ctx: Ctx = write) -> Response:
     response_model=Envelope[list[EntryOut]],
 )
 def bulk_update(body: EntryBulkPatch, ctx: Ctx = write) -> Response:
-    items = [(e.id, e.model_dump(exclude_unset=True, exclude={"id"})) for e in body.time_entries]
-    with ctx.db.write() as s:
-        return ctx.ok(entries_bulk.bulk_update(s, ctx.principal, ctx.now, items))
+    items = [(e.id, changes_of(EntryChanges, e)) for e in body.time_entries]
+    return ctx.ok(entries_bulk.bulk_update(ctx.session, ctx.principal, ctx.now, items))
 
 
 @router.delete(
@@ -107,16 +98,14 @@ def bulk_delete(
     ctx: Ctx = write,
 ) -> Response:
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
-    with ctx.db.write() as s:
-        return ctx.ok({"deleted": entries_bulk.bulk_delete(s, ctx.principal, ctx.now, wanted)})
+    return ctx.ok(entries_bulk.bulk_delete(ctx.session, ctx.principal, ctx.now, wanted))
 
 
 @router.get(
     "/time-entries/{entry_id}", operation_id="getTimeEntry", response_model=Envelope[EntryOut]
 )
 async def get_entry(entry_id: str, ctx: Ctx = read) -> Response:
-    with ctx.db.read() as s:
-        view, tag = entries.get_entry(s, ctx.principal, ctx.now, entry_id)
+    view, tag = entries.get_entry(ctx.session, ctx.principal, ctx.now, entry_id)
     return ctx.ok(view, etag=tag)
 
 
@@ -126,9 +115,10 @@ async def get_entry(entry_id: str, ctx: Ctx = read) -> Response:
 def replace_entry(
     entry_id: str, body: EntryPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump()
-    with ctx.db.write() as s:
-        view, tag = entries.update_entry(s, ctx.principal, ctx.now, entry_id, changes, if_match)
+    changes = changes_of(EntryChanges, body, replace=True)
+    view, tag = entries.update_entry(
+        ctx.session, ctx.principal, ctx.now, entry_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -138,9 +128,10 @@ def replace_entry(
 def update_entry(
     entry_id: str, body: EntryPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    changes = body.model_dump(exclude_unset=True)
-    with ctx.db.write() as s:
-        view, tag = entries.update_entry(s, ctx.principal, ctx.now, entry_id, changes, if_match)
+    changes = changes_of(EntryChanges, body)
+    view, tag = entries.update_entry(
+        ctx.session, ctx.principal, ctx.now, entry_id, changes, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -148,8 +139,7 @@ def update_entry(
     "/time-entries/{entry_id}", operation_id="deleteTimeEntry", response_model=Envelope[None]
 )
 def delete_entry(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        entries.delete_entry(s, ctx.principal, ctx.now, entry_id, if_match)
+    entries.delete_entry(ctx.session, ctx.principal, ctx.now, entry_id, if_match)
     return ctx.ok(None)
 
 
@@ -159,8 +149,7 @@ def delete_entry(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> R
     response_model=Envelope[EntryOut],
 )
 def submit(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = approvals.submit(s, ctx.principal, ctx.now, entry_id, if_match)
+    view, tag = approvals.submit(ctx.session, ctx.principal, ctx.now, entry_id, if_match)
     return ctx.ok(view, etag=tag)
 
 
@@ -173,8 +162,9 @@ def approve(
     entry_id: str, body: ReviewBody | None = None, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     comment = body.comment if body else None
-    with ctx.db.write() as s:
-        view, tag = approvals.review(s, ctx.principal, ctx.now, entry_id, True, comment, if_match)
+    view, tag = approvals.review(
+        ctx.session, ctx.principal, ctx.now, entry_id, True, comment, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -187,8 +177,9 @@ def reject(
     entry_id: str, body: ReviewBody | None = None, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     comment = body.comment if body else None
-    with ctx.db.write() as s:
-        view, tag = approvals.review(s, ctx.principal, ctx.now, entry_id, False, comment, if_match)
+    view, tag = approvals.review(
+        ctx.session, ctx.principal, ctx.now, entry_id, False, comment, if_match
+    )
     return ctx.ok(view, etag=tag)
 
 
@@ -198,8 +189,7 @@ def reject(
     response_model=Envelope[EntryOut],
 )
 def reopen(entry_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    with ctx.db.write() as s:
-        view, tag = approvals.reopen(s, ctx.principal, ctx.now, entry_id, if_match)
+    view, tag = approvals.reopen(ctx.session, ctx.principal, ctx.now, entry_id, if_match)
     return ctx.ok(view, etag=tag)
 
 
@@ -212,5 +202,4 @@ async def approval_queue(
     page: PageParam = None, per_page: PerPageParam = None, ctx: Ctx = read
 ) -> Response:
     paging = PageRequest.parse(page, per_page)
-    with ctx.db.read() as s:
-        return ctx.page(approvals.queue(s, ctx.principal, ctx.now, paging))
+    return ctx.page(approvals.queue(ctx.session, ctx.principal, ctx.now, paging))

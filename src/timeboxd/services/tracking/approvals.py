@@ -9,45 +9,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, Forbidden
+from timeboxd.schemas.entries import EntryOut
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import MANAGER_ROLES, managed_workspaces, role_in
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
-from timeboxd.services.tracking.entries import (
-    EntryView,
-    check_if_match,
-    get_entry,
-    load_visible,
-    views,
-)
+from timeboxd.services.paging import Page, PageRequest, select_page
+from timeboxd.services.tracking.entries import get_entry, load_visible, page_views
 
 
 def _is_manager(session: Session, principal: Principal, entry: TimeEntry) -> bool:
     return role_in(session, principal, entry.workspace_id) in MANAGER_ROLES
 
 
-def _touch(entry: TimeEntry, now: datetime) -> None:
-    entry.updated_at = now
-    entry.version += 1
-
-
 def submit(
     session: Session, principal: Principal, now: datetime, entry_id: str, if_match: str | None
-) -> tuple[EntryView, str]:
+) -> tuple[EntryOut, str]:
     entry = load_visible(session, principal, entry_id)
     if entry.user_id != principal.user_id:
         raise Forbidden("only the person who tracked an entry submits it")
-    check_if_match(entry, if_match)
+    versioning.check_row(entry, if_match, "entry")
     if entry.end_at is None:
         raise Conflict("stop the timer before submitting the entry", field="end_at")
     if entry.approval_status not in ("draft", "rejected"):
         raise Conflict(f"the entry is already {entry.approval_status}", field="approval_status")
     entry.approval_status = "submitted"
-    _touch(entry, now)
+    entry.updated_at = now
     session.flush()
     return get_entry(session, principal, now, entry.id)
 
@@ -60,11 +51,11 @@ def review(
     approve: bool,
     comment: str | None,
     if_match: str | None,
-) -> tuple[EntryView, str]:
+) -> tuple[EntryOut, str]:
     entry = load_visible(session, principal, entry_id)
     if not _is_manager(session, principal, entry):
         raise Forbidden("only the workspace's owner or admins approve time")
-    check_if_match(entry, if_match)
+    versioning.check_row(entry, if_match, "entry")
     if entry.approval_status != "submitted":
         raise Conflict(
             f"only submitted entries can be reviewed; this one is {entry.approval_status}",
@@ -74,50 +65,39 @@ def review(
     entry.approval_comment = comment
     entry.reviewed_by = principal.user_id
     entry.reviewed_at = now
-    _touch(entry, now)
+    entry.updated_at = now
     session.flush()
     return get_entry(session, principal, now, entry.id)
 
 
 def reopen(
     session: Session, principal: Principal, now: datetime, entry_id: str, if_match: str | None
-) -> tuple[EntryView, str]:
+) -> tuple[EntryOut, str]:
     entry = load_visible(session, principal, entry_id)
     manager = _is_manager(session, principal, entry)
     withdrawing = entry.user_id == principal.user_id and entry.approval_status == "submitted"
     if not manager and not withdrawing:
         raise Forbidden("only the workspace's owner or admins reopen reviewed time")
-    check_if_match(entry, if_match)
+    versioning.check_row(entry, if_match, "entry")
     if entry.approval_status == "draft":
         raise Conflict("the entry is already a draft", field="approval_status")
     entry.approval_status = "draft"
-    _touch(entry, now)
+    entry.updated_at = now
     session.flush()
     return get_entry(session, principal, now, entry.id)
 
 
 def queue(
     session: Session, principal: Principal, now: datetime, paging: PageRequest
-) -> Page[EntryView]:
+) -> Page[EntryOut]:
     """Submitted entries waiting in the workspaces the caller owns or administers."""
-    cond = [
-        TimeEntry.livemode == principal.livemode,
-        TimeEntry.workspace_id.in_(managed_workspaces(principal)),
-        TimeEntry.approval_status == "submitted",
-    ]
-    rows = list(
-        session.scalars(
-            select(TimeEntry)
-            .where(*cond)
-            .order_by(TimeEntry.start_at, TimeEntry.id)
-            .offset(paging.offset)
-            .limit(paging.limit + 1)
+    stmt = (
+        select(TimeEntry)
+        .where(
+            TimeEntry.livemode == principal.livemode,
+            TimeEntry.workspace_id.in_(managed_workspaces(principal)),
+            TimeEntry.approval_status == "submitted",
         )
+        .order_by(TimeEntry.start_at, TimeEntry.id)
     )
-    has_more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    if not has_more and (rows or paging.offset == 0):
-        total = paging.offset + len(rows)
-    else:
-        total = session.scalar(select(func.count()).select_from(TimeEntry).where(*cond)) or 0
-    return Page(views(session, rows, principal, now), paging.page, paging.limit, total, has_more)
+    return page_views(session, select_page(session, stmt, paging), principal, now)

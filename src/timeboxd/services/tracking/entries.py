@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from timeboxd.db.models import Block, Project
 from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import zone
-from timeboxd.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from timeboxd.schemas.common import UNSET, Unset
+from timeboxd.schemas.entries import EntryChanges, EntryCreate, EntryOut
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import (
     managed_workspaces,
     require_project,
@@ -22,36 +26,17 @@ from timeboxd.services.accounts.access import (
 )
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
+from timeboxd.services.paging import Page
 
 LOCKED = ("submitted", "approved")
-
-
-@dataclass(slots=True)
-class EntryView:
-    id: str
-    user_id: str
-    workspace_id: str
-    project_id: str | None
-    task_id: str | None
-    block_id: str | None
-    description: str
-    start_at: datetime
-    end_at: datetime | None
-    duration_seconds: int
-    running: bool
-    billable: bool
-    tag_ids: list[str]
-    approval_status: str
-    approval_comment: str | None
-    reviewed_by: str | None
-    reviewed_at: datetime | None
-    source: str
-    created_at: datetime
-    updated_at: datetime
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class EntryFields:
+    """A new entry as every writer gives it (the API's body, the timer, the demo seed):
+    instants in UTC, references not yet checked."""
+
     start_at: datetime
     end_at: datetime | None
     description: str = ""
@@ -61,6 +46,19 @@ class EntryFields:
     billable: bool | None = None
     tag_ids: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, body: EntryCreate) -> EntryFields:
+        return cls(
+            start_at=body.start_at,
+            end_at=body.end_at,
+            description=body.description,
+            project_id=body.project_id,
+            task_id=body.task_id,
+            block_id=body.block_id,
+            billable=body.billable,
+            tag_ids=list(body.tag_ids),
+        )
+
 
 def visible_entry(principal: Principal) -> ColumnElement[bool]:
     """Own entries, plus every entry of the workspaces the caller owns or administers."""
@@ -68,10 +66,6 @@ def visible_entry(principal: Principal) -> ColumnElement[bool]:
         TimeEntry.user_id == principal.user_id,
         TimeEntry.workspace_id.in_(managed_workspaces(principal)),
     )
-
-
-def etag(entry: TimeEntry) -> str:
-    return f'"{entry.id}.{entry.version}"'
 
 
 def tags_of(session: Session, entry_ids: list[str]) -> dict[str, list[str]]:
@@ -88,10 +82,10 @@ def tags_of(session: Session, entry_ids: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def view(entry: TimeEntry, tag_ids: list[str], tz_name: str, now: datetime) -> EntryView:
+def view(entry: TimeEntry, tag_ids: list[str], tz_name: str, now: datetime) -> EntryOut:
     tz = zone(tz_name)
     end = entry.end_at or now
-    return EntryView(
+    return EntryOut(
         id=entry.id,
         user_id=entry.user_id,
         workspace_id=entry.workspace_id,
@@ -120,9 +114,16 @@ def view(entry: TimeEntry, tag_ids: list[str], tz_name: str, now: datetime) -> E
 
 def views(
     session: Session, entries: list[TimeEntry], principal: Principal, now: datetime
-) -> list[EntryView]:
+) -> list[EntryOut]:
     tags = tags_of(session, [e.id for e in entries])
     return [view(e, tags[e.id], principal.timezone, now) for e in entries]
+
+
+def page_views(
+    session: Session, page: Page[TimeEntry], principal: Principal, now: datetime
+) -> Page[EntryOut]:
+    tags = tags_of(session, [e.id for e in page.items])
+    return page.map(lambda e: view(e, tags[e.id], principal.timezone, now))
 
 
 def load_visible(session: Session, principal: Principal, entry_id: str) -> TimeEntry:
@@ -134,11 +135,6 @@ def load_visible(session: Session, principal: Principal, entry_id: str) -> TimeE
     return entry
 
 
-def check_if_match(entry: TimeEntry, if_match: str | None) -> None:
-    if if_match is not None and if_match not in ("*", etag(entry)):
-        raise PreconditionFailed("If-Match does not match the entry's ETag", field="If-Match")
-
-
 def load_own_unlocked(
     session: Session, principal: Principal, entry_id: str, if_match: str | None
 ) -> TimeEntry:
@@ -146,7 +142,7 @@ def load_own_unlocked(
     entry = load_visible(session, principal, entry_id)
     if entry.user_id != principal.user_id:
         raise Forbidden("only the person who tracked an entry can change it")
-    check_if_match(entry, if_match)
+    versioning.check_row(entry, if_match, "entry")
     if entry.approval_status in LOCKED:
         raise Conflict(
             f"the entry is {entry.approval_status} and locked until an admin reopens it",
@@ -157,9 +153,9 @@ def load_own_unlocked(
 
 def get_entry(
     session: Session, principal: Principal, now: datetime, entry_id: str
-) -> tuple[EntryView, str]:
+) -> tuple[EntryOut, str]:
     entry = load_visible(session, principal, entry_id)
-    return views(session, [entry], principal, now)[0], etag(entry)
+    return views(session, [entry], principal, now)[0], versioning.etag(entry)
 
 
 @dataclass(slots=True)
@@ -272,7 +268,6 @@ def new_entry(
         approval_status="draft",
         created_at=now,
         updated_at=now,
-        version=1,
     )
     session.add(entry)
     session.flush()
@@ -282,61 +277,76 @@ def new_entry(
 
 
 def create_entry(
-    session: Session, principal: Principal, now: datetime, fields: EntryFields
-) -> tuple[EntryView, str]:
-    entry = new_entry(session, principal, now, fields, "manual")
+    session: Session, principal: Principal, now: datetime, body: EntryCreate
+) -> tuple[EntryOut, str]:
+    entry = new_entry(session, principal, now, EntryFields.of(body), "manual")
     return get_entry(session, principal, now, entry.id)
 
 
+def _given(value: T | Unset, current: T) -> T:
+    """A sent value, or the current one when it was not sent."""
+    return current if value is UNSET else value
+
+
 def apply_patch(
-    session: Session, principal: Principal, now: datetime, entry: TimeEntry, changes: dict[str, Any]
+    session: Session, principal: Principal, now: datetime, entry: TimeEntry, changes: EntryChanges
 ) -> None:
-    for name in ("start_at",):
-        if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null", field=name)
-    start_at = changes.get("start_at", entry.start_at)
-    end_at = changes.get("end_at", entry.end_at)
-    if "end_at" in changes and end_at is None and entry.end_at is not None:
+    """Check every change, then write them to the entry at once: the entry is flushed once,
+    so its version rises by one whatever changed."""
+    if changes.start_at is None:
+        raise ValidationFailed("start_at cannot be null", field="start_at")
+    start_at = _given(changes.start_at, entry.start_at)
+    end_at = _given(changes.end_at, entry.end_at)
+    if changes.end_at is None and entry.end_at is not None:
         raise ValidationFailed("a stopped entry cannot be restarted; use the timer", field="end_at")
     # The span is checked only when it changes: a timer stopped within the second it
     # started lasts 0 seconds, and its description or project must still be editable.
-    if {"start_at", "end_at"} & changes.keys():
+    if changes.start_at is not UNSET or changes.end_at is not UNSET:
         duration = check_span(start_at, end_at)
     else:
         duration = entry.duration_seconds
-    if {"project_id", "task_id", "block_id"} & changes.keys():
-        project_id = changes.get("project_id", entry.project_id)
-        task_id = changes.get("task_id", entry.task_id)
-        if "project_id" in changes and "task_id" not in changes and task_id is not None:
+    workspace_id, project_id = entry.workspace_id, entry.project_id
+    task_id, block_id = entry.task_id, entry.block_id
+    if any(c is not UNSET for c in (changes.project_id, changes.task_id, changes.block_id)):
+        project_id = _given(changes.project_id, entry.project_id)
+        task_id = _given(changes.task_id, entry.task_id)
+        if changes.project_id is not UNSET and changes.task_id is UNSET:
             task_id = None  # moving to another project drops a task of the old one
-        block_id = changes.get("block_id", entry.block_id)
+        block_id = _given(changes.block_id, entry.block_id)
         refs = resolve_refs(session, principal, project_id, task_id, block_id)
-        old_block = entry.block_id
-        if refs.workspace_id != entry.workspace_id and "tag_ids" not in changes:
+        if refs.workspace_id != entry.workspace_id and changes.tag_ids is UNSET:
             # Tags belong to a workspace: kept tags must exist where the entry moves.
             kept = tags_of(session, [entry.id])[entry.id]
             require_tags(session, principal, kept, refs.workspace_id)
-        entry.project_id, entry.task_id, entry.block_id = refs.project_id, task_id, block_id
-        entry.workspace_id = refs.workspace_id
-        if old_block != block_id:
-            session.flush()
-            refresh_block_tracked(session, old_block, now)
-            mark_block_tracked(session, block_id, now)
-    if "tag_ids" in changes:
-        tag_ids = require_tags(session, principal, changes["tag_ids"] or [], entry.workspace_id)
-        set_tags(session, entry.id, tag_ids)
-    if "description" in changes:
-        entry.description = changes["description"] or ""
-    if "billable" in changes:
+        workspace_id, project_id = refs.workspace_id, refs.project_id
+    tag_ids = None
+    if changes.tag_ids is not UNSET:
+        tag_ids = require_tags(session, principal, changes.tag_ids or [], workspace_id)
+    billable = entry.billable
+    if changes.billable is not UNSET:
         # null (and a PUT without it) means the project's default, as on create.
-        billable = changes["billable"]
-        if billable is None:
-            project = session.get(Project, entry.project_id) if entry.project_id else None
+        if changes.billable is None:
+            project = session.get(Project, project_id) if project_id else None
             billable = project is not None and project.billable
-        entry.billable = billable
+        else:
+            billable = changes.billable
+    old_block = entry.block_id
+    entry.workspace_id, entry.project_id = workspace_id, project_id
+    entry.task_id, entry.block_id = task_id, block_id
+    if changes.description is not UNSET:
+        entry.description = changes.description or ""
+    entry.billable = billable
     entry.start_at, entry.end_at, entry.duration_seconds = start_at, end_at, duration
     entry.updated_at = now
-    entry.version += 1
+    # Every write is a new version, even one that changes only tags (another table) or
+    # sends the values the entry has: the row is updated, and the ORM raises its version.
+    flag_modified(entry, "updated_at")
+    if tag_ids is not None:
+        set_tags(session, entry.id, tag_ids)
+    if old_block != block_id:
+        session.flush()
+        refresh_block_tracked(session, old_block, now)
+        mark_block_tracked(session, block_id, now)
 
 
 def update_entry(
@@ -344,9 +354,9 @@ def update_entry(
     principal: Principal,
     now: datetime,
     entry_id: str,
-    changes: dict[str, Any],
+    changes: EntryChanges,
     if_match: str | None,
-) -> tuple[EntryView, str]:
+) -> tuple[EntryOut, str]:
     entry = load_own_unlocked(session, principal, entry_id, if_match)
     apply_patch(session, principal, now, entry, changes)
     session.flush()

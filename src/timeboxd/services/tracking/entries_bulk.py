@@ -4,7 +4,6 @@ nothing written unless all pass."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +17,10 @@ from timeboxd.errors import (
     ValidationFailed,
     fail_bulk,
 )
+from timeboxd.schemas.entries import EntriesDeleted, EntryChanges, EntryCreate, EntryOut
 from timeboxd.services.context import Principal
 from timeboxd.services.tracking.entries import (
     EntryFields,
-    EntryView,
     apply_patch,
     load_own_unlocked,
     new_entry,
@@ -31,14 +30,14 @@ from timeboxd.services.tracking.entries import (
 
 
 def bulk_create(
-    session: Session, principal: Principal, now: datetime, items: list[EntryFields], source: str
-) -> list[EntryView]:
+    session: Session, principal: Principal, now: datetime, items: list[EntryCreate]
+) -> list[EntryOut]:
     created: list[TimeEntry] = []
     errors: list[ErrorItem] = []
     for index, item in enumerate(items):
         try:
             # Validation happens before anything is added, so a failing item leaves no row.
-            created.append(new_entry(session, principal, now, item, source))
+            created.append(new_entry(session, principal, now, EntryFields.of(item), "manual"))
         except ValidationFailed as exc:
             errors.append(ErrorItem(index, exc.field, exc.message))
     fail_bulk(errors)
@@ -81,8 +80,8 @@ def _status(codes: set[type[DomainError]]) -> type[DomainError]:
 
 
 def bulk_update(
-    session: Session, principal: Principal, now: datetime, items: list[tuple[str, dict[str, Any]]]
-) -> list[EntryView]:
+    session: Session, principal: Principal, now: datetime, items: list[tuple[str, EntryChanges]]
+) -> list[EntryOut]:
     entries = _each_own(session, principal, [i for i, _ in items], "id")
     errors: list[ErrorItem] = []
     codes: set[type[DomainError]] = set()
@@ -99,7 +98,9 @@ def bulk_update(
     return views(session, entries, principal, now)
 
 
-def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list[str]) -> list[str]:
+def bulk_delete(
+    session: Session, principal: Principal, now: datetime, ids: list[str]
+) -> EntriesDeleted:
     if not ids:
         raise ValidationFailed("give at least one id", field="ids")
     if len(ids) > 10_000:
@@ -120,4 +121,4 @@ def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list
     session.flush()
     for block_id in blocks:
         refresh_block_tracked(session, block_id, now)
-    return ids
+    return EntriesDeleted(ids)

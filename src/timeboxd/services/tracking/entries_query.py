@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.domain.wallclock import to_utc_lenient
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.entries import EntryOut
 from timeboxd.services.context import Principal
-from timeboxd.services.paging import Page, PageRequest
-from timeboxd.services.tracking.entries import EntryView, views, visible_entry
+from timeboxd.services.paging import Page, PageRequest, select_page
+from timeboxd.services.tracking.entries import page_views, visible_entry
 
 
 @dataclass(slots=True)
@@ -65,21 +66,10 @@ def filter_conditions(principal: Principal, f: EntryFilter) -> list[Any]:
 
 def list_entries(
     session: Session, principal: Principal, now: datetime, f: EntryFilter, paging: PageRequest
-) -> Page[EntryView]:
-    cond = filter_conditions(principal, f)
-    rows = list(
-        session.scalars(
-            select(TimeEntry)
-            .where(*cond)
-            .order_by(TimeEntry.start_at.desc(), TimeEntry.id)
-            .offset(paging.offset)
-            .limit(paging.limit + 1)
-        )
+) -> Page[EntryOut]:
+    stmt = (
+        select(TimeEntry)
+        .where(*filter_conditions(principal, f))
+        .order_by(TimeEntry.start_at.desc(), TimeEntry.id)
     )
-    has_more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    if not has_more and (rows or paging.offset == 0):
-        total = paging.offset + len(rows)
-    else:
-        total = session.scalar(select(func.count()).select_from(TimeEntry).where(*cond)) or 0
-    return Page(views(session, rows, principal, now), paging.page, paging.limit, total, has_more)
+    return page_views(session, select_page(session, stmt, paging), principal, now)

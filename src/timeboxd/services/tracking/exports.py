@@ -1,17 +1,34 @@
-"""Reports as files: CSV and XLSX with the same figures as the JSON (amounts to the cent)."""
+"""Reports in the format asked for: JSON, or a CSV or XLSX file with the same figures
+(amounts to the cent)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.orm import Session
 
-from timeboxd.services.tracking.reports import Detailed, Summary, Totals
+from timeboxd.schemas.reports import (
+    MEDIA_TYPES,
+    DetailedOut,
+    DetailedPage,
+    DetailedParams,
+    FileFormat,
+    ReportFile,
+    SummaryOut,
+    SummaryParams,
+    TotalsOut,
+)
+from timeboxd.services.context import Principal
+from timeboxd.services.paging import PageRequest
+from timeboxd.services.tracking import reports
+from timeboxd.services.tracking.reports import ReportQuery
 
 SUMMARY_COLUMNS = (
     "key",
@@ -47,7 +64,7 @@ def hours(seconds: int) -> Decimal:
     return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
 
 
-def _total_rows(totals: Totals) -> list[list[Any]]:
+def _total_rows(totals: TotalsOut) -> list[list[Any]]:
     """One "Total" line per currency (a single line when the report has no amounts)."""
     amounts = totals.by_currency or []
     if not amounts:
@@ -81,7 +98,7 @@ def _total_rows(totals: Totals) -> list[list[Any]]:
     return rows
 
 
-def summary_rows(report: Summary) -> list[list[Any]]:
+def summary_rows(report: SummaryOut) -> list[list[Any]]:
     rows: list[list[Any]] = [
         [
             g.key or "",
@@ -98,7 +115,7 @@ def summary_rows(report: Summary) -> list[list[Any]]:
     return rows + _total_rows(report.totals)
 
 
-def detailed_rows(report: Detailed) -> list[list[Any]]:
+def detailed_rows(report: DetailedOut) -> list[list[Any]]:
     return [
         [
             r.id,
@@ -164,3 +181,40 @@ def to_xlsx(title: str, columns: Sequence[str], rows: list[list[Any]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _file(
+    kind: str,
+    fmt: FileFormat,
+    first: date,
+    last: date,
+    title: str,
+    columns: Sequence[str],
+    rows: list[list[Any]],
+) -> ReportFile:
+    body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(title, columns, rows)
+    return ReportFile(f"timeboxd-{kind}-{first}-{last}.{fmt}", MEDIA_TYPES[fmt], body)
+
+
+def summary_report(
+    session: Session, principal: Principal, now: datetime, p: SummaryParams
+) -> SummaryOut | ReportFile:
+    """``GET /v1/reports/summary``: the summary as JSON, or as a file."""
+    report = reports.summary(session, principal, now, ReportQuery.of(p, p.group_by))
+    if p.format == "json":
+        return report
+    rows = summary_rows(report)
+    first, last = report.date_from, report.date_to
+    return _file("summary", p.format, first, last, "Summary", SUMMARY_COLUMNS, rows)
+
+
+def detailed_report(
+    session: Session, principal: Principal, now: datetime, p: DetailedParams
+) -> DetailedPage | ReportFile:
+    """``GET /v1/reports/detailed``: one page of it as JSON, or every row as a file."""
+    report = reports.detailed(session, principal, now, ReportQuery.of(p))
+    if p.format == "json":
+        return reports.detailed_page(report, PageRequest.parse(p.page, p.per_page))
+    rows = detailed_rows(report)
+    first, last = report.date_from, report.date_to
+    return _file("detailed", p.format, first, last, "Entries", DETAILED_COLUMNS, rows)

@@ -39,8 +39,19 @@ from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.reports import (
+    AmountOut,
+    DetailedOut,
+    DetailedPage,
+    DetailRowOut,
+    GroupOut,
+    ReportParams,
+    SummaryOut,
+    TotalsOut,
+)
 from timeboxd.services.accounts.access import managed_workspaces
 from timeboxd.services.context import Principal
+from timeboxd.services.paging import PageRequest
 from timeboxd.services.tracking.report_rows import (
     Acc,
     Entry,
@@ -71,75 +82,21 @@ class ReportQuery:
     rounding: int = 0  # minutes; 0 keeps the exact seconds
     rounding_mode: str = "up"
 
-
-@dataclass(slots=True)
-class Group:
-    key: str | None
-    label: str
-    tracked_seconds: int
-    billable_seconds: int
-    billable_amount: str
-    currency: str | None
-
-
-@dataclass(slots=True)
-class Amount:
-    currency: str | None
-    billable_amount: str
-
-
-@dataclass(slots=True)
-class Totals:
-    tracked_seconds: int
-    billable_seconds: int
-    # The amount and its currency when the report has one currency (null when it mixes
-    # several: see by_currency, which always lists each).
-    billable_amount: str | None
-    currency: str | None
-    by_currency: list[Amount]
-
-
-@dataclass(slots=True)
-class Summary:
-    group_by: str
-    date_from: date
-    date_to: date
-    rounding: int
-    rounding_mode: str
-    groups: list[Group]
-    totals: Totals
-
-
-@dataclass(slots=True)
-class DetailRow:
-    id: str
-    user_id: str
-    user: str
-    date: date
-    start_at: datetime
-    end_at: datetime | None
-    running: bool
-    project_id: str | None
-    project: str | None
-    client_id: str | None
-    client: str | None
-    task_id: str | None
-    task: str | None
-    description: str
-    tags: list[str]
-    billable: bool
-    tracked_seconds: int
-    billable_seconds: int
-    billable_amount: str
-    currency: str | None
-
-
-@dataclass(slots=True)
-class Detailed:
-    date_from: date
-    date_to: date
-    rows: list[DetailRow]
-    totals: Totals
+    @classmethod
+    def of(cls, p: ReportParams, group_by: str = "project") -> ReportQuery:
+        return cls(
+            group_by=group_by,
+            date_from=p.date_from,
+            date_to=p.date_to,
+            project_id=p.project_id,
+            client_id=p.client_id,
+            task_id=p.task_id,
+            tag_id=p.tag_id,
+            user_id=p.user_id,
+            billable=p.billable,
+            rounding=p.rounding,
+            rounding_mode=p.rounding_mode,
+        )
 
 
 # -- the arithmetic, shared by the database path and the Python path --------------------
@@ -251,7 +208,7 @@ def _keys(e: Entry, group_by: str, day: date | None, week_start: str) -> list[st
     return [day.isoformat() if group_by == "day" else week_of(day, week_start).isoformat()]
 
 
-def summary(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> Summary:
+def summary(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> SummaryOut:
     if q.group_by not in GROUPS:
         raise ValidationFailed(f"group_by is one of {', '.join(GROUPS)}", field="group_by")
     first, last = resolve_range(principal, now, q)
@@ -287,19 +244,19 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
             keys = _keys(e, q.group_by, day, principal.week_start)
             sums.add(keys, e.currency, seconds, e.billable, amount)
     groups = _label(session, principal, q.group_by, sums)
-    return Summary(
+    return SummaryOut(
         q.group_by, first, last, q.rounding, q.rounding_mode, groups, _totals(sums.totals)
     )
 
 
-def _totals(totals: dict[str | None, Acc]) -> Totals:
+def _totals(totals: dict[str | None, Acc]) -> TotalsOut:
     currencies = sorted(
         (c for c, acc in totals.items() if acc.cents or c is not None),
         key=lambda c: (c is None, c or ""),
     )
-    by_currency = [Amount(c, money(totals[c].cents)) for c in currencies]
+    by_currency = [AmountOut(c, money(totals[c].cents)) for c in currencies]
     single = by_currency[0] if len(by_currency) == 1 else None
-    return Totals(
+    return TotalsOut(
         tracked_seconds=sum(a.tracked for a in totals.values()),
         billable_seconds=sum(a.billable for a in totals.values()),
         billable_amount=single.billable_amount if single else ("0.00" if not by_currency else None),
@@ -329,7 +286,7 @@ def _names(session: Session, group_by: str, keys: set[str]) -> dict[str, str]:
     return {}
 
 
-def _label(session: Session, principal: Principal, group_by: str, sums: Sums) -> list[Group]:
+def _label(session: Session, principal: Principal, group_by: str, sums: Sums) -> list[GroupOut]:
     keys = {k for k, _ in sums.groups if k is not None}
     names = _names(session, group_by, keys)
     groups = []
@@ -342,7 +299,7 @@ def _label(session: Session, principal: Principal, group_by: str, sums: Sums) ->
             label = f"Week of {key}"
         else:
             label = names.get(key, key)
-        groups.append(Group(key, label, acc.tracked, acc.billable, money(acc.cents), currency))
+        groups.append(GroupOut(key, label, acc.tracked, acc.billable, money(acc.cents), currency))
     if group_by in ("day", "week"):
         groups.sort(key=lambda g: (g.key or "", g.currency or ""))
     else:
@@ -353,7 +310,7 @@ def _label(session: Session, principal: Principal, group_by: str, sums: Sums) ->
 # -- the detailed report -------------------------------------------------------------------
 
 
-def detailed(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> Detailed:
+def detailed(session: Session, principal: Principal, now: datetime, q: ReportQuery) -> DetailedOut:
     """Every entry of the report, cut to its days and rounded as the summary does it (one
     row per entry; rounding per entry)."""
     first, last = resolve_range(principal, now, q)
@@ -385,7 +342,7 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
         amount = cents(seconds, e.rate_cents) if e.billable else 0
         totals.add([], e.currency, seconds, e.billable, amount)
         rows.append(
-            DetailRow(
+            DetailRowOut(
                 id=e.id,
                 user_id=e.user_id,
                 user=names["user"].get(e.user_id, e.user_id),
@@ -408,4 +365,13 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
                 currency=e.currency,
             )
         )
-    return Detailed(first, last, rows, _totals(totals.totals))
+    return DetailedOut(first, last, rows, _totals(totals.totals))
+
+
+def detailed_page(report: DetailedOut, paging: PageRequest) -> DetailedPage:
+    """The report with the rows of one page (every row up to 10,000 when unpaged); the
+    totals always cover the whole report."""
+    total = len(report.rows)
+    report.rows = report.rows[paging.offset : paging.offset + paging.limit]
+    has_more = paging.offset + len(report.rows) < total
+    return DetailedPage(report, paging.page, paging.limit, total, has_more)

@@ -5,6 +5,9 @@ concurrent starts cannot both succeed whatever the number of app processes. Star
 stops of one user also queue on a lock of the user's row (SQLite's write transactions
 already queue): each then sees the timer its predecessor left, so simultaneous
 ``stop_running`` starts all succeed in turn instead of deadlocking on PostgreSQL.
+
+Tracked time has whole-second precision: the timer starts and stops at the request's
+instant, cut to the second.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Block, User
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, NotFound
+from timeboxd.schemas.entries import EntryOut, TimerStart
 from timeboxd.services.context import Principal
-from timeboxd.services.database import Database
-from timeboxd.services.tracking.entries import EntryFields, EntryView, get_entry, new_entry
+from timeboxd.services.tracking.entries import EntryFields, get_entry, new_entry
 
 
 def _running(session: Session, principal: Principal) -> TimeEntry | None:
@@ -40,7 +43,7 @@ def _take_timer_lock(session: Session, principal: Principal) -> None:
     )
 
 
-def current(session: Session, principal: Principal, now: datetime) -> EntryView | None:
+def current(session: Session, principal: Principal, now: datetime) -> EntryOut | None:
     entry = _running(session, principal)
     return None if entry is None else get_entry(session, principal, now, entry.id)[0]
 
@@ -51,34 +54,40 @@ def _stop(entry: TimeEntry, now: datetime) -> None:
     entry.end_at = end
     entry.duration_seconds = int((end - entry.start_at).total_seconds())
     entry.updated_at = now
-    entry.version += 1
 
 
-def start(
-    db: Database, principal: Principal, now: datetime, fields: EntryFields, stop_running: bool
-) -> EntryView:
-    now = now.replace(microsecond=0)  # tracked time has whole-second precision
+def start(session: Session, principal: Principal, now: datetime, body: TimerStart) -> EntryOut:
+    now = now.replace(microsecond=0)
+    _take_timer_lock(session, principal)
+    running = _running(session, principal)
+    if running is not None:
+        if not body.stop_running:
+            raise Conflict(
+                f"a timer is already running ({running.id}); stop it first or send "
+                '"stop_running": true',
+                field="stop_running",
+            )
+        _stop(running, now)
+        session.flush()
+    fields = EntryFields(
+        start_at=now,
+        end_at=None,
+        description=body.description,
+        project_id=body.project_id,
+        task_id=body.task_id,
+        block_id=body.block_id,
+        billable=body.billable,
+        tag_ids=list(body.tag_ids),
+    )
+    if fields.block_id is not None:
+        _defaults_from_block(session, principal, fields)
     try:
-        with db.write() as session:
-            _take_timer_lock(session, principal)
-            running = _running(session, principal)
-            if running is not None:
-                if not stop_running:
-                    raise Conflict(
-                        f"a timer is already running ({running.id}); stop it first or send "
-                        '"stop_running": true',
-                        field="stop_running",
-                    )
-                _stop(running, now)
-                session.flush()
-            if fields.block_id is not None:
-                _defaults_from_block(session, principal, fields)
-            fields.start_at, fields.end_at = now, None
-            entry = new_entry(session, principal, now, fields, "timer")
-            return get_entry(session, principal, now, entry.id)[0]
+        entry = new_entry(session, principal, now, fields, "timer")
     except IntegrityError:
-        # Another request started a timer between our check and our insert.
+        # Another request started a timer between our check and our insert (the running
+        # index refused the insert); the request's unit of work rolls back.
         raise Conflict("a timer is already running", field="stop_running") from None
+    return get_entry(session, principal, now, entry.id)[0]
 
 
 def _defaults_from_block(session: Session, principal: Principal, fields: EntryFields) -> None:
@@ -99,7 +108,7 @@ def _defaults_from_block(session: Session, principal: Principal, fields: EntryFi
         fields.description = block.topic
 
 
-def stop(session: Session, principal: Principal, now: datetime) -> EntryView:
+def stop(session: Session, principal: Principal, now: datetime) -> EntryOut:
     now = now.replace(microsecond=0)
     _take_timer_lock(session, principal)
     entry = _running(session, principal)
