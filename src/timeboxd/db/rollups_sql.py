@@ -47,6 +47,11 @@ BLOCK_COLUMNS = (
     "deleted_at",
 )
 ENTRY_COLUMNS = ("user_id", "livemode", "project_id", "start_at", "end_at")
+# (the triggers' name, the base table, its counted columns, whether it holds blocks)
+BASES = (
+    ("blocks", "blocks", BLOCK_COLUMNS, True),
+    ("entries", "time_entries", ENTRY_COLUMNS, False),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,10 +318,7 @@ def sqlite_create() -> list[str]:
         return "".join(_body(steps) for _, steps in row_steps(SQLITE, r, is_block, sign))
 
     out = []
-    for name, table, columns, is_block in (
-        ("blocks", "blocks", BLOCK_COLUMNS, True),
-        ("entries", "time_entries", ENTRY_COLUMNS, False),
-    ):
+    for name, table, columns, is_block in BASES:
         added, removed = body("new.", is_block, 1), body("old.", is_block, -1)
         out += [
             f"CREATE TRIGGER stats_rollup_{name}_ai AFTER INSERT ON {table} BEGIN{added} END",
@@ -329,9 +331,7 @@ def sqlite_create() -> list[str]:
 
 def sqlite_drop() -> list[str]:
     return [
-        f"DROP TRIGGER stats_rollup_{name}_{event}"
-        for name in ("blocks", "entries")
-        for event in ("ai", "au", "ad")
+        f"DROP TRIGGER stats_rollup_{b[0]}_{event}" for b in BASES for event in ("ai", "au", "ad")
     ]
 
 
@@ -361,10 +361,7 @@ def postgresql_create() -> list[str]:
         "CREATE FUNCTION timeboxd_epoch(t timestamp) RETURNS bigint IMMUTABLE LANGUAGE sql"
         " AS $$ SELECT floor(extract(epoch FROM t))::bigint $$"
     ]
-    for name, table, columns, is_block in (
-        ("blocks", "blocks", BLOCK_COLUMNS, True),
-        ("entries", "time_entries", ENTRY_COLUMNS, False),
-    ):
+    for name, table, columns, is_block in BASES:
         added = _body(_pg_steps("NEW.", is_block, 1))
         changed = [*_pg_steps("OLD.", is_block, -1), f"IF TG_OP = 'UPDATE' THEN{added} END IF"]
         inserted = (
@@ -386,7 +383,7 @@ def postgresql_create() -> list[str]:
 
 def postgresql_drop() -> list[str]:
     out = []
-    for name, table in (("blocks", "blocks"), ("entries", "time_entries")):
+    for name, table, _, _ in BASES:
         out += [
             f"DROP TRIGGER stats_rollup_{name} ON {table}",
             f"DROP TRIGGER stats_rollup_{name}_inserted ON {table}",
