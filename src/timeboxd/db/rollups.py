@@ -1,7 +1,9 @@
-"""Rollups that statistics read instead of the raw rows (migration 0006).
+"""Rollups that statistics read instead of the raw rows (created by migration 0006).
 
-They are kept by database triggers on ``blocks`` and ``time_entries``: nothing in Python
-writes them, so every write path (API, bulk routes, imports, cascades) keeps them right.
+They are kept by database triggers on ``blocks`` and ``time_entries`` (defined in
+db/rollups_sql.py): no service writes them, so every write path (API, bulk routes,
+imports, cascades) keeps them right. db/rollups_rebuild.py recounts them all, should they
+ever disagree with the rows.
 """
 
 from __future__ import annotations

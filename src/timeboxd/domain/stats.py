@@ -3,6 +3,9 @@
 Tracked time is kept per UTC quarter hour ("slot": seconds since the epoch // 900). Every
 zone in use is a whole number of quarter hours from UTC (Asia/Kathmandu +05:45 included), so
 each slot lies within one local hour of one local day, whatever zone the account has today.
+
+These constants are the statistics' units for the database too: the rollup triggers and
+their rebuild (db/rollups_sql.py) are rendered from them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from timeboxd.domain.wallclock import zone
 
-SLOT = 900
+SLOT = 900  # seconds in a quarter hour, the grain of productive time
 SLOTS_PER_DAY = 96
-FOCUS_SECONDS = 25 * 60
+DAY = SLOT * SLOTS_PER_DAY  # seconds in a UTC day, the grain of the long-range rollup
+FOCUS_SECONDS = 25 * 60  # a focus session is productive time this long or longer
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 

@@ -1,7 +1,8 @@
 """``GET /v1/search``: one query over projects, tasks, clients, block topics and entry
 descriptions, within what the caller may see, on the database's full-text index
 (SQLite FTS5 kept by triggers, PostgreSQL tsvector with GIN indexes, see
-``search_postgresql``; migration 0005).
+``search_postgresql``). What the index holds for each kind, and the visibility tokens that
+say who may find a row, are defined in db/search_index.py.
 
 Words match whole, the last one also as a prefix ("linear alg" finds "Linear algebra");
 every word must match; the newest rows come first (every hit holds every word, and what
@@ -17,7 +18,9 @@ import re
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from timeboxd.db import search_index
 from timeboxd.db.models import Block, Project
+from timeboxd.db.search_index import SQLITE
 from timeboxd.db.tracking import Client, Task, TimeEntry
 from timeboxd.domain.keys import grants
 from timeboxd.domain.wallclock import zone
@@ -68,24 +71,22 @@ def search(
     return _hits(session, principal, ranked)[:limit]
 
 
-def _hex(value: str) -> str:
-    return value.encode().hex()
-
-
 def _sqlite_scopes(session: Session, principal: Principal, kinds: list[str]) -> list[str]:
-    mode = "1" if principal.livemode else "0"
-    user = _hex(principal.user_id)
+    """The caller's visibility tokens (db/search_index.py) for ``kinds``."""
+    live = principal.livemode
     scopes = []
     if "block" in kinds:
-        scopes.append(f"b{user}m{mode}")
+        scopes.append(SQLITE.token(search_index.BLOCK, principal.user_id, live))
     if "entry" in kinds:
-        scopes.append(f"e{user}m{mode}")
+        scopes.append(SQLITE.token(search_index.ENTRY, principal.user_id, live))
         managed = session.scalars(managed_workspaces(principal))
-        scopes += [f"f{_hex(w)}m{mode}" for w in managed]
-    shared = [k for k in ("project", "task", "client") if k in kinds]
+        scopes += [SQLITE.token(search_index.TEAM_ENTRY, w, live) for w in managed]
+    shared = [
+        search_index.SOURCES[k].tokens[0] for k in ("project", "task", "client") if k in kinds
+    ]
     if shared:
         for workspace in session.scalars(member_workspaces(principal)):
-            scopes += [f"{k[0]}{_hex(workspace)}m{mode}" for k in shared]
+            scopes += [SQLITE.token(t, workspace, live) for t in shared]
     return scopes
 
 

@@ -1,5 +1,6 @@
 """Search on PostgreSQL: the newest matches of each kind, from GIN indexes on
-``to_tsvector('simple', ...)`` (migration 0005).
+``to_tsvector('simple', ...)`` (migration 0005; the expressions and the visibility tokens
+are those of db/search_index.py, which PostgreSQL matches to the indexes).
 
 Blocks and time entries are the large tables (hundreds of thousands of rows per account),
 so their index also holds who may find each row: a lexeme for the owner (and, for
@@ -20,25 +21,15 @@ from typing import Any
 from sqlalchemy import String, func, select, text
 from sqlalchemy.orm import Session
 
+from timeboxd.db import search_index
 from timeboxd.db.models import Project, Workspace, WorkspaceMember
+from timeboxd.db.search_index import BLOCK_DOCUMENT, ENTRY_DOCUMENT, POSTGRESQL
 from timeboxd.db.tracking import Client, Task
 from timeboxd.db.types import UTCDateTime
 from timeboxd.services.accounts.access import MANAGER_ROLES, member_workspaces
 from timeboxd.services.context import Principal
 
 RECENT_WINDOW = 1000
-
-# These two expressions are the index expressions of migration 0005, character for
-# character: PostgreSQL uses an expression index only for the same expression.
-MODE = "CASE WHEN livemode THEN 'l' ELSE 't' END"
-BLOCK_DOCUMENT = (
-    "(to_tsvector('simple', topic) || array_to_tsvector(ARRAY['b' || user_id || "
-    f"{MODE} || CASE WHEN deleted_at IS NULL THEN '' ELSE 'x' END]))"
-)
-ENTRY_DOCUMENT = (
-    "(to_tsvector('simple', description) || array_to_tsvector(ARRAY["
-    f"'e' || user_id || {MODE}, 'f' || workspace_id || {MODE}]))"
-)
 
 Ranked = tuple[datetime, str, str]  # created_at, id, kind
 
@@ -48,7 +39,7 @@ def ranked(
 ) -> list[tuple[str, str]]:
     """(kind, id) of the newest ``n`` visible matches over ``kinds``."""
     query = " & ".join([*words[:-1], f"{words[-1]}:*"])
-    mode = "l" if principal.livemode else "t"
+    live = principal.livemode
     rows: list[Ranked] = []
     if "block" in kinds:
         rows += _newest(
@@ -58,7 +49,7 @@ def ranked(
             "topic",
             BLOCK_DOCUMENT,
             "user_id = :user AND livemode = :live AND deleted_at IS NULL",
-            [f"b{principal.user_id}{mode}"],
+            [POSTGRESQL.token(search_index.BLOCK, principal.user_id, live)],
             query,
             n,
             principal,
@@ -71,7 +62,7 @@ def ranked(
             "description",
             ENTRY_DOCUMENT,
             "user_id = :user AND livemode = :live",
-            [f"e{principal.user_id}{mode}"],
+            [POSTGRESQL.token(search_index.ENTRY, principal.user_id, live)],
             query,
             n,
             principal,
@@ -79,7 +70,7 @@ def ranked(
         # Owners and admins also see the members' entries of their teams: from the index
         # (one's own entries there come twice and are dropped below).
         if teams := _managed_team_workspaces(session, principal):
-            tokens = [f"f{w}{mode}" for w in teams]
+            tokens = [POSTGRESQL.token(search_index.TEAM_ENTRY, w, live) for w in teams]
             rows += _newest(
                 session,
                 "entry",

@@ -8,9 +8,22 @@ Definitions (docs/api.md "Statistics"):
   blocks and entries, in the key's mode.
 - A running timer counts up to now.
 
-The figures come from rollups that triggers keep (db/rollups.py, migration 0006): block
-counts per date and project, productive seconds per UTC quarter hour and project. Only the
-running entry, which no rollup holds, is read from time entries.
+The figures come from rollups that triggers keep: block counts per date and project,
+productive seconds per UTC quarter hour and project. Only the running entry, which no
+rollup holds, is read from time entries. Where each definition lives:
+
+- db/rollups_sql.py: what the rollups count, once for SQLite and PostgreSQL: a counted
+  block, a completed one (the heatmap, completion rate and streaks), a block's minutes,
+  productive time, a focus session; the triggers and the recount are rendered from it.
+- domain/stats.py: the units (a quarter hour ``SLOT``, a UTC day ``DAY``,
+  ``FOCUS_SECONDS``), the cutting of spans into quarter hours and of quarter hours into
+  local days and hours, and streaks; this module and productivity.py use them in Python.
+- db/rollups.py: the rollup tables; db/rollups_rebuild.py: their recount from the blocks
+  and time entries, should they ever disagree.
+- tests/test_stats_oracle.py: the same figures counted independently, minute by minute
+  over the raw rows, which every answer must equal.
+
+Migrations 0006 and 0009 hold the triggers as first written; nothing reads them now.
 """
 
 from __future__ import annotations
@@ -25,7 +38,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.rollups import StatsBlockDay, StatsDayProject, StatsSlot
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.domain.days import local_midnight, week_of
-from timeboxd.domain.stats import current_streak, epoch, slot_of, spread, whole_days
+from timeboxd.domain.stats import SLOT, current_streak, epoch, slot_of, spread, whole_days
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.context import Principal
@@ -91,7 +104,7 @@ class Running:
     project_id: str | None
 
     def slots(self, first: int, last: int) -> list[tuple[int, int]]:
-        lo, hi = max(self.start, first * 900), min(self.end, last * 900)
+        lo, hi = max(self.start, first * SLOT), min(self.end, last * SLOT)
         return list(spread(lo, hi)) if lo < hi else []
 
 

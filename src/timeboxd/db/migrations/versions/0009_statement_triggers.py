@@ -79,6 +79,11 @@ def _entries_inserted() -> str:
 
 
 def _pg_upgrade() -> None:
+    _pg_versions_upgrade()
+    _pg_rollups_upgrade()
+
+
+def _pg_versions_upgrade() -> None:
     for table in TABLES:
         op.execute(f"DROP TRIGGER stats_{table} ON {table}")
     op.execute("DROP FUNCTION timeboxd_bump_stats()")
@@ -108,6 +113,8 @@ def _pg_upgrade() -> None:
             " EXECUTE FUNCTION timeboxd_bump_updated()"
         )
 
+
+def _pg_rollups_upgrade() -> None:
     op.execute("DROP TRIGGER stats_rollup_blocks ON blocks")
     op.execute(
         "CREATE TRIGGER stats_rollup_blocks AFTER DELETE OR UPDATE OF user_id, livemode,"
