@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from timeboxd.db.models import Block, Project
 from timeboxd.domain.ids import new_id
@@ -132,7 +133,10 @@ def _load_for_write(
 
 def _touch(block: Block, now: datetime) -> None:
     block.updated_at = now
-    block.version += 1
+    # Every write gives the block a new ETag, even one that leaves each value as it was
+    # (a PATCH sending the stored values within the clock's resolution): flagged, the row
+    # is always UPDATEd, and the ORM raises its version.
+    flag_modified(block, "updated_at")
 
 
 def create_block(
@@ -158,7 +162,6 @@ def create_block(
         has_time_entry=False,
         created_at=now,
         updated_at=now,
-        version=1,
     )
     session.add(block)
     session.flush()

@@ -15,6 +15,7 @@ from timeboxd.db.prepared import insert_many
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
 from timeboxd.schemas.blocks import (
+    BlockChanges,
     BlockFields,
     BlockOut,
     BlockUpdate,
@@ -166,8 +167,54 @@ def bulk_update(
         except DomainError as exc:
             errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
     fail_bulk(errors)  # raising rolls back the changes already applied to passing items
-    session.flush()
+    _write_back(session, [(blocks[item.id], item.changes) for item in items])
     return _views(session, principal, ids)
+
+
+def _written(changes: BlockChanges) -> tuple[str, ...]:
+    """The columns ``apply_changes`` writes for ``changes``, besides ``updated_at``."""
+    columns: tuple[str, ...] = ()
+    if changes.topic is not UNSET:
+        columns += ("topic",)
+    if changes.project_id is not UNSET:
+        columns += ("project_id",)
+    if changes.task_id is not UNSET:
+        columns += ("task_id",)
+    if changes.date is not UNSET or changes.start is not UNSET or changes.end is not UNSET:
+        columns += ("date", "start", "end", "start_at", "end_at")
+    if changes.done is not UNSET and changes.done is not None:
+        columns += ("done", "completed_at")
+    return columns
+
+
+# SET names only the version: the other columns set are those the parameters name.
+_WRITE_BACK = (
+    update(blocks_table)
+    .where(blocks_table.c.id == bindparam("b_id"))
+    .values(**versioning.bump(blocks_table.c.version))
+)
+
+
+def _write_back(session: Session, changed: list[tuple[Block, BlockChanges]]) -> None:
+    """Write changed blocks with an executemany UPDATE that raises each version itself
+    (``versioning.bump``), one per set of columns the changes name (usually one set):
+    columns nobody sent stay out of SET, so the statistics triggers on them do not run.
+
+    Not the ORM's flush: with ``version_id_col`` it sends one version-checked UPDATE per
+    row (an executemany cannot check each row's count), which for 10,000 blocks cost
+    two fifths more on SQLite and three times as much on PostgreSQL. The blocks leave the
+    session first, so that the ORM never writes them again; they were loaded in this
+    transaction, as the single-block path loads its block."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for block, changes in changed:
+        columns = _written(changes)
+        params = {"b_id": block.id, "updated_at": block.updated_at}
+        params.update((name, getattr(block, name)) for name in columns)
+        groups.setdefault(columns, []).append(params)
+    for block, _ in changed:
+        session.expunge(block)
+    for rows in groups.values():
+        session.execute(_WRITE_BACK, rows)
 
 
 def bulk_delete(

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from timeboxd.db.models import Block, Series
 from timeboxd.domain.ids import new_id
@@ -64,7 +65,6 @@ def create_series(
         task_id=body.task_id,
         created_at=now,
         updated_at=now,
-        version=1,
     )
     session.add(series)
     session.flush()
@@ -191,7 +191,9 @@ def update_series(
 
 def _touch(series: Series, now: datetime) -> None:
     series.updated_at = now
-    series.version += 1
+    # A write always gives a new version, even when no value changed: flagged, the row is
+    # always UPDATEd, and the ORM raises its version.
+    flag_modified(series, "updated_at")
 
 
 def delete_series(
