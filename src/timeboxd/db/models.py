@@ -140,6 +140,8 @@ class Series(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
 
 class Block(Base):
     __tablename__ = "blocks"
@@ -174,6 +176,7 @@ class Block(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
         Index("ix_blocks_owner_date", "user_id", "livemode", "date", "start"),
         Index("uq_blocks_external_uid", "user_id", "livemode", "external_uid", unique=True),

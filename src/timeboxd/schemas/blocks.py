@@ -1,12 +1,22 @@
-"""Time block bodies and the block resource shape."""
+"""Time block bodies, the typed inputs a block service takes, and the block resource shape."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
+from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from timeboxd.schemas.common import HHMM, Id, Input, LocalDate, Paging, QueryModel
+from timeboxd.schemas.common import (
+    HHMM,
+    UNSET,
+    Id,
+    Input,
+    LocalDate,
+    Paging,
+    QueryModel,
+    Unset,
+)
 
 MAX_BULK = 10_000
 
@@ -47,30 +57,86 @@ class BulkPatch(Input):
     blocks: list[BulkPatchItem] = Field(min_length=1, max_length=MAX_BULK)
 
 
-class BlockOut(BaseModel):
+@dataclass(slots=True)
+class BlockFields:
+    """A new block's writable fields: what the create services take from every face (a
+    request body, a series' occurrence, an imported row, the demo)."""
+
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    topic: str = ""
+    project_id: str | None = None
+    task_id: str | None = None
+    done: bool = False
+
+    @classmethod
+    def of(cls, body: BlockCreate) -> BlockFields:
+        # Attribute by attribute: model_dump() costs a tenth of a 10,000-block bulk request.
+        return cls(
+            body.date, body.start, body.end, body.topic, body.project_id, body.task_id, body.done
+        )
+
+
+@dataclass(slots=True)
+class BlockChanges:
+    """What a PATCH (or PUT) changes; ``UNSET``: not sent, keep the value."""
+
+    date: dt.date | Unset | None = UNSET
+    start: dt.time | Unset | None = UNSET
+    end: dt.time | Unset | None = UNSET
+    topic: str | Unset | None = UNSET
+    project_id: str | Unset | None = UNSET
+    task_id: str | Unset | None = UNSET
+    done: bool | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class BlockUpdate:
+    """One item of a bulk update: the block and what changes in it."""
+
+    id: str
+    changes: BlockChanges
+
+
+@dataclass(slots=True)
+class BlockOut:
     id: str
     project_id: str | None
     project_name: str | None
     task_id: str | None
-    date: date
+    date: dt.date
     start: str
     end: str
     duration_minutes: int
     topic: str
     done: bool
-    completed_at: datetime | None
-    start_at: datetime
-    end_at: datetime
+    completed_at: dt.datetime | None
+    start_at: dt.datetime
+    end_at: dt.datetime
     series_id: str | None
     has_time_entry: bool
-    archived_at: datetime | None
-    deleted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    archived_at: dt.datetime | None
+    deleted_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
-class BulkDeleted(BaseModel):
+@dataclass(slots=True)
+class BulkDeleted:
     deleted: list[str]
+
+
+# A day's plan (GET /v1/agenda): the blocks of one local day and their sums. (No
+# docstring on output shapes: it would become their description in the OpenAPI document.)
+@dataclass(slots=True)
+class AgendaOut:
+    date: dt.date
+    timezone: str
+    blocks: list[BlockOut]
+    planned_minutes: int
+    done_minutes: int
+    done_count: int
 
 
 class BlockQuery(QueryModel):

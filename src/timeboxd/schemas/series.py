@@ -1,13 +1,14 @@
-"""Recurring block series."""
+"""Recurring block series: bodies, typed changes and the series resource shape."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
+from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from timeboxd.schemas.blocks import BlockCreate, BlockOut
-from timeboxd.schemas.common import HHMM, Id, Input
+from timeboxd.schemas.common import HHMM, UNSET, Id, Input, Unset
 
 
 class SeriesCreate(BlockCreate):
@@ -28,16 +29,28 @@ class SeriesPatch(Input):
     task_id: Id | None = None
 
 
-class SeriesOut(BaseModel):
+@dataclass(slots=True)
+class SeriesChanges:
+    """What a PATCH changes in the template and the occurrences; ``UNSET``: not sent."""
+
+    start: dt.time | Unset | None = UNSET
+    end: dt.time | Unset | None = UNSET
+    topic: str | Unset | None = UNSET
+    project_id: str | Unset | None = UNSET
+    task_id: str | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class SeriesOut:
     id: str
     rrule: str
-    date: date
+    date: dt.date
     start: str
     end: str
     topic: str
     project_id: str | None
     task_id: str | None
-    ended_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    ended_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
     blocks: list[BlockOut]

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import User
 from timeboxd.domain.wallclock import local_today
+from timeboxd.schemas.blocks import BlockFields, BlockOut
 from timeboxd.schemas.projects import ProjectCreate
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 from timeboxd.services.catalog import projects
 from timeboxd.services.context import Principal
-from timeboxd.services.planning.blocks import BlockFields, BlockView
 from timeboxd.services.planning.blocks_bulk import bulk_create
 from timeboxd.services.tracking.entries import EntryFields, new_entry
 
@@ -100,7 +100,7 @@ def _track_done_blocks(
     session: Session,
     principal: Principal,
     now: datetime,
-    views: list[BlockView],
+    views: list[BlockOut],
     rng: random.Random,
 ) -> int:
     """Most done blocks were also timed: a session that started a little late and ran a

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from starlette.responses import PlainTextResponse, Response
 
 from timeboxd.api.deps import Ctx, scoped
-from timeboxd.schemas.blocks import BlockOut
+from timeboxd.schemas.blocks import AgendaOut
 from timeboxd.schemas.common import Envelope, LocalDate
 from timeboxd.services.planning import agenda as agenda_service
 
 router = APIRouter(prefix="/v1", tags=["blocks"])
-
-
-class AgendaOut(BaseModel):
-    date: date
-    timezone: str
-    blocks: list[BlockOut]
-    planned_minutes: int
-    done_minutes: int
-    done_count: int
 
 
 @router.get(
@@ -37,8 +26,7 @@ async def get_agenda(
     format: Literal["json", "markdown"] = "json",
     ctx: Ctx = scoped("read:blocks"),
 ) -> Response:
-    with ctx.db.read() as s:
-        plan = agenda_service.agenda(s, ctx.principal, ctx.now, date)
     if format == "markdown":
-        return PlainTextResponse(agenda_service.to_markdown(plan), media_type="text/markdown")
-    return ctx.ok(plan)
+        text = agenda_service.markdown(ctx.conn, ctx.principal, ctx.now, date)
+        return PlainTextResponse(text, media_type="text/markdown")
+    return ctx.ok(agenda_service.agenda(ctx.conn, ctx.principal, ctx.now, date))

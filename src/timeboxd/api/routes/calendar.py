@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, runtime, scoped
+from timeboxd.schemas.calendar import FeedToken
 from timeboxd.schemas.common import Envelope
 from timeboxd.services.planning import calendar
 
 router = APIRouter(prefix="/v1", tags=["calendar"])
-
-
-class FeedToken(BaseModel):
-    token: str
-    url: str
 
 
 @router.post(
@@ -27,9 +22,8 @@ class FeedToken(BaseModel):
     response_model=Envelope[FeedToken],
 )
 def rotate_token(ctx: Ctx = scoped("read:blocks")) -> Response:
-    with ctx.db.write() as s:
-        token = calendar.rotate_token(s, ctx.principal, ctx.now)
-    return ctx.ok({"token": token, "url": calendar.feed_url(ctx.base_url, token)}, status=201)
+    feed = calendar.rotate_token(ctx.session, ctx.principal, ctx.now, ctx.base_url)
+    return ctx.ok(feed, status=201)
 
 
 @router.get(

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Block
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import Conflict, ErrorItem, ValidationFailed
-from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR
+from timeboxd.schemas.blocks import BlockChanges, BlockFields, BlockUpdate
+from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR, UNSET
 from timeboxd.schemas.imports import BlockImportOut, CreatedRef
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
@@ -27,7 +28,6 @@ from timeboxd.services.imports.common import Report, Upload, decode, normalize_n
 from timeboxd.services.imports.detect import BlockFormat, block_format
 from timeboxd.services.imports.planned import PlannedBlock
 from timeboxd.services.planning import blocks_bulk
-from timeboxd.services.planning.blocks import BlockFields
 
 WINDOW_PAST = timedelta(days=30)
 WINDOW_FUTURE = timedelta(days=365)
@@ -176,7 +176,9 @@ class _Writer:
         if self.creates:
             self._create()
         if self.updates:
-            changes = [(block_id, self._changes(item)) for block_id, item in self.updates]
+            changes = [
+                BlockUpdate(block_id, self._changes(item)) for block_id, item in self.updates
+            ]
             blocks_bulk.bulk_update(self.session, self.principal, self.now, changes)
         if self.stale:
             blocks_bulk.bulk_delete(self.session, self.principal, self.now, self.stale)
@@ -236,16 +238,14 @@ class _Writer:
             self._project_id(item)
         )
 
-    def _changes(self, item: PlannedBlock) -> dict[str, Any]:
-        changes: dict[str, Any] = {
-            "date": item.date,
-            "start": item.start,
-            "end": item.end,
-            "topic": item.topic,
-        }
-        if item.project is not None:
-            changes["project_id"] = self._project_id(item)
-        return changes
+    def _changes(self, item: PlannedBlock) -> BlockChanges:
+        return BlockChanges(
+            date=item.date,
+            start=item.start,
+            end=item.end,
+            topic=item.topic,
+            project_id=UNSET if item.project is None else self._project_id(item),
+        )
 
     @staticmethod
     def _where(item: PlannedBlock) -> str:

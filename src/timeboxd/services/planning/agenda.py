@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from timeboxd.domain.wallclock import local_today
+from timeboxd.schemas.blocks import AgendaOut
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import PageRequest
-from timeboxd.services.planning.blocks import BlockView
 from timeboxd.services.planning.blocks_query import BlockFilter, list_blocks
 
 
-@dataclass(slots=True)
-class Agenda:
-    date: date
-    timezone: str
-    blocks: list[BlockView]
-    planned_minutes: int
-    done_minutes: int
-    done_count: int
-
-
-def agenda(session: Session, principal: Principal, now: datetime, day: date | None) -> Agenda:
+def agenda(conn: Connection, principal: Principal, now: datetime, day: date | None) -> AgendaOut:
     day = day or local_today(now, principal.timezone)
-    blocks = list_blocks(
-        session.connection(), principal, BlockFilter(date=day), PageRequest(1, 10_000)
-    ).items
-    return Agenda(
+    blocks = list_blocks(conn, principal, BlockFilter(date=day), PageRequest(1, 10_000)).items
+    return AgendaOut(
         date=day,
         timezone=principal.timezone,
         blocks=blocks,
@@ -47,7 +34,7 @@ def _escape(text: str) -> str:
     return flat
 
 
-def to_markdown(plan: Agenda) -> str:
+def to_markdown(plan: AgendaOut) -> str:
     """A checklist to paste into Obsidian or Notion: ``- [x] 09:00-10:30 **Project** — topic``."""
     title = plan.date.strftime("%A, %d %B %Y")
     lines = [f"## Agenda for {title}", ""]
@@ -70,3 +57,8 @@ def to_markdown(plan: Agenda) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def markdown(conn: Connection, principal: Principal, now: datetime, day: date | None) -> str:
+    """The day's plan as ``to_markdown`` writes it."""
+    return to_markdown(agenda(conn, principal, now, day))

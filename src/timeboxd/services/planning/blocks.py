@@ -9,49 +9,17 @@ from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from timeboxd.db.models import Block, Project
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import NonexistentLocalTime, to_utc, zone
-from timeboxd.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from timeboxd.errors import Conflict, NotFound, ValidationFailed
+from timeboxd.schemas.blocks import BlockChanges, BlockFields, BlockOut
+from timeboxd.schemas.common import UNSET
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import require_project, require_task
 from timeboxd.services.context import Principal
-
-
-@dataclass(slots=True)
-class BlockView:
-    id: str
-    project_id: str | None
-    project_name: str | None
-    task_id: str | None
-    date: date
-    start: str
-    end: str
-    duration_minutes: int
-    topic: str
-    done: bool
-    completed_at: datetime | None
-    start_at: datetime
-    end_at: datetime
-    series_id: str | None
-    has_time_entry: bool
-    archived_at: datetime | None
-    deleted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(slots=True)
-class BlockFields:
-    """Writable fields of a block, after parsing."""
-
-    date: date
-    start: time
-    end: time
-    topic: str = ""
-    project_id: str | None = None
-    task_id: str | None = None
-    done: bool = False
 
 
 @dataclass(slots=True)
@@ -60,7 +28,7 @@ class Placed:
     end_at: datetime
 
 
-# Columns every block read selects, in BlockView order plus the version for the ETag.
+# Columns every block read selects, named as BlockOut's fields, plus the version for the ETag.
 VIEW_COLUMNS = (
     Block.id,
     Block.project_id,
@@ -84,11 +52,12 @@ VIEW_COLUMNS = (
 )
 
 
-def view_from_row(row: Row[Any] | Any, tz_name: str) -> BlockView:
+def view_from_row(row: Row[Any] | Any, tz_name: str) -> BlockOut:
+    """A block from a row of VIEW_COLUMNS (or any object with those attributes)."""
     tz = zone(tz_name)
     start_at = row.start_at.astimezone(tz)
     end_at = row.end_at.astimezone(tz)
-    return BlockView(
+    return BlockOut(
         id=row.id,
         project_id=row.project_id,
         project_name=row.project_name,
@@ -110,10 +79,6 @@ def view_from_row(row: Row[Any] | Any, tz_name: str) -> BlockView:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def etag(block_id: str, version: int) -> str:
-    return f'"{block_id}.{version}"'
 
 
 def place(day: date, start: time, end: time, tz_name: str) -> Placed:
@@ -143,11 +108,11 @@ def _select_one(principal: Principal, block_id: str) -> Any:
     )
 
 
-def get_block(session: Session, principal: Principal, block_id: str) -> tuple[BlockView, str]:
+def get_block(session: Session, principal: Principal, block_id: str) -> tuple[BlockOut, str]:
     row = session.execute(_select_one(principal, block_id)).first()
     if row is None:
         raise NotFound(f"no block {block_id}")
-    return view_from_row(row, principal.timezone), etag(row.id, row.version)
+    return view_from_row(row, principal.timezone), versioning.etag_of(row.id, row.version)
 
 
 def _load_for_write(
@@ -162,19 +127,21 @@ def _load_for_write(
     )
     if block is None:
         raise NotFound(f"no block {block_id}")
-    if if_match is not None and if_match not in ("*", etag(block.id, block.version)):
-        raise PreconditionFailed("If-Match does not match the block's ETag", field="If-Match")
+    versioning.check_row(block, if_match, "block")
     return block
 
 
 def _touch(block: Block, now: datetime) -> None:
     block.updated_at = now
-    block.version += 1
+    # Every write gives the block a new ETag, even one that leaves each value as it was
+    # (a PATCH sending the stored values within the clock's resolution): flagged, the row
+    # is always UPDATEd, and the ORM raises its version.
+    flag_modified(block, "updated_at")
 
 
 def create_block(
     session: Session, principal: Principal, now: datetime, fields: BlockFields
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
     require_project(session, principal, fields.project_id)
     require_task(session, principal, fields.task_id, fields.project_id)
     placed = place(fields.date, fields.start, fields.end, principal.timezone)
@@ -195,43 +162,47 @@ def create_block(
         has_time_entry=False,
         created_at=now,
         updated_at=now,
-        version=1,
     )
     session.add(block)
     session.flush()
     return get_block(session, principal, block.id)
 
 
-def apply_changes(
-    block: Block, changes: dict[str, Any], principal: Principal, now: datetime
-) -> None:
+def apply_changes(block: Block, changes: BlockChanges, principal: Principal, now: datetime) -> None:
     """Apply parsed PATCH fields to a loaded block (no I/O; references checked by callers)."""
     if block.deleted_at is not None:
         raise Conflict("the block is in the trash; restore it first", field="id")
-    for name in ("date", "start", "end"):
-        if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null", field=name)
-    if "topic" in changes:
-        block.topic = changes["topic"] or ""
-    if "project_id" in changes:
-        block.project_id = changes["project_id"]
-    if "task_id" in changes:
-        block.task_id = changes["task_id"]
-    if {"date", "start", "end"} & changes.keys():
-        day = changes.get("date", block.date)
-        start = changes.get("start", block.start)
-        end = changes.get("end", block.end)
+    if changes.date is None:
+        raise ValidationFailed("date cannot be null", field="date")
+    if changes.start is None:
+        raise ValidationFailed("start cannot be null", field="start")
+    if changes.end is None:
+        raise ValidationFailed("end cannot be null", field="end")
+    if changes.topic is not UNSET:
+        block.topic = changes.topic or ""
+    if changes.project_id is not UNSET:
+        block.project_id = changes.project_id
+    if changes.task_id is not UNSET:
+        block.task_id = changes.task_id
+    if changes.date is not UNSET or changes.start is not UNSET or changes.end is not UNSET:
+        day = block.date if changes.date is UNSET else changes.date
+        start = block.start if changes.start is UNSET else changes.start
+        end = block.end if changes.end is UNSET else changes.end
         placed = place(day, start, end, principal.timezone)
         block.date, block.start, block.end = day, start, end
         block.start_at, block.end_at = placed.start_at, placed.end_at
-    if "done" in changes and changes["done"] is not None:
-        done = bool(changes["done"])
-        if done and not block.done:
+    if changes.done is not UNSET and changes.done is not None:
+        if changes.done and not block.done:
             block.completed_at = now
-        elif not done:
+        elif not changes.done:
             block.completed_at = None
-        block.done = done
+        block.done = changes.done
     _touch(block, now)
+
+
+def target_project(block: Block, changes: BlockChanges) -> str | None:
+    """The project the block belongs to once ``changes`` apply (its tasks must be of it)."""
+    return block.project_id if changes.project_id is UNSET else changes.project_id
 
 
 def update_block(
@@ -239,38 +210,18 @@ def update_block(
     principal: Principal,
     now: datetime,
     block_id: str,
-    changes: dict[str, Any],
+    changes: BlockChanges,
     if_match: str | None,
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
+    """PATCH, or PUT with every field sent (``changes_of(..., replace=True)``)."""
     block = _load_for_write(session, principal, block_id, if_match)
-    if changes.get("project_id"):
-        require_project(session, principal, changes["project_id"])
-    if changes.get("task_id") is not None:
-        project_id = changes.get("project_id", block.project_id)
-        require_task(session, principal, changes["task_id"], project_id)
+    if changes.project_id is not UNSET and changes.project_id:
+        require_project(session, principal, changes.project_id)
+    if changes.task_id is not UNSET and changes.task_id is not None:
+        require_task(session, principal, changes.task_id, target_project(block, changes))
     apply_changes(block, changes, principal, now)
     session.flush()
     return get_block(session, principal, block.id)
-
-
-def replace_block(
-    session: Session,
-    principal: Principal,
-    now: datetime,
-    block_id: str,
-    fields: BlockFields,
-    if_match: str | None,
-) -> tuple[BlockView, str]:
-    changes = {
-        "date": fields.date,
-        "start": fields.start,
-        "end": fields.end,
-        "topic": fields.topic,
-        "project_id": fields.project_id,
-        "task_id": fields.task_id,
-        "done": fields.done,
-    }
-    return update_block(session, principal, now, block_id, changes, if_match)
 
 
 def _set_state(
@@ -282,7 +233,7 @@ def _set_state(
     *,
     archived: bool | None = None,
     deleted: bool | None = None,
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
     block = _load_for_write(session, principal, block_id, if_match)
     if archived is not None:
         if block.deleted_at is not None:
@@ -299,26 +250,26 @@ def _set_state(
 
 def delete_block(
     session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
     return _set_state(session, principal, now, block_id, if_match, deleted=True)
 
 
 def restore_block(
     session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
     return _set_state(session, principal, now, block_id, if_match, deleted=False)
 
 
 def archive_block(
     session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
     return _set_state(session, principal, now, block_id, if_match, archived=True)
 
 
 def unarchive_block(
     session: Session, principal: Principal, now: datetime, block_id: str, if_match: str | None
-) -> tuple[BlockView, str]:
+) -> tuple[BlockOut, str]:
     return _set_state(session, principal, now, block_id, if_match, archived=False)
 
 
-StateChange = Callable[[Session, Principal, datetime, str, "str | None"], tuple[BlockView, str]]
+StateChange = Callable[[Session, Principal, datetime, str, "str | None"], tuple[BlockOut, str]]

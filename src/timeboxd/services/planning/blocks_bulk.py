@@ -14,21 +14,29 @@ from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.db.prepared import insert_many
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
+from timeboxd.schemas.blocks import (
+    BlockChanges,
+    BlockFields,
+    BlockOut,
+    BlockUpdate,
+    BulkDeleted,
+)
+from timeboxd.schemas.common import UNSET, Unset
+from timeboxd.services import versioning
 from timeboxd.services.accounts.access import check_projects_visible, check_task, task_projects
 from timeboxd.services.context import Principal
 from timeboxd.services.planning.blocks import (
     VIEW_COLUMNS,
-    BlockFields,
-    BlockView,
     apply_changes,
     place,
+    target_project,
     view_from_row,
 )
 
 
-def _views(session: Session, principal: Principal, ids: list[str]) -> list[BlockView]:
+def _views(session: Session, principal: Principal, ids: list[str]) -> list[BlockOut]:
     """Read back blocks in the order of ``ids`` (chunked: SQLite caps bound parameters)."""
-    found: dict[str, BlockView] = {}
+    found: dict[str, BlockOut] = {}
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         stmt = (
@@ -48,7 +56,7 @@ def bulk_create(
     items: list[BlockFields],
     series_id: str | None = None,
     external_uids: Sequence[str | None] | None = None,
-) -> list[BlockView]:
+) -> list[BlockOut]:
     """``external_uids`` (imports) gives each item the key of its source, in item order."""
     visible = check_projects_visible(session, principal, (i.project_id for i in items))
     tasks = task_projects(session, principal, (i.task_id for i in items))
@@ -86,6 +94,7 @@ def bulk_create(
                 "deleted_at": None,
                 "created_at": now,
                 "updated_at": now,
+                # A Core insert, not the ORM's: the first version is written here.
                 "version": 1,
             }
         )
@@ -132,34 +141,85 @@ def _load_owned(
     return found
 
 
+def _sent(value: str | Unset | None) -> str | None:
+    return None if value is UNSET else value
+
+
 def bulk_update(
-    session: Session,
-    principal: Principal,
-    now: datetime,
-    items: list[tuple[str, dict[str, Any]]],
-) -> list[BlockView]:
-    ids = [block_id for block_id, _ in items]
+    session: Session, principal: Principal, now: datetime, items: list[BlockUpdate]
+) -> list[BlockOut]:
+    ids = [item.id for item in items]
     blocks = _load_owned(session, principal, ids, "id")
-    visible = check_projects_visible(session, principal, (c.get("project_id") for _, c in items))
-    tasks = task_projects(session, principal, (c.get("task_id") for _, c in items))
+    visible = check_projects_visible(
+        session, principal, (_sent(i.changes.project_id) for i in items)
+    )
+    tasks = task_projects(session, principal, (_sent(i.changes.task_id) for i in items))
     errors: list[ErrorItem] = []
-    for index, (block_id, changes) in enumerate(items):
+    for index, item in enumerate(items):
+        changes = item.changes
         try:
-            project_id = changes.get("project_id")
+            project_id = _sent(changes.project_id)
             if project_id and project_id not in visible:
                 raise ValidationFailed(f"no project {project_id}", field="project_id")
-            block = blocks[block_id]
-            target_project = changes.get("project_id", block.project_id)
-            check_task(changes.get("task_id"), target_project, tasks)
+            block = blocks[item.id]
+            check_task(_sent(changes.task_id), target_project(block, changes), tasks)
             apply_changes(block, changes, principal, now)
         except DomainError as exc:
             errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
     fail_bulk(errors)  # raising rolls back the changes already applied to passing items
-    session.flush()
+    _write_back(session, [(blocks[item.id], item.changes) for item in items])
     return _views(session, principal, ids)
 
 
-def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list[str]) -> list[str]:
+def _written(changes: BlockChanges) -> tuple[str, ...]:
+    """The columns ``apply_changes`` writes for ``changes``, besides ``updated_at``."""
+    columns: tuple[str, ...] = ()
+    if changes.topic is not UNSET:
+        columns += ("topic",)
+    if changes.project_id is not UNSET:
+        columns += ("project_id",)
+    if changes.task_id is not UNSET:
+        columns += ("task_id",)
+    if changes.date is not UNSET or changes.start is not UNSET or changes.end is not UNSET:
+        columns += ("date", "start", "end", "start_at", "end_at")
+    if changes.done is not UNSET and changes.done is not None:
+        columns += ("done", "completed_at")
+    return columns
+
+
+# SET names only the version: the other columns set are those the parameters name.
+_WRITE_BACK = (
+    update(blocks_table)
+    .where(blocks_table.c.id == bindparam("b_id"))
+    .values(**versioning.bump(blocks_table.c.version))
+)
+
+
+def _write_back(session: Session, changed: list[tuple[Block, BlockChanges]]) -> None:
+    """Write changed blocks with an executemany UPDATE that raises each version itself
+    (``versioning.bump``), one per set of columns the changes name (usually one set):
+    columns nobody sent stay out of SET, so the statistics triggers on them do not run.
+
+    Not the ORM's flush: with ``version_id_col`` it sends one version-checked UPDATE per
+    row (an executemany cannot check each row's count), which for 10,000 blocks cost
+    two fifths more on SQLite and three times as much on PostgreSQL. The blocks leave the
+    session first, so that the ORM never writes them again; they were loaded in this
+    transaction, as the single-block path loads its block."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for block, changes in changed:
+        columns = _written(changes)
+        params = {"b_id": block.id, "updated_at": block.updated_at}
+        params.update((name, getattr(block, name)) for name in columns)
+        groups.setdefault(columns, []).append(params)
+    for block, _ in changed:
+        session.expunge(block)
+    for rows in groups.values():
+        session.execute(_WRITE_BACK, rows)
+
+
+def bulk_delete(
+    session: Session, principal: Principal, now: datetime, ids: list[str]
+) -> BulkDeleted:
     if not ids:
         raise ValidationFailed("give at least one id", field="ids")
     if len(ids) > 10_000:
@@ -168,7 +228,7 @@ def bulk_delete(session: Session, principal: Principal, now: datetime, ids: list
     stmt = (
         update(blocks_table)
         .where(blocks_table.c.id == bindparam("b_id"), blocks_table.c.deleted_at.is_(None))
-        .values(deleted_at=now, updated_at=now, version=blocks_table.c.version + 1)
+        .values(deleted_at=now, updated_at=now, **versioning.bump(blocks_table.c.version))
     )
     session.execute(stmt, [{"b_id": i} for i in ids])
-    return ids
+    return BulkDeleted(ids)

@@ -16,12 +16,12 @@ from timeboxd.db.models import Block, Project
 from timeboxd.db.prepared import Decoders, Prepared, decoders
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
-from timeboxd.schemas.blocks import BlockQuery
+from timeboxd.schemas.blocks import BlockOut, BlockQuery
 from timeboxd.services.catalog import tasks
 from timeboxd.services.context import Principal
 from timeboxd.services.database import Database
-from timeboxd.services.paging import Page, PageRequest
-from timeboxd.services.planning.blocks import VIEW_COLUMNS, BlockView
+from timeboxd.services.paging import Page, PageRequest, page_of
+from timeboxd.services.planning.blocks import VIEW_COLUMNS
 
 ORDERABLE = {
     "date": Block.date,
@@ -150,33 +150,63 @@ def _prepare(principal: Principal, f: BlockFilter) -> tuple[_Shape, dict[str, An
     return shape, {"user_id": principal.user_id, "livemode": principal.livemode, **values}
 
 
-def _view_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], BlockView]:
-    """Turn a row of raw driver values into a view. Per-value type adapters cost more than
-    the query for a page of blocks, and a stream has millions of values."""
-    tz, instant, day, hhmm = zone(tz_name), raw.instant, raw.day, raw.hhmm
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Where each of VIEW_COLUMNS sits in a raw row, by the column's name. Built once from
+    the selected columns (a name missing on either side fails at import), so the decoders
+    read rows by name at the cost of an index."""
 
-    def make(r: Sequence[Any]) -> BlockView:
-        start_at, end_at = instant(r[10]), instant(r[11])
-        return BlockView(
-            id=r[0],
-            project_id=r[1],
-            project_name=r[2],
-            task_id=r[3],
-            date=day(r[4]),
-            start=hhmm(r[5]),
-            end=hhmm(r[6]),
+    id: int
+    project_id: int
+    project_name: int
+    task_id: int
+    date: int
+    start: int
+    end: int
+    topic: int
+    done: int
+    completed_at: int
+    start_at: int
+    end_at: int
+    series_id: int
+    has_time_entry: int
+    archived_at: int
+    deleted_at: int
+    created_at: int
+    updated_at: int
+    version: int
+
+
+_AT = _Columns(**{name: i for i, name in enumerate(select(*VIEW_COLUMNS).selected_columns.keys())})
+
+
+def _view_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], BlockOut]:
+    """Turn a row of raw driver values into a block. Per-value type adapters cost more
+    than the query for a page of blocks, and a stream has millions of values."""
+    tz, instant, day, hhmm, at = zone(tz_name), raw.instant, raw.day, raw.hhmm, _AT
+
+    def make(r: Sequence[Any]) -> BlockOut:
+        start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
+        return BlockOut(
+            id=r[at.id],
+            project_id=r[at.project_id],
+            project_name=r[at.project_name],
+            task_id=r[at.task_id],
+            date=day(r[at.date]),
+            start=hhmm(r[at.start]),
+            end=hhmm(r[at.end]),
             duration_minutes=int((end_at - start_at).total_seconds()) // 60,
-            topic=r[7],
-            done=bool(r[8]),
-            completed_at=r[9] and instant(r[9]),
+            topic=r[at.topic],
+            done=bool(r[at.done]),
+            completed_at=r[at.completed_at] and instant(r[at.completed_at]),
             start_at=start_at.astimezone(tz),
             end_at=end_at.astimezone(tz),
-            series_id=r[12],
-            has_time_entry=bool(r[13]),
-            archived_at=r[14] and instant(r[14]),
-            deleted_at=r[15] and instant(r[15]),
-            created_at=instant(r[16]),
-            updated_at=instant(r[17]),
+            series_id=r[at.series_id],
+            has_time_entry=bool(r[at.has_time_entry]),
+            archived_at=r[at.archived_at] and instant(r[at.archived_at]),
+            deleted_at=r[at.deleted_at] and instant(r[at.deleted_at]),
+            created_at=instant(r[at.created_at]),
+            updated_at=instant(r[at.updated_at]),
         )
 
     return make
@@ -184,31 +214,22 @@ def _view_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], BlockV
 
 def list_blocks(
     conn: Connection, principal: Principal, f: BlockFilter, paging: PageRequest
-) -> Page[BlockView]:
+) -> Page[BlockOut]:
     """A page of blocks. Callers holding an ORM session pass ``session.connection()``."""
     shape, params = _prepare(principal, f)
     _, page_stmt, count_stmt = _statements(shape)
     page_params = {**params, "limit": paging.limit + 1, "offset": paging.offset}
     rows = page_stmt.all(conn, page_params)
-    has_more = len(rows) > paging.limit
-    rows = rows[: paging.limit]
-    if not has_more and (rows or paging.offset == 0):
-        total = paging.offset + len(rows)
-    else:
-        total = conn.execute(count_stmt, params).scalar() or 0
-    make = _view_maker(decoders(conn), principal.timezone)
-    return Page(
-        items=[make(r) for r in rows],
-        page=paging.page,
-        per_page=paging.limit,
-        total=total,
-        has_more=has_more,
-    )
+
+    def count() -> int:
+        return conn.execute(count_stmt, params).scalar() or 0
+
+    return page_of(rows, paging, count).map(_view_maker(decoders(conn), principal.timezone))
 
 
 def list_task_blocks(
     conn: Connection, principal: Principal, task_id: str, q: BlockQuery, paging: PageRequest
-) -> Page[BlockView]:
+) -> Page[BlockOut]:
     """A page of the caller's blocks of one task, filtered as the block list is; NOT_FOUND
     unless the caller sees the task. The path's task wins over a ``task_id`` parameter."""
     f = filter_of(q)  # a bad filter is refused before the task is looked up
@@ -234,35 +255,36 @@ STREAM_JSON = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_APPEND_NEWLIN
 def _ndjson(
     db: Database, stmt: Rows, params: dict[str, Any], tz_name: str, batch: int
 ) -> Iterator[bytes]:
-    tz, dumps = zone(tz_name), orjson.dumps
-    with db.engine.connect() as conn:
+    tz, dumps, at = zone(tz_name), orjson.dumps, _AT
+    # Its own connection, not the request's unit: the response outlives the request.
+    with db.connect() as conn:
         raw = decoders(conn)
         instant, day, hhmm, utc = raw.instant, raw.day, raw.hhmm, raw.utc_json
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt, params)
         for part in result.partitions():
             lines = []
-            for r in part:  # the fields and order of BlockView, built inline for speed
-                start_at, end_at = instant(r[10]), instant(r[11])
+            for r in part:  # the fields and order of BlockOut, built inline for speed
+                start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
                 line = {
-                    "id": r[0],
-                    "project_id": r[1],
-                    "project_name": r[2],
-                    "task_id": r[3],
-                    "date": day(r[4]),
-                    "start": hhmm(r[5]),
-                    "end": hhmm(r[6]),
+                    "id": r[at.id],
+                    "project_id": r[at.project_id],
+                    "project_name": r[at.project_name],
+                    "task_id": r[at.task_id],
+                    "date": day(r[at.date]),
+                    "start": hhmm(r[at.start]),
+                    "end": hhmm(r[at.end]),
                     "duration_minutes": int((end_at - start_at).total_seconds()) // 60,
-                    "topic": r[7],
-                    "done": bool(r[8]),
-                    "completed_at": r[9] and utc(r[9]),
+                    "topic": r[at.topic],
+                    "done": bool(r[at.done]),
+                    "completed_at": r[at.completed_at] and utc(r[at.completed_at]),
                     "start_at": start_at.astimezone(tz),
                     "end_at": end_at.astimezone(tz),
-                    "series_id": r[12],
-                    "has_time_entry": bool(r[13]),
-                    "archived_at": r[14] and utc(r[14]),
-                    "deleted_at": r[15] and utc(r[15]),
-                    "created_at": utc(r[16]),
-                    "updated_at": utc(r[17]),
+                    "series_id": r[at.series_id],
+                    "has_time_entry": bool(r[at.has_time_entry]),
+                    "archived_at": r[at.archived_at] and utc(r[at.archived_at]),
+                    "deleted_at": r[at.deleted_at] and utc(r[at.deleted_at]),
+                    "created_at": utc(r[at.created_at]),
+                    "updated_at": utc(r[at.updated_at]),
                 }
                 lines.append(dumps(line, option=STREAM_JSON))
             yield b"".join(lines)

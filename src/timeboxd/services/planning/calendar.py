@@ -16,6 +16,7 @@ from timeboxd.db.models import Block, CalendarFeed, Project, User
 from timeboxd.domain.ids import random_base62
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import NotFound
+from timeboxd.schemas.calendar import FeedToken
 from timeboxd.services.context import Principal
 
 TOKEN_PREFIX = "cal_"
@@ -28,7 +29,7 @@ def feed_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/v1/calendar.ics?token={token}"
 
 
-def rotate_token(session: Session, principal: Principal, now: datetime) -> str:
+def rotate_token(session: Session, principal: Principal, now: datetime, base_url: str) -> FeedToken:
     """Create the feed token, or replace it: the old URL stops working at once."""
     session.execute(
         delete(CalendarFeed).where(
@@ -43,7 +44,7 @@ def rotate_token(session: Session, principal: Principal, now: datetime) -> str:
         )
     )
     session.flush()
-    return token
+    return FeedToken(token, feed_url(base_url, token))
 
 
 def current_token(session: Session, principal: Principal) -> str | None:

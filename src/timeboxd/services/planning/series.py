@@ -6,44 +6,29 @@ series on or after a date. Past blocks are history and stay as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from timeboxd.db.models import Block, Series
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.recurrence import InvalidRule, expand, normalize
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import NotFound, ValidationFailed
+from timeboxd.schemas.blocks import BlockChanges, BlockFields, BlockOut, BlockUpdate, BulkDeleted
+from timeboxd.schemas.common import UNSET
+from timeboxd.schemas.series import SeriesChanges, SeriesCreate, SeriesOut
 from timeboxd.services.accounts.access import require_project, require_task
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks_bulk
-from timeboxd.services.planning.blocks import BlockFields, BlockView
 from timeboxd.services.planning.blocks_query import BlockFilter, list_blocks
 
 
-@dataclass(slots=True)
-class SeriesView:
-    id: str
-    rrule: str
-    date: date
-    start: str
-    end: str
-    topic: str
-    project_id: str | None
-    task_id: str | None
-    ended_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    blocks: list[BlockView]
-
-
-def _view(series: Series, blocks: list[BlockView]) -> SeriesView:
-    return SeriesView(
+def _view(series: Series, blocks: list[BlockOut]) -> SeriesOut:
+    return SeriesOut(
         id=series.id,
         rrule=series.rrule,
         date=series.first_date,
@@ -60,11 +45,11 @@ def _view(series: Series, blocks: list[BlockView]) -> SeriesView:
 
 
 def create_series(
-    session: Session, principal: Principal, now: datetime, fields: BlockFields, rule: str
-) -> SeriesView:
+    session: Session, principal: Principal, now: datetime, body: SeriesCreate
+) -> SeriesOut:
     try:
-        dates = expand(rule, fields.date, fields.start)
-        normalized = normalize(rule)
+        dates = expand(body.rrule, body.date, body.start)
+        normalized = normalize(body.rrule)
     except InvalidRule as exc:
         raise ValidationFailed(str(exc), field="rrule") from None
     series = Series(
@@ -72,27 +57,27 @@ def create_series(
         user_id=principal.user_id,
         livemode=principal.livemode,
         rrule=normalized,
-        first_date=fields.date,
-        start=fields.start,
-        end=fields.end,
-        topic=fields.topic,
-        project_id=fields.project_id,
-        task_id=fields.task_id,
+        first_date=body.date,
+        start=body.start,
+        end=body.end,
+        topic=body.topic,
+        project_id=body.project_id,
+        task_id=body.task_id,
         created_at=now,
         updated_at=now,
-        version=1,
     )
     session.add(series)
     session.flush()
+    template = BlockFields.of(body)
     items = [
         BlockFields(
             day,
-            fields.start,
-            fields.end,
-            fields.topic,
-            fields.project_id,
-            fields.task_id,
-            fields.done,
+            template.start,
+            template.end,
+            template.topic,
+            template.project_id,
+            template.task_id,
+            template.done,
         )
         for day in dates
     ]
@@ -121,14 +106,14 @@ def _load(session: Session, principal: Principal, series_id: str) -> Series:
     return series
 
 
-def _blocks(session: Session, principal: Principal, series_id: str) -> list[BlockView]:
+def _blocks(session: Session, principal: Principal, series_id: str) -> list[BlockOut]:
     page = list_blocks(
         session.connection(), principal, BlockFilter(series_id=series_id), PageRequest(1, 1000)
     )
     return page.items
 
 
-def get_series(session: Session, principal: Principal, series_id: str) -> SeriesView:
+def get_series(session: Session, principal: Principal, series_id: str) -> SeriesOut:
     series = _load(session, principal, series_id)
     return _view(series, _blocks(session, principal, series.id))
 
@@ -149,18 +134,23 @@ def _following(
 
 
 def _check_template(
-    session: Session, principal: Principal, series: Series, changes: dict[str, Any]
-) -> None:
-    for name in ("start", "end"):
-        if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null", field=name)
-    if changes.get("end", series.end) <= changes.get("start", series.start):
+    session: Session, principal: Principal, series: Series, changes: SeriesChanges
+) -> tuple[time, time]:
+    """The template's start and end once ``changes`` apply, checked; and its references."""
+    if changes.start is None:
+        raise ValidationFailed("start cannot be null", field="start")
+    if changes.end is None:
+        raise ValidationFailed("end cannot be null", field="end")
+    start = series.start if changes.start is UNSET else changes.start
+    end = series.end if changes.end is UNSET else changes.end
+    if end <= start:
         raise ValidationFailed("end must be after start", field="end")
-    project_id = changes.get("project_id", series.project_id)
-    if changes.get("project_id"):
+    project_id = series.project_id if changes.project_id is UNSET else changes.project_id
+    if changes.project_id is not UNSET and changes.project_id:
         require_project(session, principal, project_id)
-    if changes.get("task_id"):
-        require_task(session, principal, changes["task_id"], project_id)
+    if changes.task_id is not UNSET and changes.task_id:
+        require_task(session, principal, changes.task_id, project_id)
+    return start, end
 
 
 def update_series(
@@ -168,32 +158,47 @@ def update_series(
     principal: Principal,
     now: datetime,
     series_id: str,
-    changes: dict[str, Any],
+    changes: SeriesChanges,
     since: date | None,
-) -> SeriesView:
+) -> SeriesOut:
     """Apply ``changes`` to this and the following occurrences (from ``since``; all if None)."""
     series = _load(session, principal, series_id)
-    _check_template(session, principal, series, changes)
+    start, end = _check_template(session, principal, series, changes)
     since = since or series.first_date
     ids = _following(session, principal, series.id, since, keep_done=False)
     if ids:
-        blocks_bulk.bulk_update(session, principal, now, [(i, dict(changes)) for i in ids])
+        each = BlockChanges(
+            start=changes.start,
+            end=changes.end,
+            topic=changes.topic,
+            project_id=changes.project_id,
+            task_id=changes.task_id,
+        )
+        blocks_bulk.bulk_update(session, principal, now, [BlockUpdate(i, each) for i in ids])
     if since <= series.first_date:
         # The template follows when the change starts at the first occurrence.
-        for name in ("start", "end", "project_id", "task_id"):
-            if name in changes:
-                setattr(series, name, changes[name])
-        if "topic" in changes:
-            series.topic = changes["topic"] or ""
-        series.updated_at = now
-        series.version += 1
+        series.start, series.end = start, end
+        if changes.project_id is not UNSET:
+            series.project_id = changes.project_id
+        if changes.task_id is not UNSET:
+            series.task_id = changes.task_id
+        if changes.topic is not UNSET:
+            series.topic = changes.topic or ""
+        _touch(series, now)
     session.flush()
     return _view(series, _blocks(session, principal, series.id))
 
 
+def _touch(series: Series, now: datetime) -> None:
+    series.updated_at = now
+    # A write always gives a new version, even when no value changed: flagged, the row is
+    # always UPDATEd, and the ORM raises its version.
+    flag_modified(series, "updated_at")
+
+
 def delete_series(
     session: Session, principal: Principal, now: datetime, series_id: str, since: date | None
-) -> list[str]:
+) -> BulkDeleted:
     """Trash the occurrences from ``since`` (default: today); done blocks stay as history."""
     series = _load(session, principal, series_id)
     since = since or local_today(now, principal.timezone)
@@ -202,7 +207,6 @@ def delete_series(
         blocks_bulk.bulk_delete(session, principal, now, ids)
     if series.ended_at is None:
         series.ended_at = now
-        series.updated_at = now
-        series.version += 1
+        _touch(series, now)
     session.flush()
-    return ids
+    return BulkDeleted(ids)

@@ -221,9 +221,9 @@ def mark_block_tracked(session: Session, block_id: str | None, now: datetime) ->
         return
     block = session.get(Block, block_id)
     if block is not None and not block.has_time_entry:
+        # A real change of the row: its UPDATE raises the block's version, so its ETag.
         block.has_time_entry = True
         block.updated_at = now
-        block.version += 1
 
 
 def refresh_block_tracked(session: Session, block_id: str | None, now: datetime) -> None:
@@ -235,9 +235,9 @@ def refresh_block_tracked(session: Session, block_id: str | None, now: datetime)
         return
     remaining = session.scalar(select(func.count()).where(TimeEntry.block_id == block_id)) or 0
     if block.has_time_entry != (remaining > 0):
+        # A real change of the row: its UPDATE raises the block's version, so its ETag.
         block.has_time_entry = remaining > 0
         block.updated_at = now
-        block.version += 1
 
 
 def new_entry(
