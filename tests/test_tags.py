@@ -10,12 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import Persona, assert_error
-from tests.test_clients import team_of
+from tests.factories import new_tag, team_of
 from tests.test_timer_concurrency import served  # noqa: F401 (a fixture: a real server)
-
-
-def new_tag(p: Persona, name: str, **fields: Any) -> dict[str, Any]:
-    return dict(p.ok("POST", "/v1/tags", 201, json={"name": name, **fields}))
 
 
 def test_tag_crud_with_etags(owner: Persona) -> None:
