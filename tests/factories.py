@@ -46,7 +46,7 @@ def new_tag(p: Persona, name: str, **fields: Any) -> dict[str, Any]:
 # -- planned time ----------------------------------------------------------------------------
 
 
-def an_hour_after(start: str) -> str:
+def _an_hour_after(start: str) -> str:
     return f"{int(start[:2]) + 1:02d}:{start[3:]}"
 
 
@@ -58,7 +58,7 @@ def new_block(
     **fields: Any,
 ) -> dict[str, Any]:
     """A block on ``date`` from ``start`` to ``end`` (an hour after ``start`` by default)."""
-    body = {"date": str(date), "start": start, "end": end or an_hour_after(start), **fields}
+    body = {"date": str(date), "start": start, "end": end or _an_hour_after(start), **fields}
     return _created(p, "/v1/blocks", body)
 
 
