@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import Server, free_port, machine, peak_rss_mb, unlimited_server
+from harness import (
+    Server,
+    free_port,
+    machine,
+    peak_rss_mb,
+    python_env,
+    stop_process,
+    unlimited_server,
+    wait_until_ready,
+)
 
 HERE = Path(__file__).resolve().parent
 LIST_DATE = "2027-03-15"
@@ -154,34 +163,20 @@ def bench_list(
     finally:
         server.stop()
     port = free_port()
-    bare_env = {
-        **os.environ,
-        "BARE_DATABASE_URL": server.database_url,
-        "BARE_USER_ID": user_id,
-    }
+    bare_env = python_env(
+        {**os.environ, "BARE_DATABASE_URL": server.database_url, "BARE_USER_ID": user_id}
+    )
     command = [sys.executable, "-m", "uvicorn", "--factory", "bare_app:create"]
     command += ["--port", str(port), "--workers", "2", "--http", "httptools"]
     command += ["--loop", "uvloop", "--log-level", "warning", "--no-access-log"]
     bare = subprocess.Popen(command, cwd=HERE, env=bare_env)
     try:
         url = f"http://127.0.0.1:{port}/v1/blocks?date={LIST_DATE}"
-        wait_for(url)
+        wait_until_ready(url, bare)  # the baseline has no /ready: its one route answers
         results["bare"] = wrk(url, {}, duration)
     finally:
-        bare.terminate()
-        bare.wait(timeout=30)
+        stop_process(bare)
     return results
-
-
-def wait_for(url: str) -> None:
-    for _ in range(200):
-        try:
-            if httpx.get(url).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
 
 
 def bench_stream(

@@ -2,7 +2,8 @@
 accounts and keys made with the CLI, and a throw-away PostgreSQL when one is asked for.
 
 Benchmarks import this module (``from harness import Server``); they run as scripts from the
-repository root, e.g. ``.venv/bin/python bench/api.py``.
+repository root, e.g. ``.venv/bin/python bench/api.py``. Starting a server and waiting until
+it is ready is ``tests/servers.py``, the same code the test suite starts its servers with.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -22,7 +21,32 @@ from typing import Any
 
 import httpx
 
-SERVE = [sys.executable, "-m", "timeboxd.cli", "serve"]
+# A script's own directory is on the path, the repository root (where ``tests`` is) is not.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import (
+    Served,
+    free_port,
+    python_env,
+    start,
+    stop,
+    stop_process,
+    wait_until_ready,
+)
+
+__all__ = [
+    "UNLIMITED",
+    "Server",
+    "checked",
+    "free_port",
+    "machine",
+    "peak_rss_mb",
+    "postgres",
+    "python_env",
+    "stop_process",
+    "unlimited_server",
+    "wait_until_ready",
+]
+
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 
 
@@ -34,12 +58,6 @@ def checked(response: httpx.Response, status: int = 200) -> Any:
     if response.status_code != status:
         raise SystemExit(f"{response.request.url}: {response.status_code} {response.text[:400]}")
     return response.json()["data"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def machine() -> str:
@@ -61,18 +79,20 @@ class Server:
     """A data directory, the CLI against it, and a server process started on demand."""
 
     def __init__(self, data_dir: str, database_url: str | None = None, **settings: str) -> None:
-        self.env = {
-            **os.environ,
-            "TIMEBOXD_DATA_DIR": data_dir,
-            "TIMEBOXD_LOG_LEVEL": "warning",
-            **{f"TIMEBOXD_{k.upper()}": v for k, v in settings.items()},
-        }
+        self.env = python_env(
+            {
+                **os.environ,
+                "TIMEBOXD_DATA_DIR": data_dir,
+                "TIMEBOXD_LOG_LEVEL": "warning",
+                **{f"TIMEBOXD_{k.upper()}": v for k, v in settings.items()},
+            }
+        )
         if database_url:
             self.env["TIMEBOXD_DATABASE_URL"] = database_url
         self.backend = "PostgreSQL" if database_url else "SQLite"
         self.database_url = database_url or f"sqlite:///{data_dir}/timeboxd.db"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
+        self.log = Path(data_dir) / "server.log"
+        self.served: Served | None = None
 
     def cli(self, *args: str) -> str:
         done = subprocess.run(
@@ -90,37 +110,25 @@ class Server:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        assert self.served is not None, "start() the server first"
+        return self.served.base_url
 
     def start(self, workers: int = 1) -> None:
+        """Migrate, start ``timeboxd serve`` and return once it is ready."""
         self.cli("db", "upgrade")
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [*SERVE, "--port", str(self.port), "--workers", str(workers)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-        )
-        with httpx.Client(base_url=self.base_url) as http:
-            for _ in range(200):
-                try:
-                    if http.get("/ready").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-        raise SystemExit("the server did not start")
+        self.served = start(self.env, workers=workers, log=self.log)
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-            self.process = None
+        if self.served is not None:
+            stop(self.served)
+            self.served = None
 
     def worker_pids(self) -> list[int]:
         """The server process and its children (uvicorn's workers when there are several)."""
-        assert self.process is not None
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        assert self.served is not None
+        pid = self.served.process.pid
+        pids = [pid]
+        children = Path(f"/proc/{pid}/task/{pid}/children")
         if children.exists():
             pids += [int(p) for p in children.read_text().split()]
         return pids

@@ -21,10 +21,7 @@ import csv
 import io
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,6 +29,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from harness import Server
 from icalendar import Calendar, Event
 
 TARGET_SECONDS = 3.0
@@ -127,29 +125,6 @@ def toggl_export(rows: int = 10_000) -> bytes:
     return out.getvalue().encode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "timeboxd.cli", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
-
-
-def new_key(env: dict[str, str], n: int) -> str:
-    email = f"bench-{n}-{time.time_ns()}@example.com"
-    cli(env, "users", "create", email, "--timezone", "Europe/Berlin")
-    return cli(env, "keys", "create", email).strip().splitlines()[-1]
-
-
 def timed(post: Callable[[], httpx.Response]) -> tuple[float, dict[str, object]]:
     began = time.perf_counter()
     response = post()
@@ -169,39 +144,18 @@ def main() -> None:
     files = {"syllabus": syllabus(), "timetable": timetable(), "toggl": toggl_export()}
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {**os.environ, "TIMEBOXD_DATA_DIR": tmp, "TIMEBOXD_LOG_LEVEL": "warning"}
-        if args.database_url:
-            env["TIMEBOXD_DATABASE_URL"] = args.database_url
-        cli(env, "db", "upgrade")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "timeboxd.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
+        server = Server(tmp, args.database_url)
+        server.start()
         try:
-            base = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base, timeout=120) as http:
-                wait_until_up(http)
+            with httpx.Client(base_url=server.base_url, timeout=120) as http:
                 for run in range(args.runs):
-                    key = {"Authorization": f"Bearer {new_key(env, run)}"}
+                    email = f"bench-{run}-{time.time_ns()}@example.com"
+                    key = {"Authorization": f"Bearer {server.new_key(email)}"}
                     for name, record in one_run(http, key, files).items():
                         results.setdefault(name, []).append(record)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
     report(results, args)
-
-
-def wait_until_up(http: httpx.Client) -> None:
-    for _ in range(100):
-        try:
-            if http.get("/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def one_run(http: httpx.Client, key: dict[str, str], files: dict[str, bytes]) -> dict[str, float]:

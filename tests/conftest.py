@@ -1,11 +1,14 @@
 """Fixtures: one database per backend (SQLite and PostgreSQL, migrated once per run),
-an app with a frozen clock, and personas (users with keys) made fresh for each test, so
-tests never see each other's rows and need no wiping."""
+an app with a frozen clock, personas (users with keys) made fresh for each test, so
+tests never see each other's rows and need no wiping, and a real ``timeboxd serve`` per
+backend for the tests that need separate processes. The factories that make rows through
+the API are in ``tests/factories.py``."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests import servers
 from timeboxd.api.app import create_app
 from timeboxd.config import Settings
 from timeboxd.services.accounts import apikeys
@@ -178,12 +182,20 @@ class Persona:
         self.ok("PATCH", "/v1/me", json={"timezone": tz})
 
 
+def new_account(
+    db: Database, email: str, *, name: str = "Test", timezone: str = "UTC", key_name: str = "tests"
+) -> tuple[str, str]:
+    """A user with one live key, written straight to the database: (user id, key)."""
+    with db.write() as s:
+        user = accounts.create_user(s, datetime.now(UTC), email, name=name, timezone=timezone)
+        created = apikeys.create_key(s, datetime.now(UTC), user.id, name=key_name)
+    return user.id, created.secret
+
+
 def new_persona(client: TestClient, db: Database, timezone: str = "UTC") -> Persona:
     email = f"user-{secrets.token_hex(6)}@example.com"
-    with db.write() as s:
-        user = accounts.create_user(s, datetime.now(UTC), email, name="Test", timezone=timezone)
-        created = apikeys.create_key(s, datetime.now(UTC), user.id, name="tests")
-    return Persona(client, db, user.id, email, created.secret)
+    user_id, key = new_account(db, email, timezone=timezone)
+    return Persona(client, db, user_id, email, key)
 
 
 @pytest.fixture
@@ -220,3 +232,60 @@ def assert_error(response: Any, status: int, code: str, field: str | None = None
     if field is not None:
         assert body["error"].get("field") == field, body
     return dict(body["error"])
+
+
+# -- a real server ---------------------------------------------------------------------------
+
+
+@dataclass
+class RealServer:
+    """``timeboxd serve`` in a subprocess, and the database it serves (to make users)."""
+
+    base: str
+    db: Database
+    log: Path
+
+    def new_user(self) -> dict[str, str]:
+        """A fresh user with a live key, written to the server's database: their headers."""
+        email = f"racer-{secrets.token_hex(6)}@example.com"
+        _, key = new_account(self.db, email, name="Racer", timezone="UTC", key_name="race")
+        return {"Authorization": f"Bearer {key}"}
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [*servers.CLI, *args],
+        env=servers.python_env(env),  # also fills the bytecode cache the server starts from
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def real_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """``timeboxd serve`` with two workers on a free port, against a fresh SQLite file or
+    the test PostgreSQL database, shared by the tests of one module."""
+    tmp = tmp_path_factory.mktemp("served")
+    env = {
+        **os.environ,
+        "TIMEBOXD_DATA_DIR": str(tmp),
+        "TIMEBOXD_RATE_LIMIT_PER_MINUTE": "100000",
+        "TIMEBOXD_RATE_LIMIT_PER_SECOND": "100000",
+        "TIMEBOXD_LOG_LEVEL": "warning",
+    }
+    env.pop("TIMEBOXD_DATABASE_URL", None)
+    env.pop("TIMEBOXD_REDIS_URL", None)
+    url = f"sqlite:///{tmp / 'timeboxd.db'}"
+    if backend == "postgresql":
+        assert POSTGRES_URL
+        env["TIMEBOXD_DATABASE_URL"] = url = POSTGRES_URL
+    _cli(env, "db", "upgrade")
+    db = Database(url)
+    log = tmp / "server.log"
+    try:
+        with servers.serving(env, workers=2, log=log) as served:
+            yield RealServer(served.base_url, db, log)
+    finally:
+        db.dispose()

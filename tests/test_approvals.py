@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import FrozenClock, Persona, assert_error
+from tests.factories import add_member, new_entry, new_project, new_workspace
 
 
 @pytest.fixture
 def team(owner: Persona, persona_factory: Callable[[], Persona]) -> dict[str, Any]:
     """A workspace run by `owner` with an `admin` and two members, and a shared project."""
     admin, alice, bob = persona_factory(), persona_factory(), persona_factory()
-    wsp = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Agency"})["id"]
+    wsp = new_workspace(owner, "Agency")
     for who, role in ((admin, "admin"), (alice, "member"), (bob, "member")):
-        body = {"email": who.email, "role": role}
-        owner.ok("POST", f"/v1/workspaces/{wsp}/members", 201, json=body)
-    project = owner.ok("POST", "/v1/projects", 201, json={"name": "Web", "workspace_id": wsp})
+        add_member(owner, wsp, who, role)
+    project = new_project(owner, "Web", workspace_id=wsp)
     return {
         "id": wsp,
         "project": project["id"],
@@ -33,13 +33,9 @@ def team(owner: Persona, persona_factory: Callable[[], Persona]) -> dict[str, An
 
 
 def track(p: Persona, project: str | None, day: int = 23, **fields: Any) -> str:
-    body = {
-        "start_at": f"2026-11-{day:02d}T09:00:00Z",
-        "end_at": f"2026-11-{day:02d}T10:00:00Z",
-        "project_id": project,
-        **fields,
-    }
-    return str(p.ok("POST", "/v1/time-entries", 201, json=body)["id"])
+    """An hour from 09:00 on ``day`` November: its id."""
+    start, end = f"2026-11-{day:02d}T09:00:00Z", f"2026-11-{day:02d}T10:00:00Z"
+    return str(new_entry(p, start, end, project_id=project, **fields)["id"])
 
 
 def queue(p: Persona, query: str = "") -> list[str]:

@@ -5,21 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import FrozenClock, Persona, assert_error
+from tests.factories import new_block, new_project
 
 BLOCK = {"date": "2026-11-24", "start": "09:00", "end": "10:30", "topic": "Eigenvalues"}
 
 
-def make_block(p: Persona, **overrides: object) -> dict:
-    return p.ok("POST", "/v1/blocks", 201, json={**BLOCK, **overrides})
-
-
-def make_project(p: Persona, name: str = "Linear Algebra") -> dict:
-    return p.ok("POST", "/v1/projects", 201, json={"name": name})
-
-
 def test_create_returns_block_with_derived_fields(owner: Persona) -> None:
-    project = make_project(owner)
-    block = make_block(owner, project_id=project["id"])
+    project = new_project(owner)
+    block = new_block(owner, **BLOCK, project_id=project["id"])
     assert block["id"].startswith("blk_")
     assert block["project_name"] == "Linear Algebra"
     assert block["duration_minutes"] == 90
@@ -33,7 +26,7 @@ def test_create_returns_block_with_derived_fields(owner: Persona) -> None:
 
 def test_start_at_follows_account_time_zone(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
-    block = make_block(owner)
+    block = new_block(owner, **BLOCK)
     assert block["start_at"] == "2026-11-24T09:00:00+01:00"
     owner.set_timezone("America/Los_Angeles")
     moved = owner.ok("GET", f"/v1/blocks/{block['id']}")
@@ -42,7 +35,7 @@ def test_start_at_follows_account_time_zone(owner: Persona) -> None:
 
 
 def test_get_returns_etag_and_if_match_guards_patch(owner: Persona) -> None:
-    block = make_block(owner)
+    block = new_block(owner, **BLOCK)
     response = owner.get(f"/v1/blocks/{block['id']}")
     etag = response.headers["etag"]
     changed = owner.patch(
@@ -57,7 +50,7 @@ def test_get_returns_etag_and_if_match_guards_patch(owner: Persona) -> None:
 
 
 def test_patch_done_sets_and_clears_completed_at(owner: Persona, clock: FrozenClock) -> None:
-    block = make_block(owner)
+    block = new_block(owner, **BLOCK)
     clock.set(datetime(2026, 11, 24, 11, 0, tzinfo=UTC))
     done = owner.ok("PATCH", f"/v1/blocks/{block['id']}", json={"done": True})
     assert done["done"] is True and done["completed_at"] == "2026-11-24T11:00:00Z"
@@ -69,7 +62,7 @@ def test_patch_done_sets_and_clears_completed_at(owner: Persona, clock: FrozenCl
 
 
 def test_patch_moves_block_and_checks_end_after_start(owner: Persona) -> None:
-    block = make_block(owner)
+    block = new_block(owner, **BLOCK)
     moved = owner.ok(
         "PATCH",
         f"/v1/blocks/{block['id']}",
@@ -82,8 +75,8 @@ def test_patch_moves_block_and_checks_end_after_start(owner: Persona) -> None:
 
 
 def test_put_replaces_every_field(owner: Persona) -> None:
-    project = make_project(owner)
-    block = make_block(owner, project_id=project["id"], done=True)
+    project = new_project(owner)
+    block = new_block(owner, **BLOCK, project_id=project["id"], done=True)
     replaced = owner.ok(
         "PUT",
         f"/v1/blocks/{block['id']}",
@@ -104,25 +97,25 @@ def test_block_in_dst_gap_is_rejected(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
     gap = owner.post("/v1/blocks", json={"date": "2026-03-29", "start": "02:15", "end": "04:00"})
     assert_error(gap, 400, "VALIDATION_ERROR", "start")
-    across = make_block(owner, date="2026-03-29", start="01:30", end="03:30")
+    across = new_block(owner, "2026-03-29", "01:30", "03:30", topic="Eigenvalues")
     assert across["duration_minutes"] == 60  # the clocks skip an hour
 
 
 def test_ambiguous_time_takes_first_occurrence(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
-    block = make_block(owner, date="2026-10-25", start="02:30", end="03:30")
+    block = new_block(owner, "2026-10-25", "02:30", "03:30", topic="Eigenvalues")
     assert block["start_at"] == "2026-10-25T02:30:00+02:00"
     assert block["duration_minutes"] == 120
 
 
 def test_unknown_project_is_a_validation_error(owner: Persona, outsider: Persona) -> None:
-    theirs = make_project(outsider)
+    theirs = new_project(outsider)
     response = owner.post("/v1/blocks", json={**BLOCK, "project_id": theirs["id"]})
     assert_error(response, 400, "VALIDATION_ERROR", "project_id")
 
 
 def test_delete_is_soft_and_restore_brings_back(owner: Persona) -> None:
-    block = make_block(owner)
+    block = new_block(owner, **BLOCK)
     deleted = owner.ok("DELETE", f"/v1/blocks/{block['id']}")
     assert deleted["deleted_at"] is not None
     assert owner.ok("GET", "/v1/blocks?date=2026-11-24") == []
@@ -135,7 +128,7 @@ def test_delete_is_soft_and_restore_brings_back(owner: Persona) -> None:
 
 
 def test_archive_hides_from_list_and_unarchive_returns(owner: Persona) -> None:
-    block = make_block(owner)
+    block = new_block(owner, **BLOCK)
     archived = owner.ok("POST", f"/v1/blocks/{block['id']}/archive")
     assert archived["archived_at"] is not None
     assert owner.ok("GET", "/v1/blocks") == []

@@ -4,10 +4,7 @@ one run of the real server over HTTP. These run once, not per database backend."
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient  # first imported, warnings silenced, by conftest
 
+from tests import servers
 from tests.conftest import FrozenClock, make_settings
 from timeboxd.api.app import create_app
 from timeboxd.cli import main
@@ -187,39 +185,13 @@ def test_a_bad_setting_is_named(data_dir: Path, monkeypatch: pytest.MonkeyPatch)
     assert "TIMEBOXD_DEFAULT_TIMEZONE" in refused("users", "create", EMAIL)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_health(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll /health until the server answers (giving up after a generous while)."""
-    for _ in range(300):
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server did not become healthy:\n{log.read_text()}")
-
-
 @pytest.mark.slow
 def test_served_api_answers_the_demo_key_over_http(data_dir: Path, tmp_path: Path) -> None:
     key = ok("demo")[-1]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    program = [str(Path(sys.executable).with_name("timeboxd"))]  # the installed script
     log = tmp_path / "server.log"
-    command = [str(Path(sys.executable).with_name("timeboxd")), "serve", "--port", str(port)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy()
-        )
-    try:
-        wait_for_health(base, server, log)
+    with servers.serving(os.environ.copy(), log=log, program=program) as served:
+        base = served.base_url
         response = httpx.get(f"{base}/v1/blocks", headers=bearer(key), timeout=30)
         assert response.status_code == 200, response.text
         body = response.json()
@@ -227,10 +199,3 @@ def test_served_api_answers_the_demo_key_over_http(data_dir: Path, tmp_path: Pat
         assert response.headers["x-request-id"] == body["meta"]["request_id"]
         denied = httpx.get(f"{base}/v1/blocks", headers=bearer("tbx_live_" + "x" * 32), timeout=30)
         assert denied.status_code == 401
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from icalendar import Calendar, Event
 
 from tests.conftest import Persona
-from tests.test_import_entries import CLOCKIFY, TOGGL
+from tests.factories import CLOCKIFY, TOGGL
 from timeboxd.cli import main
 
 SYLLABUS = "date,start,end,topic,project\n2026-12-01,09:00,10:30,Kinetics,Chemistry\n"

@@ -9,21 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-
-
-def team_of(owner: Persona, member: Persona, role: str = "member") -> str:
-    team = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Agency"})
-    owner.ok(
-        "POST",
-        f"/v1/workspaces/{team['id']}/members",
-        201,
-        json={"email": member.email, "role": role},
-    )
-    return str(team["id"])
-
-
-def new_client(p: Persona, name: str = "Acme", **fields: Any) -> dict[str, Any]:
-    return dict(p.ok("POST", "/v1/clients", 201, json={"name": name, **fields}))
+from tests.factories import new_client, team_of
 
 
 def test_client_crud_with_etags(owner: Persona) -> None:

@@ -11,12 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import Persona, assert_error
-
-
-def entry(p: Persona, start: str, end: str, **fields: Any) -> dict[str, Any]:
-    return dict(
-        p.ok("POST", "/v1/time-entries", 201, json={"start_at": start, "end_at": end, **fields})
-    )
+from tests.factories import new_entry
 
 
 def ids(p: Persona, query: str = "") -> list[str]:
@@ -25,7 +20,9 @@ def ids(p: Persona, query: str = "") -> list[str]:
 
 def test_instants_with_offsets_are_shown_in_the_account_zone(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
-    made = entry(owner, "2026-11-23T09:00:00+01:00", "2026-11-23T08:30:00Z", description="Reading")
+    made = new_entry(
+        owner, "2026-11-23T09:00:00+01:00", "2026-11-23T08:30:00Z", description="Reading"
+    )
     assert made["id"].startswith("ten_")
     assert made["start_at"] == "2026-11-23T09:00:00+01:00"
     assert made["end_at"] == "2026-11-23T09:30:00+01:00"
@@ -77,7 +74,7 @@ def test_bad_entries_are_refused_naming_the_field(owner: Persona, body: Any, fie
 
 
 def test_duration_is_derived_never_trusted(owner: Persona) -> None:
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:15:30Z")
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:15:30Z")
     assert made["duration_seconds"] == 4530
     moved = owner.ok(
         "PATCH", f"/v1/time-entries/{made['id']}", json={"end_at": "2026-11-23T09:10:00Z"}
@@ -94,7 +91,7 @@ def test_duration_is_derived_never_trusted(owner: Persona) -> None:
 def test_billable_defaults_to_the_project_and_task_sets_the_project(owner: Persona) -> None:
     paid = owner.ok("POST", "/v1/projects", 201, json={"name": "Client work", "billable": True})
     task = owner.ok("POST", "/v1/tasks", 201, json={"project_id": paid["id"], "name": "Design"})
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
     assert made["project_id"] == paid["id"] and made["billable"] is True
     other = owner.ok("POST", "/v1/projects", 201, json={"name": "Other"})
     mismatch = owner.post(
@@ -115,7 +112,7 @@ def test_filters_use_local_days_and_an_entry_counts_on_every_day_it_touches(
     owner.set_timezone("Europe/Berlin")
     prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P"})
     tag = owner.ok("POST", "/v1/tags", 201, json={"name": "late"})
-    night = entry(
+    night = new_entry(
         owner,
         "2026-11-23T23:00:00+01:00",
         "2026-11-24T01:00:00+01:00",
@@ -123,9 +120,9 @@ def test_filters_use_local_days_and_an_entry_counts_on_every_day_it_touches(
         tag_ids=[tag["id"]],
         billable=True,
     )
-    morning = entry(owner, "2026-11-24T09:00:00+01:00", "2026-11-24T10:00:00+01:00")
+    morning = new_entry(owner, "2026-11-24T09:00:00+01:00", "2026-11-24T10:00:00+01:00")
     # 23:30 UTC on the 22nd is already the 23rd in Berlin.
-    early = entry(owner, "2026-11-22T23:30:00Z", "2026-11-22T23:45:00Z")
+    early = new_entry(owner, "2026-11-22T23:30:00Z", "2026-11-22T23:45:00Z")
 
     assert ids(owner) == [morning["id"], night["id"], early["id"]]  # newest first
     assert ids(owner, "?date_from=2026-11-23&date_to=2026-11-23") == [night["id"], early["id"]]
@@ -173,8 +170,8 @@ def test_block_link_marks_the_block_tracked_until_its_last_entry_goes(owner: Per
         "POST", "/v1/blocks", 201, json={"date": "2026-11-23", "start": "09:00", "end": "10:00"}
     )
     assert block["has_time_entry"] is False
-    first = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T09:30:00Z", block_id=block["id"])
-    second = entry(owner, "2026-11-23T09:30:00Z", "2026-11-23T10:00:00Z", block_id=block["id"])
+    first = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T09:30:00Z", block_id=block["id"])
+    second = new_entry(owner, "2026-11-23T09:30:00Z", "2026-11-23T10:00:00Z", block_id=block["id"])
     assert owner.ok("GET", f"/v1/blocks/{block['id']}")["has_time_entry"] is True
     owner.ok("DELETE", f"/v1/time-entries/{first['id']}")
     assert owner.ok("GET", f"/v1/blocks/{block['id']}")["has_time_entry"] is True
@@ -183,7 +180,7 @@ def test_block_link_marks_the_block_tracked_until_its_last_entry_goes(owner: Per
 
 
 def test_other_users_entries_are_not_found(owner: Persona, outsider: Persona) -> None:
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
     url = f"/v1/time-entries/{made['id']}"
     assert_error(outsider.get(url), 404, "NOT_FOUND")
     assert_error(outsider.patch(url, json={"description": "x"}), 404, "NOT_FOUND")
@@ -206,15 +203,15 @@ def test_other_users_entries_are_not_found(owner: Persona, outsider: Persona) ->
 
 def test_sandbox_entries_stay_in_the_sandbox(owner: Persona) -> None:
     sandbox = owner.as_key(owner.new_key(test=True))
-    live = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
-    test = entry(sandbox, "2026-11-23T11:00:00Z", "2026-11-23T12:00:00Z")
+    live = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
+    test = new_entry(sandbox, "2026-11-23T11:00:00Z", "2026-11-23T12:00:00Z")
     assert ids(owner) == [live["id"]] and ids(sandbox) == [test["id"]]
     assert_error(sandbox.get(f"/v1/time-entries/{live['id']}"), 404, "NOT_FOUND")
 
 
 def test_instants_are_stored_in_utc(owner: Persona) -> None:
     owner.set_timezone("Asia/Kathmandu")
-    made = entry(owner, "2026-11-23T09:00:00+05:45", "2026-11-23T10:30:00-04:00")
+    made = new_entry(owner, "2026-11-23T09:00:00+05:45", "2026-11-23T10:30:00-04:00")
     assert made["start_at"] == "2026-11-23T09:00:00+05:45"
     assert made["end_at"] == "2026-11-23T20:15:00+05:45"
     assert made["duration_seconds"] == 11 * 3600 + 15 * 60
@@ -245,7 +242,7 @@ def test_instants_must_be_whole_iso_8601_with_an_offset_and_spans_at_most_a_week
 
 
 def test_an_entry_may_last_exactly_a_week(owner: Persona) -> None:
-    made = entry(owner, "2026-11-16T09:00:00Z", "2026-11-23T09:00:00Z")
+    made = new_entry(owner, "2026-11-16T09:00:00Z", "2026-11-23T09:00:00Z")
     assert made["duration_seconds"] == 7 * 86400
 
 
@@ -265,7 +262,7 @@ def test_an_entry_may_last_exactly_a_week(owner: Persona) -> None:
 def test_bad_patches_are_refused_and_change_nothing(
     owner: Persona, changes: dict[str, Any], field: str
 ) -> None:
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", description="kept")
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", description="kept")
     url = f"/v1/time-entries/{made['id']}"
     assert_error(owner.patch(url, json=changes), 400, "VALIDATION_ERROR", field)
     after = owner.get(url)
@@ -276,7 +273,7 @@ def test_bad_patches_are_refused_and_change_nothing(
 def test_patch_changes_only_what_it_sends(owner: Persona) -> None:
     prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P", "billable": True})
     tag = owner.ok("POST", "/v1/tags", 201, json={"name": "t"})
-    made = entry(
+    made = new_entry(
         owner,
         "2026-11-23T09:00:00Z",
         "2026-11-23T10:00:00Z",
@@ -302,7 +299,7 @@ def test_patch_changes_only_what_it_sends(owner: Persona) -> None:
 
 def test_null_or_missing_billable_takes_the_projects_default(owner: Persona) -> None:
     prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P", "billable": True})
-    made = entry(
+    made = new_entry(
         owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", project_id=prj["id"], billable=False
     )
     url = f"/v1/time-entries/{made['id']}"
@@ -328,7 +325,7 @@ def test_moving_to_another_project_drops_a_task_of_the_old_one(owner: Persona) -
     one = owner.ok("POST", "/v1/projects", 201, json={"name": "One"})
     two = owner.ok("POST", "/v1/projects", 201, json={"name": "Two"})
     task = owner.ok("POST", "/v1/tasks", 201, json={"project_id": one["id"], "name": "T"})
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
     url = f"/v1/time-entries/{made['id']}"
     moved = owner.ok("PATCH", url, json={"project_id": two["id"]})
     assert (moved["project_id"], moved["task_id"]) == (two["id"], None)
@@ -353,7 +350,7 @@ def test_tags_must_belong_to_the_entrys_workspace_even_after_a_move(owner: Perso
         },
     )
     assert_error(refused, 400, "VALIDATION_ERROR", "tag_ids")
-    made = entry(owner, start, end, tag_ids=[personal_tag["id"]])
+    made = new_entry(owner, start, end, tag_ids=[personal_tag["id"]])
     url = f"/v1/time-entries/{made['id']}"
     assert_error(
         owner.patch(url, json={"project_id": shared["id"]}), 400, "VALIDATION_ERROR", "tag_ids"
@@ -367,7 +364,7 @@ def test_relinking_an_entry_moves_the_tracked_mark_between_blocks(owner: Persona
     slot = {"date": "2026-11-23", "start": "09:00", "end": "10:00"}
     first = owner.ok("POST", "/v1/blocks", 201, json=slot)
     second = owner.ok("POST", "/v1/blocks", 201, json={**slot, "start": "10:00", "end": "11:00"})
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", block_id=first["id"])
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", block_id=first["id"])
     url = f"/v1/time-entries/{made['id']}"
     owner.ok("PATCH", url, json={"block_id": second["id"]})
 
@@ -382,8 +379,8 @@ def test_relinking_an_entry_moves_the_tracked_mark_between_blocks(owner: Persona
 def test_filter_by_task(owner: Persona) -> None:
     prj = owner.ok("POST", "/v1/projects", 201, json={"name": "P"})
     task = owner.ok("POST", "/v1/tasks", 201, json={"project_id": prj["id"], "name": "T"})
-    on_task = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
-    entry(owner, "2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z", project_id=prj["id"])
+    on_task = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", task_id=task["id"])
+    new_entry(owner, "2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z", project_id=prj["id"])
     assert ids(owner, f"?task_id={task['id']}") == [on_task["id"]]
     assert ids(owner, f"?task_id={task['id']}&project_id={prj['id']}") == [on_task["id"]]
     assert ids(owner, "?task_id=tsk_unknown") == []
@@ -392,10 +389,10 @@ def test_filter_by_task(owner: Persona) -> None:
 def test_local_days_follow_daylight_saving_changes(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
     # 2026-10-25 is 25 hours long in Berlin: from 22:00 UTC on the 24th to 23:00 UTC.
-    before = entry(owner, "2026-10-24T21:30:00Z", "2026-10-24T21:50:00Z")  # 23:30 CEST
-    first = entry(owner, "2026-10-24T22:30:00Z", "2026-10-24T22:50:00Z")  # 00:30 CEST
-    last = entry(owner, "2026-10-25T22:30:00Z", "2026-10-25T22:50:00Z")  # 23:30 CET
-    after = entry(owner, "2026-10-25T23:10:00Z", "2026-10-25T23:20:00Z")  # 00:10 CET
+    before = new_entry(owner, "2026-10-24T21:30:00Z", "2026-10-24T21:50:00Z")  # 23:30 CEST
+    first = new_entry(owner, "2026-10-24T22:30:00Z", "2026-10-24T22:50:00Z")  # 00:30 CEST
+    last = new_entry(owner, "2026-10-25T22:30:00Z", "2026-10-25T22:50:00Z")  # 23:30 CET
+    after = new_entry(owner, "2026-10-25T23:10:00Z", "2026-10-25T23:20:00Z")  # 00:10 CET
     assert ids(owner, "?date_from=2026-10-25&date_to=2026-10-25") == [last["id"], first["id"]]
     assert ids(owner, "?date_to=2026-10-24") == [before["id"]]
     assert ids(owner, "?date_from=2026-10-26") == [after["id"]]
@@ -428,7 +425,7 @@ def test_bad_filters_are_refused_naming_the_parameter(
 
 
 def test_if_match_guards_every_change(owner: Persona) -> None:
-    made = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
+    made = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
     url = f"/v1/time-entries/{made['id']}"
     stale = owner.get(url).headers["etag"]
     owner.ok("PATCH", url, json={"description": "new"}, headers={"If-Match": "*"})

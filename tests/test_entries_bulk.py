@@ -9,12 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-
-
-def entry(p: Persona, start: str, end: str, **fields: Any) -> dict[str, Any]:
-    return dict(
-        p.ok("POST", "/v1/time-entries", 201, json={"start_at": start, "end_at": end, **fields})
-    )
+from tests.factories import new_entry
 
 
 def ids(p: Persona, query: str = "") -> list[str]:
@@ -60,8 +55,8 @@ def test_bulk_is_all_or_nothing_and_names_each_failing_item(owner: Persona) -> N
 def test_bulk_update_of_a_missing_or_foreign_entry_changes_nothing(
     owner: Persona, outsider: Persona
 ) -> None:
-    mine = entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", description="keep")
-    theirs = entry(outsider, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
+    mine = new_entry(owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", description="keep")
+    theirs = new_entry(outsider, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z")
     changes = [
         {"id": mine["id"], "description": "changed"},
         {"id": theirs["id"], "description": "x"},

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar, Event
-
 from tests.conftest import Persona, assert_error
+from tests.factories import calendar, event, import_blocks, listed_blocks, times
 
 SYLLABUS = """date,start,end,topic,project
 2026-12-01,09:00,10:30,Reaction kinetics,chemistry
@@ -18,54 +17,18 @@ SYLLABUS = """date,start,end,topic,project
 """
 
 
-def post_file(
-    p: Persona, body: str | bytes, content_type: str, status: int = 200, **params: Any
-) -> Any:
-    return p.ok(
-        "POST",
-        "/v1/imports/blocks",
-        status,
-        content=body,
-        headers={"Content-Type": content_type},
-        params=params,
-    )
-
-
 def upload(p: Persona, body: str | bytes, filename: str, **params: Any) -> Any:
     return p.ok("POST", "/v1/imports/blocks", files={"file": (filename, body)}, params=params)
 
 
-def blocks(p: Persona, **params: Any) -> list[dict[str, Any]]:
-    return list(p.ok("GET", "/v1/blocks", params=params))
-
-
-def calendar(*events: Event) -> bytes:
-    cal = Calendar.new(prodid="-//Example University//Timetable//EN")
-    for event in events:
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return bytes(cal.to_ical())
-
-
-def event(uid: str, summary: str, start: Any, end: Any, **props: Any) -> Event:
-    ev = Event.new(uid=uid, summary=summary, start=start, end=end)
-    for name, value in props.items():
-        ev.add(name, value)
-    return ev
-
-
-def times(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    return [(b["date"], b["start"], b["end"]) for b in rows]
-
-
 def test_csv_syllabus_becomes_blocks_with_projects_matched_or_made(owner: Persona) -> None:
     chemistry = owner.ok("POST", "/v1/projects", 201, json={"name": "Chemistry"})
-    report = post_file(owner, SYLLABUS, "text/csv")
+    report = import_blocks(owner, SYLLABUS, "text/csv")
     assert report["format"] == "csv" and report["dry_run"] is False
     assert (report["created"], report["updated"], report["unchanged"]) == (3, 0, 0)
     made = report["projects_created"]
     assert [p["name"] for p in made] == ["Physics"] and made[0]["id"].startswith("prj_")
-    listed = blocks(owner)
+    listed = listed_blocks(owner)
     assert times(listed) == [
         ("2026-12-01", "09:00", "10:30"),
         ("2026-12-01", "11:00", "12:00"),
@@ -77,17 +40,17 @@ def test_csv_syllabus_becomes_blocks_with_projects_matched_or_made(owner: Person
 
 def test_columns_in_any_order_and_topic_and_project_optional(owner: Persona) -> None:
     text = "End,Date,Start\n10:00,2026-12-03,08:00\n"
-    assert post_file(owner, text, "text/csv")["created"] == 1
+    assert import_blocks(owner, text, "text/csv")["created"] == 1
     text = "project;date;start;end\nMaths;2026-12-04;08:00;09:00\n"  # Excel's semicolons
-    assert post_file(owner, text, "text/csv")["created"] == 1
-    assert [b["project_name"] for b in blocks(owner)] == [None, "Maths"]
+    assert import_blocks(owner, text, "text/csv")["created"] == 1
+    assert [b["project_name"] for b in listed_blocks(owner)] == [None, "Maths"]
 
 
 def test_multipart_and_raw_body_give_the_same_result(owner: Persona, outsider: Persona) -> None:
     by_upload = upload(owner, SYLLABUS, "syllabus.csv")
-    by_body = post_file(outsider, SYLLABUS.encode(), "text/csv; charset=utf-8")
+    by_body = import_blocks(outsider, SYLLABUS.encode(), "text/csv; charset=utf-8")
     assert by_upload["created"] == by_body["created"] == 3
-    assert times(blocks(owner)) == times(blocks(outsider))
+    assert times(listed_blocks(owner)) == times(listed_blocks(outsider))
 
 
 def test_one_bad_row_among_500_writes_nothing_and_names_the_line(owner: Persona) -> None:
@@ -105,7 +68,7 @@ def test_one_bad_row_among_500_writes_nothing_and_names_the_line(owner: Persona)
     assert error["details"] == [
         {"index": 251, "field": "date", "message": "line 251: date '2027-02-30' is not YYYY-MM-DD"}
     ]
-    assert blocks(owner) == []
+    assert listed_blocks(owner) == []
     assert owner.ok("GET", "/v1/projects") == []
 
 
@@ -127,7 +90,7 @@ def test_every_bad_line_is_listed_with_its_field(owner: Persona) -> None:
     ]
     assert "daylight-saving gap" in error["details"][0]["message"]
     assert error["message"].startswith("line 2:") and "2 more problems" in error["message"]
-    assert blocks(owner) == []
+    assert listed_blocks(owner) == []
 
 
 def test_header_problems_are_named(owner: Persona) -> None:
@@ -146,41 +109,41 @@ def test_header_problems_are_named(owner: Persona) -> None:
 
 
 def test_csv_reimport_adds_nothing(owner: Persona) -> None:
-    first = post_file(owner, SYLLABUS, "text/csv")
-    again = post_file(owner, SYLLABUS, "text/csv")
+    first = import_blocks(owner, SYLLABUS, "text/csv")
+    again = import_blocks(owner, SYLLABUS, "text/csv")
     assert (again["created"], again["unchanged"], again["projects_created"]) == (0, 3, [])
-    assert len(blocks(owner)) == 3
+    assert len(listed_blocks(owner)) == 3
     # A project deleted since is not made again for rows that are already there.
     owner.ok("DELETE", f"/v1/projects/{first['projects_created'][0]['id']}")
-    assert post_file(owner, SYLLABUS, "text/csv")["projects_created"] == []
+    assert import_blocks(owner, SYLLABUS, "text/csv")["projects_created"] == []
 
 
 def test_repeated_row_in_one_file_is_skipped(owner: Persona) -> None:
     text = SYLLABUS + "2026-12-01,11:00,12:00,Vectors,physics\n"
-    report = post_file(owner, text, "text/csv")
+    report = import_blocks(owner, text, "text/csv")
     assert report["created"] == 3 and report["skipped"] == 1
     assert report["skipped_items"][0]["message"] == "line 5: the same block as line 3"
 
 
 def test_dry_run_reports_and_writes_nothing(owner: Persona) -> None:
-    report = post_file(owner, SYLLABUS, "text/csv", dry_run="true")
+    report = import_blocks(owner, SYLLABUS, "text/csv", dry_run="true")
     assert report["dry_run"] is True and report["created"] == 3
     assert report["projects_created"] == [
         {"id": None, "name": "chemistry"},
         {"id": None, "name": "Physics"},
     ]
-    assert blocks(owner) == [] and owner.ok("GET", "/v1/projects") == []
+    assert listed_blocks(owner) == [] and owner.ok("GET", "/v1/projects") == []
     ics = calendar(event("a@x", "Talk", datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10)))
-    assert post_file(owner, ics, "text/calendar", dry_run="true")["created"] == 1
-    assert blocks(owner) == []
+    assert import_blocks(owner, ics, "text/calendar", dry_run="true")["created"] == 1
+    assert listed_blocks(owner) == []
 
 
 def test_another_tenants_projects_are_never_matched(owner: Persona, outsider: Persona) -> None:
     secret = outsider.ok("POST", "/v1/projects", 201, json={"name": "Physics"})
-    report = post_file(owner, SYLLABUS, "text/csv")
+    report = import_blocks(owner, SYLLABUS, "text/csv")
     mine = {p["name"]: p["id"] for p in report["projects_created"]}
     assert set(mine) == {"chemistry", "Physics"} and secret["id"] not in mine.values()
-    assert {b["project_id"] for b in blocks(owner)} == {*mine.values(), None}
+    assert {b["project_id"] for b in listed_blocks(owner)} == {*mine.values(), None}
     assert outsider.ok("GET", "/v1/blocks") == []
 
 
@@ -192,9 +155,9 @@ def test_personal_projects_come_before_shared_ones(owner: Persona, teammate: Per
     )
     owner.ok("POST", "/v1/projects", 201, json={"name": "Chemistry", "workspace_id": team["id"]})
     own = teammate.ok("POST", "/v1/projects", 201, json={"name": "chemistry"})
-    report = post_file(teammate, SYLLABUS, "text/csv")
+    report = import_blocks(teammate, SYLLABUS, "text/csv")
     assert report["projects_created"] == []
-    assert [b["project_id"] for b in blocks(teammate)] == [own["id"], shared["id"], None]
+    assert [b["project_id"] for b in listed_blocks(teammate)] == [own["id"], shared["id"], None]
 
 
 def test_needs_write_blocks_scope_and_a_file(owner: Persona) -> None:
@@ -218,7 +181,7 @@ def test_needs_write_blocks_scope_and_a_file(owner: Persona) -> None:
 def test_format_comes_from_query_type_name_or_content(owner: Persona) -> None:
     ics = calendar(event("one@x", "Talk", datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10)))
     assert upload(owner, ics, "timetable.ics")["format"] == "ics"
-    assert post_file(owner, ics, "application/octet-stream")["format"] == "ics"
+    assert import_blocks(owner, ics, "application/octet-stream")["format"] == "ics"
     assert upload(owner, SYLLABUS, "plan.txt")["format"] == "csv"
     response = owner.post(
         "/v1/imports/blocks?format=ics", content=SYLLABUS, headers={"Content-Type": "text/csv"}
@@ -229,8 +192,8 @@ def test_format_comes_from_query_type_name_or_content(owner: Persona) -> None:
 def test_a_test_key_imports_into_the_sandbox_only(owner: Persona) -> None:
     live_project = owner.ok("POST", "/v1/projects", 201, json={"name": "Physics"})
     sandbox = owner.as_key(owner.new_key(test=True))
-    report = post_file(sandbox, SYLLABUS, "text/csv")
+    report = import_blocks(sandbox, SYLLABUS, "text/csv")
     assert report["created"] == 3
     assert live_project["id"] not in {p["id"] for p in report["projects_created"]}
-    assert len(blocks(sandbox)) == 3 and blocks(owner) == []
-    assert post_file(owner, SYLLABUS, "text/csv")["created"] == 3  # live keys are its own
+    assert len(listed_blocks(sandbox)) == 3 and listed_blocks(owner) == []
+    assert import_blocks(owner, SYLLABUS, "text/csv")["created"] == 3  # live keys are its own

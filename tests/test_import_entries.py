@@ -8,24 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.conftest import Persona, assert_error
+from tests.factories import CLOCKIFY, TOGGL
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
 from timeboxd.services.accounts.users import personal_workspace_id
-
-TOGGL = """\
-User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time,Duration,Tags,Amount ()
-Ada Lovelace,ada@example.com,Acme Corp,Website Redesign,Homepage,Wireframes for the landing page,Yes,2026-11-02,09:00:00,2026-11-02,10:30:00,01:30:00,"design, client-work",120.00
-Ada Lovelace,ada@example.com,,Thesis,,Literature review,No,2026-11-02,13:15:00,2026-11-02,15:00:00,01:45:00,deep-work,
-Ada Lovelace,ada@example.com,Acme Corp,Website Redesign,,Late deploy,Yes,2026-11-03,23:30:00,2026-11-04,00:15:00,00:45:00,,60.00
-Ada Lovelace,ada@example.com,,,,Email,No,2026-11-04,08:00:00,2026-11-04,08:20:00,00:20:00,,
-"""  # noqa: E501
-
-CLOCKIFY = """\
-Project,Client,Description,Task,User,Group,Email,Tags,Billable,Start Date,Start Time,End Date,End Time,Duration (h),Duration (decimal),Billable Rate (USD),Billable Amount (USD)
-Website Redesign,Acme Corp,Wireframes,Homepage,Ada Lovelace,,ada@example.com,"design, client-work",Yes,11/02/2026,09:00:00 AM,11/02/2026,10:30:00 AM,01:30:00,1.50,80.00,120.00
-Thesis,,Literature review,,Ada Lovelace,,ada@example.com,,No,11/02/2026,01:15:00 PM,11/02/2026,03:00:00 PM,01:45:00,1.75,0.00,0.00
-Thesis,,Reading group,,Ada Lovelace,,ada@example.com,deep-work,No,11/13/2026,12:00:00 PM,11/13/2026,12:45:00 PM,00:45:00,0.75,0.00,0.00
-"""  # noqa: E501
 
 
 def post(p: Persona, text: str, status: int = 200, **params: Any) -> Any:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Event
 
 from tests.conftest import Persona, assert_error
-from tests.test_import_blocks import blocks, calendar, event, post_file, times
+from tests.factories import calendar, event, import_blocks, listed_blocks, times
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -31,11 +31,11 @@ def test_weekly_lectures_keep_their_wall_clock_across_dst_and_honour_exdate(
 ) -> None:
     p = persona_factory("Europe/Berlin")
     exdate = datetime(2026, 11, 2, 10, 15, tzinfo=BERLIN)
-    report = post_file(
+    report = import_blocks(
         p, calendar(lectures(exdate=exdate)), "text/calendar", **{"from": "2026-10-01"}
     )
     assert (report["format"], report["created"], report["skipped"]) == ("ics", 11, 0)
-    listed = blocks(p)
+    listed = listed_blocks(p)
     assert "2026-11-02" not in [b["date"] for b in listed]
     assert {(b["start"], b["end"], b["topic"]) for b in listed} == {
         ("10:15", "11:45", "Thermodynamics")
@@ -49,9 +49,9 @@ def test_new_york_events_land_at_berlin_wall_clock_times(persona_factory: Any) -
     start = datetime(2026, 10, 19, 9, 0, tzinfo=NEW_YORK)
     office_hours = event("oh@nyu.example", "Office hours", start, start + timedelta(hours=1))
     office_hours.add("rrule", {"freq": "weekly", "count": 4})
-    post_file(p, calendar(office_hours), "text/calendar", **{"from": "2026-10-01"})
+    import_blocks(p, calendar(office_hours), "text/calendar", **{"from": "2026-10-01"})
     # Europe leaves summer time a week before the United States: that week it is 14:00.
-    assert times(blocks(p)) == [
+    assert times(listed_blocks(p)) == [
         ("2026-10-19", "15:00", "16:00"),
         ("2026-10-26", "14:00", "15:00"),
         ("2026-11-02", "15:00", "16:00"),
@@ -78,8 +78,8 @@ def test_outlook_zone_names_utc_and_floating_times(persona_factory: Any) -> None
         "DTSTART:20261204T080000\r\nDTEND:20261204T090000\r\nEND:VEVENT\r\n"
         "END:VCALENDAR\r\n"
     )
-    assert post_file(p, text, "text/calendar")["created"] == 3
-    assert times(blocks(p)) == [
+    assert import_blocks(p, text, "text/calendar")["created"] == 3
+    assert times(listed_blocks(p)) == [
         ("2026-12-02", "09:00", "10:30"),
         ("2026-12-03", "12:00", "12:45"),
         ("2026-12-04", "08:00", "09:00"),  # floating: the account's own wall clock
@@ -90,7 +90,7 @@ def test_all_day_events_are_skipped_unless_asked_for(owner: Persona) -> None:
     holiday = event("xmas@uni.example", "Christmas break", date(2026, 12, 24), date(2026, 12, 26))
     talk = event("talk@x", "Talk", datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10))
     body = calendar(holiday, talk)
-    report = post_file(owner, body, "text/calendar", dry_run="true")
+    report = import_blocks(owner, body, "text/calendar", dry_run="true")
     assert (report["created"], report["skipped"]) == (1, 1)
     assert report["skipped_items"] == [
         {
@@ -99,9 +99,9 @@ def test_all_day_events_are_skipped_unless_asked_for(owner: Persona) -> None:
             "message": "event xmas@uni.example on 2026-12-24: all day (all_day=skip)",
         }
     ]
-    report = post_file(owner, body, "text/calendar", all_day="import")
+    report = import_blocks(owner, body, "text/calendar", all_day="import")
     assert (report["created"], report["skipped"]) == (3, 0)
-    assert times(blocks(owner)) == [
+    assert times(listed_blocks(owner)) == [
         ("2026-12-01", "09:00", "10:00"),
         ("2026-12-24", "00:00", "23:59"),
         ("2026-12-25", "00:00", "23:59"),
@@ -116,11 +116,11 @@ def test_events_that_cannot_be_a_block_are_skipped_with_their_uid(persona_factor
         event("marker@x", "Deadline", at, at),
         event("to-midnight@x", "Reading", at, at + timedelta(hours=2)),
     )
-    report = post_file(p, body, "text/calendar")
+    report = import_blocks(p, body, "text/calendar")
     assert report["created"] == 1 and report["skipped"] == 2
     assert {i["uid"] for i in report["skipped_items"]} == {"late-lab@x", "marker@x"}
     assert "crosses midnight" in report["skipped_items"][0]["message"]
-    assert times(blocks(p)) == [("2026-12-01", "22:00", "23:59")]
+    assert times(listed_blocks(p)) == [("2026-12-01", "22:00", "23:59")]
 
 
 def test_categories_name_the_project(owner: Persona) -> None:
@@ -136,15 +136,15 @@ def test_categories_name_the_project(owner: Persona) -> None:
             categories=["Lab work"],
         ),
     )
-    report = post_file(owner, body, "text/calendar")
+    report = import_blocks(owner, body, "text/calendar")
     assert [p["name"] for p in report["projects_created"]] == ["Lab work"]
-    assert [b["project_name"] for b in blocks(owner)] == [physics["name"], "Lab work"]
+    assert [b["project_name"] for b in listed_blocks(owner)] == [physics["name"], "Lab work"]
     uncategorized = event("c@x", "Reading", at + timedelta(hours=4), at + timedelta(hours=5))
-    post_file(owner, calendar(uncategorized), "text/calendar")
+    import_blocks(owner, calendar(uncategorized), "text/calendar")
     uncategorized.add("categories", ["Literature"])
-    report = post_file(owner, calendar(uncategorized), "text/calendar")
+    report = import_blocks(owner, calendar(uncategorized), "text/calendar")
     assert report["updated"] == 1 and report["projects_created"][0]["name"] == "Literature"
-    assert blocks(owner)[-1]["project_name"] == "Literature"
+    assert listed_blocks(owner)[-1]["project_name"] == "Literature"
 
 
 def test_reimport_updates_by_uid_and_recurrence_id_instead_of_duplicating(
@@ -157,13 +157,17 @@ def test_reimport_updates_by_uid_and_recurrence_id_instead_of_duplicating(
         datetime(2026, 12, 3, 14, 0, tzinfo=BERLIN),
         datetime(2026, 12, 3, 15, 0, tzinfo=BERLIN),
     )
-    first = post_file(p, calendar(lectures(), seminar), "text/calendar", **{"from": "2026-10-01"})
+    first = import_blocks(
+        p, calendar(lectures(), seminar), "text/calendar", **{"from": "2026-10-01"}
+    )
     assert first["created"] == 13
-    again = post_file(p, calendar(lectures(), seminar), "text/calendar", **{"from": "2026-10-01"})
+    again = import_blocks(
+        p, calendar(lectures(), seminar), "text/calendar", **{"from": "2026-10-01"}
+    )
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 13)
-    assert len(blocks(p)) == 13
+    assert len(listed_blocks(p)) == 13
 
-    by_date = {b["date"]: b for b in blocks(p)}
+    by_date = {b["date"]: b for b in listed_blocks(p)}
     p.ok("PATCH", f"/v1/blocks/{by_date['2026-10-19']['id']}", json={"done": True})
     # The lecturer cancels two lectures (one already done), moves one, renames the seminar.
     cancelled = [datetime(2026, 10, 19, 10, 15), datetime(2026, 11, 9, 10, 15)]
@@ -177,10 +181,10 @@ def test_reimport_updates_by_uid_and_recurrence_id_instead_of_duplicating(
     seminar["SUMMARY"] = "Seminar: presentations"
     exdates = [d.replace(tzinfo=BERLIN) for d in cancelled]
     body = calendar(lectures(exdate=exdates), moved, seminar)
-    report = post_file(p, body, "text/calendar", **{"from": "2026-10-01"})
+    report = import_blocks(p, body, "text/calendar", **{"from": "2026-10-01"})
     assert (report["created"], report["updated"], report["deleted"]) == (0, 2, 1)
     assert report["unchanged"] == 9
-    listed = {b["date"]: b for b in blocks(p)}
+    listed = {b["date"]: b for b in listed_blocks(p)}
     assert len(listed) == 12 and "2026-11-09" not in listed
     assert listed["2026-10-19"]["done"] is True  # history stays
     assert (listed["2026-11-16"]["start"], listed["2026-11-16"]["topic"]) == (
@@ -194,11 +198,11 @@ def test_reimport_updates_by_uid_and_recurrence_id_instead_of_duplicating(
 def test_window_limits_expansion_and_is_reported(owner: Persona) -> None:
     daily = event("daily@x", "Standup", datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 9, 15))
     daily.add("rrule", {"freq": "daily"})
-    report = post_file(owner, calendar(daily), "text/calendar")
+    report = import_blocks(owner, calendar(daily), "text/calendar")
     # Frozen clock: 2026-11-24 in UTC; 30 days back and 365 ahead.
     assert (report["window_from"], report["window_to"]) == ("2026-10-25", "2027-11-24")
     assert report["created"] == 396
-    report = post_file(
+    report = import_blocks(
         owner, calendar(daily), "text/calendar", **{"from": "2026-12-01", "to": "2026-12-07"}
     )
     assert report["unchanged"] == 7 and report["created"] == 0
@@ -245,7 +249,7 @@ def test_unreadable_events_name_their_uid_and_nothing_is_written(owner: Persona)
         "event twice@x",
         "event good@x",
     ]
-    assert blocks(owner) == []
+    assert listed_blocks(owner) == []
     response = owner.post(
         "/v1/imports/blocks", content=b"BEGIN:VCALENDAR\r\nnonsense", params={"format": "ics"}
     )

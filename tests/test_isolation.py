@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
+from tests.factories import new_block, new_project, new_workspace
 
 BLOCK = {"date": "2026-11-24", "start": "09:00", "end": "10:00", "topic": "Private"}
-
-
-def make_block(p: Persona, **extra: Any) -> dict:
-    return p.ok("POST", "/v1/blocks", 201, json={**BLOCK, **extra})
-
-
-def make_project(p: Persona, name: str = "Private project", **extra: Any) -> dict:
-    return p.ok("POST", "/v1/projects", 201, json={"name": name, **extra})
 
 
 def block_ids(p: Persona, query: str = "") -> set[str]:
@@ -58,7 +51,7 @@ PROJECT_CALLS = [
 def test_another_users_block_is_not_found(
     owner: Persona, outsider: Persona, method: str, suffix: str, body: Any
 ) -> None:
-    theirs = make_block(outsider)
+    theirs = new_block(outsider, **BLOCK)
     url = f"/v1/blocks/{theirs['id']}{suffix}"
     assert_error(owner.request(method, url, json=body), 404, "NOT_FOUND")
     assert_error(owner.request(method, url, json=body, headers={"If-Match": "*"}), 404, "NOT_FOUND")
@@ -69,15 +62,15 @@ def test_another_users_block_is_not_found(
 def test_another_users_project_is_not_found(
     owner: Persona, outsider: Persona, method: str, suffix: str, body: Any
 ) -> None:
-    theirs = make_project(outsider)
+    theirs = new_project(outsider, "Private project")
     url = f"/v1/projects/{theirs['id']}{suffix}"
     assert_error(owner.request(method, url, json=body), 404, "NOT_FOUND")
     assert outsider.ok("GET", f"/v1/projects/{theirs['id']}") == theirs
 
 
 def test_bulk_writes_cannot_reach_another_users_blocks(owner: Persona, outsider: Persona) -> None:
-    theirs = make_block(outsider)
-    mine = make_block(owner)
+    theirs = new_block(outsider, **BLOCK)
+    mine = new_block(owner, **BLOCK)
     patch = {"blocks": [{"id": mine["id"], "topic": "x"}, {"id": theirs["id"], "done": True}]}
     error = assert_error(owner.patch("/v1/blocks/bulk", json=patch), 404, "NOT_FOUND")
     assert [(d["index"], d["field"]) for d in error["details"]] == [(1, "id")]
@@ -88,8 +81,8 @@ def test_bulk_writes_cannot_reach_another_users_blocks(owner: Persona, outsider:
 
 
 def test_another_users_project_cannot_be_referenced(owner: Persona, outsider: Persona) -> None:
-    theirs = make_project(outsider)
-    mine = make_block(owner)
+    theirs = new_project(outsider, "Private project")
+    mine = new_block(owner, **BLOCK)
     moved = owner.patch(f"/v1/blocks/{mine['id']}", json={"project_id": theirs["id"]})
     assert_error(moved, 400, "VALIDATION_ERROR", "project_id")
     bulk = owner.post("/v1/blocks/bulk", json={"blocks": [{**BLOCK, "project_id": theirs["id"]}]})
@@ -102,13 +95,13 @@ def test_lists_never_show_other_users_rows(
 ) -> None:
     rows: dict[str, set[str]] = {}
     for name, p in (("owner", owner), ("teammate", teammate), ("outsider", outsider)):
-        project = make_project(p)
-        archived = make_project(p, "Archived")
+        project = new_project(p, "Private project")
+        archived = new_project(p, "Archived")
         p.ok("POST", f"/v1/projects/{archived['id']}/archive")
-        live = make_block(p, project_id=project["id"], done=True)
-        stored = make_block(p)
+        live = new_block(p, **BLOCK, project_id=project["id"], done=True)
+        stored = new_block(p, **BLOCK)
         p.ok("POST", f"/v1/blocks/{stored['id']}/archive")
-        trashed = make_block(p)
+        trashed = new_block(p, **BLOCK)
         p.ok("DELETE", f"/v1/blocks/{trashed['id']}")
         rows[name] = {project["id"], archived["id"], live["id"], stored["id"], trashed["id"]}
     for name, p in (("owner", owner), ("teammate", teammate), ("outsider", outsider)):
@@ -132,13 +125,13 @@ def test_lists_never_show_other_users_rows(
 def test_teammates_share_projects_but_not_blocks(
     owner: Persona, teammate: Persona, outsider: Persona
 ) -> None:
-    team = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Study group"})
-    owner.ok("POST", f"/v1/workspaces/{team['id']}/members", 201, json={"email": teammate.email})
-    shared = make_project(owner, "Shared", workspace_id=team["id"])
+    team = new_workspace(owner, "Study group")
+    owner.ok("POST", f"/v1/workspaces/{team}/members", 201, json={"email": teammate.email})
+    shared = new_project(owner, "Shared", workspace_id=team)
     assert teammate.ok("GET", f"/v1/projects/{shared['id']}")["name"] == "Shared"
     assert shared["id"] in project_ids(teammate)
-    mine = make_block(owner, project_id=shared["id"])
-    theirs = make_block(teammate, project_id=shared["id"])
+    mine = new_block(owner, **BLOCK, project_id=shared["id"])
+    theirs = new_block(teammate, **BLOCK, project_id=shared["id"])
     assert block_ids(owner, f"?project_id={shared['id']}") == {mine["id"]}
     assert block_ids(teammate, f"?project_id={shared['id']}") == {theirs["id"]}
     assert_error(owner.get(f"/v1/blocks/{theirs['id']}"), 404, "NOT_FOUND")
@@ -151,8 +144,8 @@ def test_teammates_share_projects_but_not_blocks(
 def test_test_key_never_sees_live_rows(owner: Persona) -> None:
     sandbox = owner.as_key(owner.new_key(test=True))
     assert sandbox.key.startswith("tbx_test_")
-    live_project = make_project(owner)
-    live_block = make_block(owner, project_id=live_project["id"])
+    live_project = new_project(owner, "Private project")
+    live_block = new_block(owner, **BLOCK, project_id=live_project["id"])
     assert block_ids(sandbox) == set() and streamed_ids(sandbox) == set()
     assert project_ids(sandbox) == set()
     assert_error(sandbox.get(f"/v1/blocks/{live_block['id']}"), 404, "NOT_FOUND")
@@ -170,8 +163,8 @@ def test_test_key_never_sees_live_rows(owner: Persona) -> None:
 
 def test_live_key_never_sees_test_rows(owner: Persona) -> None:
     sandbox = owner.as_key(owner.new_key(test=True))
-    test_project = make_project(sandbox, "Sandbox project")
-    test_block = make_block(sandbox, project_id=test_project["id"])
+    test_project = new_project(sandbox, "Sandbox project")
+    test_block = new_block(sandbox, **BLOCK, project_id=test_project["id"])
     assert test_block["project_name"] == "Sandbox project"
     assert block_ids(owner) == set() and streamed_ids(owner) == set()
     assert project_ids(owner) == set()
@@ -189,6 +182,6 @@ def test_live_key_never_sees_test_rows(owner: Persona) -> None:
 def test_sandboxes_of_different_users_are_apart(owner: Persona, outsider: Persona) -> None:
     mine = owner.as_key(owner.new_key(test=True))
     theirs = outsider.as_key(outsider.new_key(test=True))
-    block = make_block(theirs)
+    block = new_block(theirs, **BLOCK)
     assert block_ids(mine) == set()
     assert_error(mine.get(f"/v1/blocks/{block['id']}"), 404, "NOT_FOUND")

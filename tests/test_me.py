@@ -8,10 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-
-
-def block(p: Persona, day: str = "2026-11-24", start: str = "09:00", end: str = "10:30") -> dict:
-    return p.ok("POST", "/v1/blocks", 201, json={"date": day, "start": start, "end": end})
+from tests.factories import new_block
 
 
 def test_get_me_shows_the_profile_with_an_etag(owner: Persona) -> None:
@@ -112,7 +109,7 @@ def test_bad_input_is_refused_naming_the_field(
 def test_a_refused_zone_leaves_the_account_usable(owner: Persona) -> None:
     owner.patch("/v1/me", json={"timezone": None})
     owner.patch("/v1/me", json={"timezone": "Europe"})
-    assert block(owner)["start_at"] == "2026-11-24T09:00:00Z"
+    assert new_block(owner)["start_at"] == "2026-11-24T09:00:00Z"
 
 
 def test_if_match_guards_patch(owner: Persona) -> None:
@@ -132,7 +129,7 @@ def test_if_match_guards_patch(owner: Persona) -> None:
 
 
 def test_new_zone_keeps_wall_clock_and_moves_instants(owner: Persona) -> None:
-    made = block(owner, "2026-11-24", "09:00", "10:30")
+    made = new_block(owner, "2026-11-24", "09:00", "10:30")
     assert made["start_at"] == "2026-11-24T09:00:00Z"
     owner.set_timezone("Asia/Kolkata")
     moved = owner.ok("GET", f"/v1/blocks/{made['id']}")
@@ -146,25 +143,25 @@ def test_new_zone_keeps_wall_clock_and_moves_instants(owner: Persona) -> None:
 
 def test_new_zone_moves_sandbox_blocks_too(owner: Persona) -> None:
     sandbox = owner.as_key(owner.new_key(test=True))
-    made = block(sandbox)
+    made = new_block(sandbox)
     owner.set_timezone("America/New_York")
     assert sandbox.ok("GET", f"/v1/blocks/{made['id']}")["start_at"] == "2026-11-24T09:00:00-05:00"
 
 
 def test_new_zone_takes_first_of_repeated_times(owner: Persona) -> None:
     """As if the block had been created in that zone (the 02:00-03:00 hour repeats)."""
-    made = block(owner, "2026-10-25", "02:30", "03:30")
+    made = new_block(owner, "2026-10-25", "02:30", "03:30")
     owner.set_timezone("Europe/Berlin")
     moved = owner.ok("GET", f"/v1/blocks/{made['id']}")
     assert moved["start_at"] == "2026-10-25T02:30:00+02:00"
     assert moved["duration_minutes"] == 120
-    direct = block(owner, "2026-10-25", "02:30", "03:30")
+    direct = new_block(owner, "2026-10-25", "02:30", "03:30")
     assert (direct["start_at"], direct["end_at"]) == (moved["start_at"], moved["end_at"])
 
 
 def test_new_zone_keeps_a_block_that_falls_into_a_gap(owner: Persona) -> None:
     """02:00-03:00 does not exist in Berlin that day: the block stays, moved past the gap."""
-    made = block(owner, "2026-03-29", "02:15", "04:00")
+    made = new_block(owner, "2026-03-29", "02:15", "04:00")
     owner.set_timezone("Europe/Berlin")
     kept = owner.ok("GET", f"/v1/blocks/{made['id']}")
     assert (kept["date"], kept["start"], kept["end"]) == ("2026-03-29", "02:15", "04:00")
@@ -177,6 +174,6 @@ def test_new_zone_keeps_a_block_that_falls_into_a_gap(owner: Persona) -> None:
 
 
 def test_other_users_blocks_do_not_move(owner: Persona, outsider: Persona) -> None:
-    theirs = block(outsider)
+    theirs = new_block(outsider)
     owner.set_timezone("Pacific/Chatham")
     assert outsider.ok("GET", f"/v1/blocks/{theirs['id']}")["start_at"] == "2026-11-24T09:00:00Z"

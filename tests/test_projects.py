@@ -7,10 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-
-
-def make_project(p: Persona, name: str = "Linear Algebra", **fields: Any) -> dict:
-    return p.ok("POST", "/v1/projects", 201, json={"name": name, **fields})
+from tests.factories import new_project
 
 
 def personal_workspace(p: Persona) -> str:
@@ -38,7 +35,7 @@ def test_create_fills_defaults_in_the_personal_workspace(owner: Persona) -> None
 
 
 def test_create_keeps_every_field_and_rate_is_a_decimal_string(owner: Persona) -> None:
-    project = make_project(
+    project = new_project(
         owner,
         "Consulting",
         color="#4F46E5",
@@ -54,12 +51,12 @@ def test_create_keeps_every_field_and_rate_is_a_decimal_string(owner: Persona) -
     assert project["budget_minutes"] == 600
     fetched = owner.ok("GET", f"/v1/projects/{project['id']}")
     assert fetched["hourly_rate"] == "45.50"
-    numeric = make_project(owner, "Tutoring", hourly_rate=30)
+    numeric = new_project(owner, "Tutoring", hourly_rate=30)
     assert numeric["hourly_rate"] == "30.00"
 
 
 def test_get_returns_the_project_with_its_etag(owner: Persona) -> None:
-    project = make_project(owner)
+    project = new_project(owner)
     response = owner.get(f"/v1/projects/{project['id']}")
     assert response.status_code == 200
     assert response.json()["data"] == project
@@ -72,7 +69,7 @@ def test_get_unknown_project_is_not_found(owner: Persona) -> None:
 
 def test_list_is_sorted_by_name_regardless_of_case(owner: Persona) -> None:
     for name in ("programming", "Chemistry", "history", "Algebra"):
-        make_project(owner, name)
+        new_project(owner, name)
     response = owner.get("/v1/projects")
     body = response.json()
     assert [p["name"] for p in body["data"]] == ["Algebra", "Chemistry", "history", "programming"]
@@ -81,7 +78,7 @@ def test_list_is_sorted_by_name_regardless_of_case(owner: Persona) -> None:
 
 def test_list_pages_with_meta(owner: Persona) -> None:
     for name in ("A", "B", "C", "D", "E"):
-        make_project(owner, name)
+        new_project(owner, name)
     first = owner.get("/v1/projects?page=1&per_page=2").json()
     assert [p["name"] for p in first["data"]] == ["A", "B"]
     assert {k: first["meta"][k] for k in ("page", "per_page", "total", "has_more")} == {
@@ -98,7 +95,7 @@ def test_list_pages_with_meta(owner: Persona) -> None:
 
 
 def test_put_replaces_every_writable_field(owner: Persona) -> None:
-    project = make_project(
+    project = new_project(
         owner, color="#059669", billable=True, hourly_rate="20.00", currency="USD"
     )
     replaced = owner.ok("PUT", f"/v1/projects/{project['id']}", json={"name": "Calculus"})
@@ -111,7 +108,7 @@ def test_put_replaces_every_writable_field(owner: Persona) -> None:
 
 
 def test_patch_changes_only_what_is_sent(owner: Persona) -> None:
-    project = make_project(owner, color="#059669", currency="USD")
+    project = new_project(owner, color="#059669", currency="USD")
     patched = owner.ok(
         "PATCH", f"/v1/projects/{project['id']}", json={"hourly_rate": "12.3", "billable": True}
     )
@@ -128,7 +125,7 @@ def test_patch_changes_only_what_is_sent(owner: Persona) -> None:
 
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 def test_if_match_guards_writes(owner: Persona, method: str) -> None:
-    project = make_project(owner)
+    project = new_project(owner)
     url = f"/v1/projects/{project['id']}"
     etag = owner.get(url).headers["etag"]
     changed = owner.request(method, url, json={"name": "First"}, headers={"If-Match": etag})
@@ -144,7 +141,7 @@ def test_if_match_guards_writes(owner: Persona, method: str) -> None:
 
 
 def test_stale_if_match_refuses_archive_and_delete(owner: Persona) -> None:
-    project = make_project(owner)
+    project = new_project(owner)
     url = f"/v1/projects/{project['id']}"
     etag = owner.get(url).headers["etag"]
     owner.ok("PATCH", url, json={"name": "Renamed"})
@@ -156,7 +153,7 @@ def test_stale_if_match_refuses_archive_and_delete(owner: Persona) -> None:
 
 
 def test_delete_removes_project_and_keeps_its_blocks(owner: Persona) -> None:
-    project = make_project(owner)
+    project = new_project(owner)
     block = owner.ok(
         "POST",
         "/v1/blocks",
@@ -174,8 +171,8 @@ def test_delete_removes_project_and_keeps_its_blocks(owner: Persona) -> None:
 
 
 def test_archive_hides_from_list_and_unarchive_shows_again(owner: Persona) -> None:
-    kept = make_project(owner, "Algebra")
-    project = make_project(owner, "Chemistry")
+    kept = new_project(owner, "Algebra")
+    project = new_project(owner, "Chemistry")
     archived = owner.ok("POST", f"/v1/projects/{project['id']}/archive")
     assert archived["archived_at"] is not None
     assert names(owner) == ["Algebra"]
@@ -230,7 +227,7 @@ def test_create_refuses_bad_input_naming_the_field(
 def test_patch_refuses_bad_input_and_changes_nothing(
     owner: Persona, body: dict[str, Any], field: str
 ) -> None:
-    project = make_project(owner, color="#059669", currency="USD", hourly_rate="10")
+    project = new_project(owner, color="#059669", currency="USD", hourly_rate="10")
     url = f"/v1/projects/{project['id']}"
     assert_error(owner.patch(url, json=body), 400, "VALIDATION_ERROR", field)
     assert owner.ok("GET", url) == project

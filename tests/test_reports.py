@@ -13,14 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import FrozenClock, Persona, assert_error
+from tests.factories import new_entry
 
 RANGE = "date_from=2026-11-16&date_to=2026-11-22"
-
-
-def track(p: Persona, start: str, end: str, **fields: Any) -> dict[str, Any]:
-    return dict(
-        p.ok("POST", "/v1/time-entries", 201, json={"start_at": start, "end_at": end, **fields})
-    )
 
 
 @pytest.fixture
@@ -38,10 +33,10 @@ def book(owner: Persona) -> dict[str, Any]:
     )
     study = owner.ok("POST", "/v1/projects", 201, json={"name": "Study"})
     tag = owner.ok("POST", "/v1/tags", 201, json={"name": "meeting"})
-    track(
+    new_entry(
         owner, "2026-11-16T09:00:00Z", "2026-11-16T10:30:00Z", project_id=eur["id"], billable=True
     )
-    track(
+    new_entry(
         owner,
         "2026-11-17T13:00:00Z",
         "2026-11-17T13:08:00Z",
@@ -49,11 +44,11 @@ def book(owner: Persona) -> dict[str, Any]:
         billable=True,
         tag_ids=[tag["id"]],
     )
-    track(
+    new_entry(
         owner, "2026-11-18T08:00:00Z", "2026-11-18T08:20:00Z", project_id=usd["id"], billable=True
     )
-    track(owner, "2026-11-19T20:00:00Z", "2026-11-19T22:00:00Z", project_id=study["id"])
-    track(
+    new_entry(owner, "2026-11-19T20:00:00Z", "2026-11-19T22:00:00Z", project_id=study["id"])
+    new_entry(
         owner, "2026-11-20T10:00:00Z", "2026-11-20T10:45:00Z", project_id=eur["id"], billable=False
     )
     return {"client": client, "eur": eur, "usd": usd, "study": study, "tag": tag}
@@ -130,7 +125,7 @@ def test_day_and_week_split_at_local_midnight(owner: Persona, book: Any) -> None
         ("2026-11-20", "EUR"),
     }
     owner.set_timezone("Europe/Berlin")
-    late = track(owner, "2026-11-21T22:30:00Z", "2026-11-21T23:30:00Z")  # 23:30-00:30 Berlin
+    late = new_entry(owner, "2026-11-21T22:30:00Z", "2026-11-21T23:30:00Z")  # 23:30-00:30 Berlin
     days = per_day(summary(owner, "group_by=day"))
     assert days["2026-11-21"] == 1800 and days["2026-11-22"] == 1800
     weeks = summary(owner, "group_by=week")["groups"]  # one row per currency
@@ -141,8 +136,8 @@ def test_day_and_week_split_at_local_midnight(owner: Persona, book: Any) -> None
 
 def test_days_have_23_and_25_hours_when_the_clocks_change(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
-    track(owner, "2026-03-28T21:00:00+01:00", "2026-03-30T02:00:00+02:00")  # springs forward
-    track(owner, "2026-10-24T23:00:00+02:00", "2026-10-26T01:00:00+01:00")  # falls back
+    new_entry(owner, "2026-03-28T21:00:00+01:00", "2026-03-30T02:00:00+02:00")  # springs forward
+    new_entry(owner, "2026-10-24T23:00:00+02:00", "2026-10-26T01:00:00+01:00")  # falls back
     spring = summary_of(owner, "group_by=day&date_from=2026-03-28&date_to=2026-03-30")
     assert per_day(spring) == {"2026-03-28": 3 * 3600, "2026-03-29": 23 * 3600, "2026-03-30": 7200}
     autumn = summary_of(owner, "group_by=day&date_from=2026-10-24&date_to=2026-10-26")
@@ -156,7 +151,7 @@ def summary_of(p: Persona, query: str) -> dict[str, Any]:
 
 
 def test_the_report_cuts_entries_at_its_edges(owner: Persona) -> None:
-    track(owner, "2026-11-15T23:00:00Z", "2026-11-16T01:00:00Z")  # half before the range
+    new_entry(owner, "2026-11-15T23:00:00Z", "2026-11-16T01:00:00Z")  # half before the range
     report = summary(owner, "group_by=project")
     assert report["totals"]["tracked_seconds"] == 3600
 
@@ -203,8 +198,8 @@ def test_members_report_their_own_time_and_admins_everyones(
     team = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Team"})["id"]
     owner.ok("POST", f"/v1/workspaces/{team}/members", 201, json={"email": teammate.email})
     shared = owner.ok("POST", "/v1/projects", 201, json={"name": "Shared", "workspace_id": team})
-    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", project_id=shared["id"])
-    track(teammate, "2026-11-16T09:00:00Z", "2026-11-16T09:30:00Z", project_id=shared["id"])
+    new_entry(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", project_id=shared["id"])
+    new_entry(teammate, "2026-11-16T09:00:00Z", "2026-11-16T09:30:00Z", project_id=shared["id"])
     assert summary(owner, "group_by=user")["totals"]["tracked_seconds"] == 5400
     assert summary(teammate, "group_by=user")["totals"]["tracked_seconds"] == 1800
     assert summary(outsider, "group_by=user")["groups"] == []
@@ -213,9 +208,9 @@ def test_members_report_their_own_time_and_admins_everyones(
 
 
 def test_a_test_key_reports_the_sandbox_only(owner: Persona) -> None:
-    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z")
+    new_entry(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z")
     sandbox = owner.as_key(owner.new_key(test=True))
-    track(sandbox, "2026-11-17T09:00:00Z", "2026-11-17T09:20:00Z")
+    new_entry(sandbox, "2026-11-17T09:00:00Z", "2026-11-17T09:20:00Z")
     assert summary(owner, "group_by=day")["totals"]["tracked_seconds"] == 3600
     assert summary(sandbox, "group_by=day")["totals"]["tracked_seconds"] == 1200
     rows = sandbox.ok("GET", f"/v1/reports/detailed?{RANGE}")["rows"]
@@ -228,8 +223,8 @@ def test_a_member_asking_for_someone_elses_time_gets_an_empty_report(
     team = owner.ok("POST", "/v1/workspaces", 201, json={"name": "Team"})["id"]
     owner.ok("POST", f"/v1/workspaces/{team}/members", 201, json={"email": teammate.email})
     shared = owner.ok("POST", "/v1/projects", 201, json={"name": "Shared", "workspace_id": team})
-    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", project_id=shared["id"])
-    track(teammate, "2026-11-16T11:00:00Z", "2026-11-16T11:30:00Z", project_id=shared["id"])
+    new_entry(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", project_id=shared["id"])
+    new_entry(teammate, "2026-11-16T11:00:00Z", "2026-11-16T11:30:00Z", project_id=shared["id"])
     assert summary(teammate, f"user_id={owner.user_id}")["groups"] == []
     mine = summary(owner, f"group_by=user&user_id={teammate.user_id}")["groups"]
     assert [(g["key"], g["tracked_seconds"]) for g in mine] == [(teammate.user_id, 1800)]
@@ -309,8 +304,8 @@ def test_csv_and_xlsx_agree_with_the_json_to_the_cent(owner: Persona, book: Any)
 
 def test_text_that_looks_like_a_formula_stays_text_in_files(owner: Persona) -> None:
     formula = '=HYPERLINK("http://evil.example","open")'
-    track(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", description=formula)
-    track(owner, "2026-11-17T09:00:00Z", "2026-11-17T10:00:00Z", description="plain notes")
+    new_entry(owner, "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z", description=formula)
+    new_entry(owner, "2026-11-17T09:00:00Z", "2026-11-17T10:00:00Z", description="plain notes")
     lines = list(
         csv.DictReader(io.StringIO(owner.get(f"/v1/reports/detailed?{RANGE}&format=csv").text))
     )

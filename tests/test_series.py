@@ -5,22 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import FrozenClock, Persona, assert_error
-
-LECTURE = {
-    "date": "2026-11-23",
-    "start": "09:00",
-    "end": "10:30",
-    "topic": "Lecture",
-    "rrule": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6",
-}
-
-
-def make_series(p: Persona, **overrides: object) -> dict:
-    return p.ok("POST", "/v1/blocks/series", 201, json={**LECTURE, **overrides})
+from tests.factories import LECTURE, new_series
 
 
 def test_series_creates_its_blocks_with_series_id(owner: Persona) -> None:
-    series = make_series(owner)
+    series = new_series(owner)
     assert series["id"].startswith("ser_")
     dates = [b["date"] for b in series["blocks"]]
     assert dates == [
@@ -38,9 +27,9 @@ def test_series_creates_its_blocks_with_series_id(owner: Persona) -> None:
 
 
 def test_until_in_utc_or_date_form_ends_the_series(owner: Persona) -> None:
-    series = make_series(owner, rrule="RRULE:FREQ=DAILY;UNTIL=20261127T000000Z")
+    series = new_series(owner, rrule="RRULE:FREQ=DAILY;UNTIL=20261127T000000Z")
     assert [b["date"] for b in series["blocks"]][-1] == "2026-11-26"
-    series = make_series(owner, rrule="FREQ=DAILY;UNTIL=20261125")
+    series = new_series(owner, rrule="FREQ=DAILY;UNTIL=20261125")
     assert len(series["blocks"]) == 3
 
 
@@ -77,14 +66,14 @@ def test_occurrence_in_dst_gap_fails_the_whole_series_naming_its_date(owner: Per
 
 def test_weekly_series_keeps_wall_clock_across_dst(owner: Persona) -> None:
     owner.set_timezone("Europe/Berlin")
-    series = make_series(owner, date="2026-10-19", rrule="FREQ=WEEKLY;COUNT=3")
+    series = new_series(owner, date="2026-10-19", rrule="FREQ=WEEKLY;COUNT=3")
     offsets = [b["start_at"][-6:] for b in series["blocks"]]
     assert [b["start"] for b in series["blocks"]] == ["09:00"] * 3
     assert offsets == ["+02:00", "+01:00", "+01:00"]
 
 
 def test_edit_this_and_following(owner: Persona) -> None:
-    series = make_series(owner)
+    series = new_series(owner)
     changed = owner.ok(
         "PATCH",
         f"/v1/blocks/series/{series['id']}?from=2026-11-30",
@@ -97,7 +86,7 @@ def test_edit_this_and_following(owner: Persona) -> None:
 
 
 def test_edit_whole_series_changes_template(owner: Persona) -> None:
-    series = make_series(owner)
+    series = new_series(owner)
     changed = owner.ok("PATCH", f"/v1/blocks/series/{series['id']}", json={"topic": "Seminar"})
     assert changed["topic"] == "Seminar"
     assert {b["topic"] for b in changed["blocks"]} == {"Seminar"}
@@ -108,7 +97,7 @@ def test_edit_whole_series_changes_template(owner: Persona) -> None:
 def test_delete_series_trashes_future_blocks_and_keeps_the_past(
     owner: Persona, clock: FrozenClock
 ) -> None:
-    series = make_series(owner)
+    series = new_series(owner)
     first = series["blocks"][0]["id"]
     owner.ok("PATCH", f"/v1/blocks/{first}", json={"done": True})
     clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
@@ -120,7 +109,7 @@ def test_delete_series_trashes_future_blocks_and_keeps_the_past(
 
 
 def test_delete_from_a_date_keeps_done_blocks(owner: Persona) -> None:
-    series = make_series(owner)
+    series = new_series(owner)
     done = series["blocks"][3]["id"]
     owner.ok("PATCH", f"/v1/blocks/{done}", json={"done": True})
     owner.ok("DELETE", f"/v1/blocks/series/{series['id']}?from=2026-11-30")
@@ -129,7 +118,7 @@ def test_delete_from_a_date_keeps_done_blocks(owner: Persona) -> None:
 
 
 def test_other_users_series_is_not_found(owner: Persona, outsider: Persona) -> None:
-    series = make_series(outsider)
+    series = new_series(outsider)
     assert_error(owner.get(f"/v1/blocks/series/{series['id']}"), 404, "NOT_FOUND")
     assert_error(
         owner.patch(f"/v1/blocks/series/{series['id']}", json={"topic": "x"}), 404, "NOT_FOUND"

@@ -23,26 +23,13 @@ from tests.conftest import (
     make_settings,
     new_persona,
 )
+from tests.factories import new_block, new_entry
 from timeboxd.api.app import create_app
 from timeboxd.services.database import Database
 from timeboxd.services.insights.stats_cache import RedisStore
 
 # FROZEN_AT, 2026-11-24 10:00 UTC, is a Tuesday.
 TUESDAY = date(2026, 11, 24)
-
-
-def block(
-    p: Persona, day: date | str, start: str, end: str, done: bool = False, **extra: Any
-) -> dict[str, Any]:
-    body = {"date": str(day), "start": start, "end": end, "done": done, **extra}
-    found: dict[str, Any] = p.ok("POST", "/v1/blocks", 201, json=body)
-    return found
-
-
-def entry(p: Persona, start: str, end: str, **extra: Any) -> dict[str, Any]:
-    body = {"start_at": start, "end_at": end, **extra}
-    found: dict[str, Any] = p.ok("POST", "/v1/time-entries", 201, json=body)
-    return found
 
 
 def stats(p: Persona, query: str = "") -> dict[str, Any]:
@@ -103,8 +90,8 @@ def test_an_empty_account_has_zeros_for_every_day_and_figure(owner: Persona) -> 
 
 
 def test_week_follows_week_start_sunday_versus_monday(owner: Persona) -> None:
-    block(owner, "2026-11-22", "09:00", "10:00", done=True)  # Sunday before
-    block(owner, "2026-11-29", "09:00", "10:30", done=True)  # Sunday after
+    new_block(owner, "2026-11-22", "09:00", "10:00", done=True)  # Sunday before
+    new_block(owner, "2026-11-29", "09:00", "10:30", done=True)  # Sunday after
     monday = stats(owner, "?period=week")
     assert (monday["date_from"], monday["date_to"]) == ("2026-11-23", "2026-11-29")
     assert (monday["completed_blocks"], monday["total_minutes"]) == (1, 90)
@@ -120,8 +107,8 @@ def test_week_follows_week_start_sunday_versus_monday(owner: Persona) -> None:
 def test_month_and_leap_day(owner: Persona, clock: FrozenClock) -> None:
     clock.set(datetime(2028, 2, 29, 12, 0, tzinfo=UTC))
     for day in ("2028-02-27", "2028-02-28", "2028-02-29"):
-        block(owner, day, "08:00", "09:00", done=True)
-    block(owner, "2028-03-01", "08:00", "09:00")
+        new_block(owner, day, "08:00", "09:00", done=True)
+    new_block(owner, "2028-03-01", "08:00", "09:00")
     month = stats(owner, "?period=month")
     assert (month["date_from"], month["date_to"]) == ("2028-02-01", "2028-02-29")
     assert len(month["heatmap"]) == 29 and month["heatmap"]["2028-02-29"] == 1
@@ -146,22 +133,22 @@ def test_month_and_leap_day(owner: Persona, clock: FrozenClock) -> None:
 def test_all_runs_from_the_first_block_or_entry_to_the_last_planned_day(
     owner: Persona,
 ) -> None:
-    block(owner, "2026-10-01", "09:00", "10:00", done=True)
-    block(owner, "2026-12-05", "09:00", "10:00")
+    new_block(owner, "2026-10-01", "09:00", "10:00", done=True)
+    new_block(owner, "2026-12-05", "09:00", "10:00")
     got = stats(owner, "?period=all")
     assert (got["date_from"], got["date_to"]) == ("2026-10-01", "2026-12-05")
     assert len(got["heatmap"]) == 66 and got["total_blocks"] == 2
 
-    entry(owner, "2026-09-15T08:00:00Z", "2026-09-15T09:00:00Z")
+    new_entry(owner, "2026-09-15T08:00:00Z", "2026-09-15T09:00:00Z")
     got = stats(owner, "?period=all")
     assert (got["date_from"], got["tracked_minutes"]) == ("2026-09-15", 60)
 
 
 def test_completion_rate_and_minutes(owner: Persona) -> None:
-    block(owner, TUESDAY, "09:00", "10:30", done=True)
-    block(owner, TUESDAY, "11:00", "12:00")
-    block(owner, TUESDAY, "13:00", "14:00")
-    entry(owner, "2026-11-24T07:00:00Z", "2026-11-24T07:44:59Z")
+    new_block(owner, TUESDAY, "09:00", "10:30", done=True)
+    new_block(owner, TUESDAY, "11:00", "12:00")
+    new_block(owner, TUESDAY, "13:00", "14:00")
+    new_entry(owner, "2026-11-24T07:00:00Z", "2026-11-24T07:44:59Z")
     got = stats(owner, "?period=today")
     assert got["completion_rate"] == 0.3333
     assert (got["total_minutes"], got["scheduled_minutes"], got["tracked_minutes"]) == (
@@ -174,7 +161,7 @@ def test_completion_rate_and_minutes(owner: Persona) -> None:
 def test_archived_and_deleted_blocks_do_not_count_until_they_come_back(
     owner: Persona,
 ) -> None:
-    ids = [block(owner, TUESDAY, f"0{h}:00", f"0{h}:30", done=True)["id"] for h in (6, 7, 8)]
+    ids = [new_block(owner, TUESDAY, f"0{h}:00", f"0{h}:30", done=True)["id"] for h in (6, 7, 8)]
     owner.ok("POST", f"/v1/blocks/{ids[0]}/archive")
     owner.ok("DELETE", f"/v1/blocks/{ids[1]}")
     got = stats(owner, "?period=today")
@@ -256,8 +243,8 @@ def test_streak_over_midnight_today_does_not_break_it_until_it_is_over(
 ) -> None:
     p: Persona = persona_factory("Europe/Berlin")
     for day in ("2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"):
-        block(p, day, "20:00", "21:00", done=True)
-    block(p, "2026-11-17", "20:00", "21:00", done=True)  # an older run of one day
+        new_block(p, day, "20:00", "21:00", done=True)
+    new_block(p, "2026-11-17", "20:00", "21:00", done=True)  # an older run of one day
     # 23:59 in Berlin on the 23rd: four days, the last today.
     clock.set(datetime(2026, 11, 23, 22, 59, tzinfo=UTC))
     assert stats(p)["streak_days"] == 4
@@ -267,7 +254,7 @@ def test_streak_over_midnight_today_does_not_break_it_until_it_is_over(
     report = productivity(p)
     assert (report["current_streak"], report["longest_streak"]) == (4, 4)
     # A block done today adds it.
-    block(p, "2026-11-24", "00:00", "00:30", done=True)
+    new_block(p, "2026-11-24", "00:00", "00:30", done=True)
     assert stats(p)["streak_days"] == 5
     # The 25th passes without one: on the 26th the streak is gone, the record stays.
     clock.set(datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
@@ -277,8 +264,8 @@ def test_streak_over_midnight_today_does_not_break_it_until_it_is_over(
 
 
 def test_blocks_planned_ahead_and_undone_ones_do_not_make_a_streak(owner: Persona) -> None:
-    block(owner, "2026-11-23", "09:00", "10:00")
-    block(owner, "2026-11-25", "09:00", "10:00", done=True)  # tomorrow, already ticked
+    new_block(owner, "2026-11-23", "09:00", "10:00")
+    new_block(owner, "2026-11-25", "09:00", "10:00", done=True)  # tomorrow, already ticked
     assert stats(owner)["streak_days"] == 0
     assert productivity(owner)["longest_streak"] == 0
 
@@ -290,7 +277,7 @@ def test_an_entry_across_midnight_is_split_on_local_days(
     persona_factory: Any, clock: FrozenClock
 ) -> None:
     p: Persona = persona_factory("Europe/Berlin")
-    entry(p, "2026-11-22T23:30:00+01:00", "2026-11-23T00:45:00+01:00")
+    new_entry(p, "2026-11-22T23:30:00+01:00", "2026-11-23T00:45:00+01:00")
     assert stats(p, "?date_from=2026-11-22&date_to=2026-11-22")["tracked_minutes"] == 30
     assert stats(p, "?date_from=2026-11-23&date_to=2026-11-23")["tracked_minutes"] == 45
     report = productivity(p)
@@ -307,8 +294,8 @@ def test_moving_from_berlin_to_los_angeles_moves_entries_to_their_new_local_days
     p: Persona = persona_factory("Europe/Berlin")
     project = p.ok("POST", "/v1/projects", 201, json={"name": "Thesis"})["id"]
     # 07:30 to 09:30 in Berlin on Monday the 23rd: 22:30 Sunday to 00:30 Monday in LA.
-    entry(p, "2026-11-23T07:30:00+01:00", "2026-11-23T09:30:00+01:00", project_id=project)
-    block(p, "2026-11-23", "09:00", "10:00", done=True, project_id=project)
+    new_entry(p, "2026-11-23T07:30:00+01:00", "2026-11-23T09:30:00+01:00", project_id=project)
+    new_block(p, "2026-11-23", "09:00", "10:00", done=True, project_id=project)
     before = productivity(p, weeks=2)
     assert (before["heatmap"]["2026-11-22"], before["heatmap"]["2026-11-23"]) == (0, 180)
     hours = {h["hour"]: h["minutes"] for h in before["by_hour"]}
@@ -331,14 +318,14 @@ def test_the_spring_clock_change_day_has_twenty_three_hours(
 ) -> None:
     clock.set(datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
     p: Persona = persona_factory("Europe/Berlin")
-    entry(p, "2026-03-28T23:00:00+01:00", "2026-03-29T04:00:00+02:00")  # four real hours
+    new_entry(p, "2026-03-28T23:00:00+01:00", "2026-03-29T04:00:00+02:00")  # four real hours
     report = productivity(p)
     assert (report["heatmap"]["2026-03-28"], report["heatmap"]["2026-03-29"]) == (60, 180)
     hours = {h["hour"]: h["minutes"] for h in report["by_hour"]}
     assert (hours[23], hours[0], hours[1], hours[2], hours[3]) == (60, 60, 60, 0, 60)
     assert stats(p, "?date_from=2026-03-29&date_to=2026-03-29")["tracked_minutes"] == 180
     # A block over the gap lasts its real time: 01:30 to 03:30 is one hour.
-    block(p, "2026-03-29", "01:30", "03:30", done=True)
+    new_block(p, "2026-03-29", "01:30", "03:30", done=True)
     got = stats(p, "?date_from=2026-03-29&date_to=2026-03-29")
     assert (got["total_minutes"], got["scheduled_minutes"]) == (60, 60)
 
@@ -348,8 +335,8 @@ def test_the_spring_clock_change_day_has_twenty_three_hours(
 
 def test_a_sandbox_key_sees_sandbox_statistics(owner: Persona) -> None:
     sandbox = owner.as_key(owner.new_key(test=True))
-    block(sandbox, TUESDAY, "09:00", "10:00", done=True)
-    entry(sandbox, "2026-11-24T06:00:00Z", "2026-11-24T06:30:00Z")
+    new_block(sandbox, TUESDAY, "09:00", "10:00", done=True)
+    new_entry(sandbox, "2026-11-24T06:00:00Z", "2026-11-24T06:30:00Z")
     assert stats(owner, "?period=today")["total_blocks"] == 0
     assert productivity(owner)["total_minutes"] == 0
     got = stats(sandbox, "?period=today")
@@ -368,7 +355,7 @@ def test_statistics_are_personal_in_a_shared_workspace(owner: Persona, teammate:
     project = owner.ok(
         "POST", "/v1/projects", 201, json={"name": "Shared", "workspace_id": workspace}
     )["id"]
-    entry(teammate, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z", project_id=project)
+    new_entry(teammate, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z", project_id=project)
     assert stats(owner, "?period=today")["tracked_minutes"] == 0
     assert stats(teammate, "?period=today")["tracked_minutes"] == 60
 
@@ -376,14 +363,14 @@ def test_statistics_are_personal_in_a_shared_workspace(owner: Persona, teammate:
 def test_focus_projects_and_plan_versus_actual(owner: Persona) -> None:
     math = owner.ok("POST", "/v1/projects", 201, json={"name": "Maths"})["id"]
     bio = owner.ok("POST", "/v1/projects", 201, json={"name": "Biology"})["id"]
-    entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T06:30:00Z", project_id=math)  # focus
-    entry(owner, "2026-11-24T07:00:00Z", "2026-11-24T07:20:00Z", project_id=math)  # short
-    entry(owner, "2026-11-23T06:00:00Z", "2026-11-23T07:00:00Z")  # focus, no project
-    block(owner, "2026-11-23", "12:00", "12:45", done=True, project_id=bio)  # focus
-    block(owner, "2026-11-23", "14:00", "15:00", project_id=bio)  # planned, not done
-    tracked = block(owner, TUESDAY, "08:00", "09:00", done=True, project_id=math)
+    new_entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T06:30:00Z", project_id=math)  # focus
+    new_entry(owner, "2026-11-24T07:00:00Z", "2026-11-24T07:20:00Z", project_id=math)  # short
+    new_entry(owner, "2026-11-23T06:00:00Z", "2026-11-23T07:00:00Z")  # focus, no project
+    new_block(owner, "2026-11-23", "12:00", "12:45", done=True, project_id=bio)  # focus
+    new_block(owner, "2026-11-23", "14:00", "15:00", project_id=bio)  # planned, not done
+    tracked = new_block(owner, TUESDAY, "08:00", "09:00", done=True, project_id=math)
     # A done block with an entry counts once, as its entry.
-    entry(
+    new_entry(
         owner,
         "2026-11-24T08:00:00Z",
         "2026-11-24T08:10:00Z",
@@ -444,7 +431,7 @@ def test_the_cache_answers_until_the_next_write_and_never_after(
     assert second.headers["X-Cache"] == "hit"
     assert second.json()["data"] == first.json()["data"]
 
-    made = block(owner, TUESDAY, "09:00", "10:00")
+    made = new_block(owner, TUESDAY, "09:00", "10:00")
     after = owner.get("/v1/stats?period=today")
     assert after.headers["X-Cache"] == "miss" and after.json()["data"]["total_blocks"] == 1
     owner.ok("PATCH", f"/v1/blocks/{made['id']}", json={"done": True})
@@ -455,7 +442,7 @@ def test_the_cache_answers_until_the_next_write_and_never_after(
 
     # Someone else's write leaves the owner's answer cached.
     assert owner.get("/v1/stats?period=today").headers["X-Cache"] == "hit"
-    block(teammate, TUESDAY, "09:00", "10:00")
+    new_block(teammate, TUESDAY, "09:00", "10:00")
     assert owner.get("/v1/stats?period=today").headers["X-Cache"] == "hit"
 
 
@@ -482,7 +469,7 @@ def test_an_import_and_a_zone_change_invalidate_the_cache(owner: Persona) -> Non
 
 def test_a_renamed_project_shows_its_new_name_at_once(owner: Persona) -> None:
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Old"})["id"]
-    entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z", project_id=project)
+    new_entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z", project_id=project)
     assert productivity(owner)["projects"][0]["name"] == "Old"
     owner.ok("PATCH", f"/v1/projects/{project}", json={"name": "New"})
     report = productivity(owner)
@@ -491,7 +478,7 @@ def test_a_renamed_project_shows_its_new_name_at_once(owner: Persona) -> None:
 
 
 def test_a_zone_or_week_start_change_is_a_new_answer(owner: Persona) -> None:
-    entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z")
+    new_entry(owner, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z")
     assert stats(owner, "?period=today")["tracked_minutes"] == 60
     owner.set_timezone("Pacific/Kiritimati")  # UTC+14: already the 25th there
     got = stats(owner, "?period=today")
@@ -521,7 +508,7 @@ def test_a_redis_cache_is_shared_by_every_process_and_invalidated_by_writes(
         assert p.get("/v1/productivity").headers["X-Cache"] == "miss"
         shared = q.get("/v1/productivity")
         assert shared.headers["X-Cache"] == "hit"  # the other process's answer
-        entry(q, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z")
+        new_entry(q, "2026-11-24T06:00:00Z", "2026-11-24T07:00:00Z")
         fresh = p.get("/v1/productivity")
         assert fresh.headers["X-Cache"] == "miss"
         assert fresh.json()["data"]["total_minutes"] == 60

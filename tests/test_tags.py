@@ -9,13 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Persona, assert_error
-from tests.test_clients import team_of
-from tests.test_timer_concurrency import served  # noqa: F401 (a fixture: a real server)
-
-
-def new_tag(p: Persona, name: str, **fields: Any) -> dict[str, Any]:
-    return dict(p.ok("POST", "/v1/tags", 201, json={"name": name, **fields}))
+from tests.conftest import Persona, RealServer, assert_error
+from tests.factories import new_tag, team_of
 
 
 def test_tag_crud_with_etags(owner: Persona) -> None:
@@ -227,12 +222,12 @@ def test_scopes(owner: Persona) -> None:
 
 @pytest.mark.slow
 def test_simultaneous_creates_of_one_name_make_one_tag(
-    served: tuple[str, dict[str, str]],  # noqa: F811
+    real_server: RealServer,
 ) -> None:
     """Against a real server with two workers: the name check and the unique index on the
     lower-cased name together give one tag and a 409 on ``name`` for everyone else, never
     a 500."""
-    base, headers = served
+    base, headers = real_server.base, real_server.new_user()
     racers = 16
     barrier = threading.Barrier(racers)
     answers: list[httpx.Response] = []

@@ -8,26 +8,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-from tests.test_clients import team_of
-
-
-def project(p: Persona, name: str = "Thesis", **fields: Any) -> dict[str, Any]:
-    return dict(p.ok("POST", "/v1/projects", 201, json={"name": name, **fields}))
-
-
-def new_task(p: Persona, project_id: str, name: str = "Draft", **fields: Any) -> dict[str, Any]:
-    body = {"project_id": project_id, "name": name, **fields}
-    return dict(p.ok("POST", "/v1/tasks", 201, json=body))
-
-
-def block(p: Persona, day: str, start: str = "09:00", **fields: Any) -> dict[str, Any]:
-    end = f"{int(start[:2]) + 1:02d}:00"
-    body = {"date": day, "start": start, "end": end, **fields}
-    return dict(p.ok("POST", "/v1/blocks", 201, json=body))
+from tests.factories import new_block, new_project, new_task, team_of
 
 
 def test_task_crud_with_defaults_tags_and_etag(owner: Persona) -> None:
-    prj = project(owner)
+    prj = new_project(owner)
     tags = [owner.ok("POST", "/v1/tags", 201, json={"name": n})["id"] for n in ("a", "b")]
     response = owner.post(
         "/v1/tasks",
@@ -103,7 +88,7 @@ def test_task_crud_with_defaults_tags_and_etag(owner: Persona) -> None:
     ],
 )
 def test_task_validation_names_the_field(owner: Persona, body: Any, field: str) -> None:
-    prj = project(owner)
+    prj = new_project(owner)
     if field != "project_id":
         body = {"project_id": prj["id"], **body}
     response = owner.post("/v1/tasks", json=body)
@@ -125,14 +110,14 @@ def test_task_validation_names_the_field(owner: Persona, body: Any, field: str) 
     ],
 )
 def test_task_patch_validation_names_the_field(owner: Persona, body: Any, field: str) -> None:
-    task = new_task(owner, project(owner)["id"])
+    task = new_task(owner, new_project(owner)["id"])
     response = owner.patch(f"/v1/tasks/{task['id']}", json=body)
     assert_error(response, 400, "VALIDATION_ERROR", field)
     assert owner.ok("GET", f"/v1/tasks/{task['id']}") == task
 
 
 def test_task_filters_and_order(owner: Persona) -> None:
-    a, b = project(owner, "A"), project(owner, "B")
+    a, b = new_project(owner, "A"), new_project(owner, "B")
     tag = owner.ok("POST", "/v1/tags", 201, json={"name": "urgent-tag"})
     t1 = new_task(owner, a["id"], "one", status="done", due_date="2026-12-03")["id"]
     t2 = new_task(
@@ -181,13 +166,13 @@ def test_task_list_refuses_bad_filters(owner: Persona, query: str, field: str) -
 
 
 def test_task_blocks_lists_the_blocks_of_one_task(owner: Persona) -> None:
-    prj = project(owner)
+    prj = new_project(owner)
     task = new_task(owner, prj["id"], "Essay")
     other = new_task(owner, prj["id"], "Other")
-    later = block(owner, "2026-11-26", project_id=prj["id"], task_id=task["id"])
-    sooner = block(owner, "2026-11-25", project_id=prj["id"], task_id=task["id"])
-    block(owner, "2026-11-25", "11:00", project_id=prj["id"], task_id=other["id"])
-    block(owner, "2026-11-25", "13:00")
+    later = new_block(owner, "2026-11-26", project_id=prj["id"], task_id=task["id"])
+    sooner = new_block(owner, "2026-11-25", project_id=prj["id"], task_id=task["id"])
+    new_block(owner, "2026-11-25", "11:00", project_id=prj["id"], task_id=other["id"])
+    new_block(owner, "2026-11-25", "13:00")
 
     response = owner.get(f"/v1/tasks/{task['id']}/blocks")
     assert response.status_code == 200
@@ -218,7 +203,7 @@ def test_task_blocks_lists_the_blocks_of_one_task(owner: Persona) -> None:
 
 
 def test_task_blocks_of_others_are_not_found(owner: Persona, outsider: Persona) -> None:
-    task = new_task(owner, project(owner)["id"])
+    task = new_task(owner, new_project(owner)["id"])
     assert_error(outsider.get(f"/v1/tasks/{task['id']}/blocks"), 404, "NOT_FOUND")
     assert_error(owner.get("/v1/tasks/tsk_nope/blocks"), 404, "NOT_FOUND")
     sandbox = owner.as_key(owner.new_key(test=True))
@@ -229,16 +214,16 @@ def test_each_member_sees_their_own_blocks_of_a_shared_task(
     owner: Persona, teammate: Persona
 ) -> None:
     team = team_of(owner, teammate)
-    prj = project(owner, "Team", workspace_id=team)
+    prj = new_project(owner, "Team", workspace_id=team)
     task = new_task(owner, prj["id"], "Poster")
-    mine = block(owner, "2026-11-25", project_id=prj["id"], task_id=task["id"])
-    theirs = block(teammate, "2026-11-25", "14:00", project_id=prj["id"], task_id=task["id"])
+    mine = new_block(owner, "2026-11-25", project_id=prj["id"], task_id=task["id"])
+    theirs = new_block(teammate, "2026-11-25", "14:00", project_id=prj["id"], task_id=task["id"])
     assert [b["id"] for b in owner.ok("GET", f"/v1/tasks/{task['id']}/blocks")] == [mine["id"]]
     assert [b["id"] for b in teammate.ok("GET", f"/v1/tasks/{task['id']}/blocks")] == [theirs["id"]]
 
 
 def test_task_blocks_need_the_blocks_scope(owner: Persona) -> None:
-    task = new_task(owner, project(owner)["id"])
+    task = new_task(owner, new_project(owner)["id"])
     projects_only = owner.as_key(owner.new_key(scopes=["read:projects"]))
     assert_error(projects_only.get(f"/v1/tasks/{task['id']}/blocks"), 403, "FORBIDDEN")
     blocks_reader = owner.as_key(owner.new_key(scopes=["read:blocks"]))
@@ -249,7 +234,7 @@ def test_task_blocks_need_the_blocks_scope(owner: Persona) -> None:
 
 
 def test_deleting_a_task_keeps_its_blocks_and_entries(owner: Persona) -> None:
-    prj = project(owner)
+    prj = new_project(owner)
     task = new_task(owner, prj["id"], "Lab")
     made = owner.post(
         "/v1/blocks",
@@ -284,14 +269,14 @@ def test_deleting_a_task_keeps_its_blocks_and_entries(owner: Persona) -> None:
 
 
 def test_a_task_with_blocks_or_entries_stays_in_its_project(owner: Persona) -> None:
-    a, b = project(owner, "A"), project(owner, "B")
+    a, b = new_project(owner, "A"), new_project(owner, "B")
     free = new_task(owner, a["id"], "free")
     moved = owner.ok("PATCH", f"/v1/tasks/{free['id']}", json={"project_id": b["id"]})
     assert moved["project_id"] == b["id"]
     assert owner.ok("GET", f"/v1/tasks?project_id={b['id']}")[0]["id"] == free["id"]
 
     planned = new_task(owner, a["id"], "planned")
-    block(owner, "2026-11-25", project_id=a["id"], task_id=planned["id"])
+    new_block(owner, "2026-11-25", project_id=a["id"], task_id=planned["id"])
     tracked = new_task(owner, a["id"], "tracked")
     owner.ok(
         "POST",
@@ -316,8 +301,8 @@ def test_a_moved_task_keeps_only_tags_of_its_new_workspace(
     team = team_of(owner, teammate, role="admin")
     personal_tag = owner.ok("POST", "/v1/tags", 201, json={"name": "mine"})
     team_tag = owner.ok("POST", "/v1/tags", 201, json={"name": "ours", "workspace_id": team})
-    task = new_task(owner, project(owner)["id"], tag_ids=[personal_tag["id"]])
-    shared = project(owner, "Shared", workspace_id=team)
+    task = new_task(owner, new_project(owner)["id"], tag_ids=[personal_tag["id"]])
+    shared = new_project(owner, "Shared", workspace_id=team)
 
     response = owner.patch(f"/v1/tasks/{task['id']}", json={"project_id": shared["id"]})
     assert_error(response, 400, "VALIDATION_ERROR", "tag_ids")
@@ -336,7 +321,7 @@ def test_a_moved_task_keeps_only_tags_of_its_new_workspace(
 
 def test_members_plan_the_tasks_of_shared_projects(owner: Persona, teammate: Persona) -> None:
     team = team_of(owner, teammate)
-    prj = project(owner, "Team project", workspace_id=team)
+    prj = new_project(owner, "Team project", workspace_id=team)
     by_owner = new_task(owner, prj["id"], "Outline")
     assert [t["id"] for t in teammate.ok("GET", "/v1/tasks")] == [by_owner["id"]]
 
@@ -362,14 +347,14 @@ def test_members_plan_the_tasks_of_shared_projects(owner: Persona, teammate: Per
 
 def test_a_member_who_leaves_no_longer_sees_the_tasks(owner: Persona, teammate: Persona) -> None:
     team = team_of(owner, teammate)
-    task = new_task(owner, project(owner, workspace_id=team)["id"])
+    task = new_task(owner, new_project(owner, workspace_id=team)["id"])
     owner.ok("DELETE", f"/v1/workspaces/{team}/members/{teammate.user_id}")
     assert_error(teammate.get(f"/v1/tasks/{task['id']}"), 404, "NOT_FOUND")
     assert teammate.ok("GET", "/v1/tasks") == []
 
 
 def test_outsiders_get_not_found(owner: Persona, outsider: Persona) -> None:
-    prj = project(owner)
+    prj = new_project(owner)
     task = new_task(owner, prj["id"])
     url = f"/v1/tasks/{task['id']}"
     assert_error(outsider.get(url), 404, "NOT_FOUND")
@@ -381,7 +366,7 @@ def test_outsiders_get_not_found(owner: Persona, outsider: Persona) -> None:
     response = outsider.post("/v1/tasks", json={"project_id": prj["id"], "name": "x"})
     assert_error(response, 400, "VALIDATION_ERROR", "project_id")
     # Nor can the owner move a task into a project they cannot see.
-    theirs = project(outsider, "Theirs")
+    theirs = new_project(outsider, "Theirs")
     response = owner.patch(url, json={"project_id": theirs["id"]})
     assert_error(response, 400, "VALIDATION_ERROR", "project_id")
     assert owner.ok("GET", url) == task
@@ -389,20 +374,20 @@ def test_outsiders_get_not_found(owner: Persona, outsider: Persona) -> None:
 
 def test_sandbox_and_live_tasks_are_apart(owner: Persona) -> None:
     sandbox = owner.as_key(owner.new_key(test=True))
-    live_project = project(owner, "Live")
+    live_project = new_project(owner, "Live")
     live = new_task(owner, live_project["id"])
     assert sandbox.ok("GET", "/v1/tasks") == []
     assert_error(sandbox.get(f"/v1/tasks/{live['id']}"), 404, "NOT_FOUND")
     assert_error(sandbox.delete(f"/v1/tasks/{live['id']}"), 404, "NOT_FOUND")
     response = sandbox.post("/v1/tasks", json={"project_id": live_project["id"], "name": "x"})
     assert_error(response, 400, "VALIDATION_ERROR", "project_id")
-    test = new_task(sandbox, project(sandbox, "Test")["id"])
+    test = new_task(sandbox, new_project(sandbox, "Test")["id"])
     assert [t["id"] for t in sandbox.ok("GET", "/v1/tasks")] == [test["id"]]
     assert [t["id"] for t in owner.ok("GET", "/v1/tasks")] == [live["id"]]
 
 
 def test_scopes(owner: Persona) -> None:
-    task = new_task(owner, project(owner)["id"])
+    task = new_task(owner, new_project(owner)["id"])
     reader = owner.as_key(owner.new_key(scopes=["read:projects"]))
     assert reader.ok("GET", f"/v1/tasks/{task['id']}")["id"] == task["id"]
     assert_error(reader.patch(f"/v1/tasks/{task['id']}", json={"name": "x"}), 403, "FORBIDDEN")

@@ -9,37 +9,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-
-
-def add(owner: Persona, team: str, member: Persona, role: str = "member") -> dict[str, Any]:
-    return dict(
-        owner.ok(
-            "POST",
-            f"/v1/workspaces/{team}/members",
-            201,
-            json={"email": member.email, "role": role},
-        )
-    )
-
-
-def workspace(owner: Persona, name: str = "Agency") -> str:
-    return str(owner.ok("POST", "/v1/workspaces", 201, json={"name": name})["id"])
+from tests.factories import add_member, new_entry, new_workspace
 
 
 def track(p: Persona, project_id: str, hour: int, **fields: Any) -> dict[str, Any]:
-    return dict(
-        p.ok(
-            "POST",
-            "/v1/time-entries",
-            201,
-            json={
-                "project_id": project_id,
-                "start_at": f"2026-11-23T{hour:02d}:00:00Z",
-                "end_at": f"2026-11-23T{hour:02d}:45:00Z",
-                **fields,
-            },
-        )
-    )
+    """Three quarters of an hour on Monday 23 November from ``hour`` o'clock."""
+    start, end = f"2026-11-23T{hour:02d}:00:00Z", f"2026-11-23T{hour:02d}:45:00Z"
+    return new_entry(p, start, end, project_id=project_id, **fields)
 
 
 @pytest.fixture
@@ -47,14 +23,14 @@ def agency(owner: Persona, persona_factory: Callable[[], Persona]) -> dict[str, 
     """Workspace A: owner, an admin and two members, with a shared project.
     Workspace B: another owner with one member; none of A's people."""
     admin, alice, bob = persona_factory(), persona_factory(), persona_factory()
-    a = workspace(owner, "Agency A")
-    add(owner, a, admin, "admin")
-    add(owner, a, alice)
-    add(owner, a, bob)
+    a = new_workspace(owner, "Agency A")
+    add_member(owner, a, admin, "admin")
+    add_member(owner, a, alice)
+    add_member(owner, a, bob)
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Website", "workspace_id": a})
     boss_b, carol = persona_factory(), persona_factory()
-    b = workspace(boss_b, "Agency B")
-    add(boss_b, b, carol)
+    b = new_workspace(boss_b, "Agency B")
+    add_member(boss_b, b, carol)
     project_b = boss_b.ok("POST", "/v1/projects", 201, json={"name": "App", "workspace_id": b})
     return {
         "a": a,

@@ -11,17 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
+from tests.factories import add_member, new_entry, new_workspace
 
 SLOT = {"start_at": "2026-11-23T09:00:00Z", "end_at": "2026-11-23T10:00:00Z"}
-
-
-def workspace(p: Persona, name: str = "Team") -> str:
-    return str(p.ok("POST", "/v1/workspaces", 201, json={"name": name})["id"])
-
-
-def add(by: Persona, team: str, who: Persona, role: str = "member") -> dict[str, Any]:
-    body = {"email": who.email, "role": role}
-    return dict(by.ok("POST", f"/v1/workspaces/{team}/members", 201, json=body))
 
 
 def roles(p: Persona, team: str) -> dict[str, str]:
@@ -71,9 +63,9 @@ def test_workspace_names_are_trimmed(owner: Persona) -> None:
 def test_inviting_existing_users_as_member_or_admin(
     owner: Persona, persona_factory: Callable[[], Persona]
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     member, admin = persona_factory(), persona_factory()
-    added = add(owner, team, member)
+    added = add_member(owner, team, member)
     assert (added["user_id"], added["email"], added["role"]) == (
         member.user_id,
         member.email,
@@ -108,7 +100,7 @@ def test_inviting_existing_users_as_member_or_admin(
 def test_bad_invitations_are_refused(
     owner: Persona, teammate: Persona, body: dict[str, Any], status: int, field: str
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     body = {
         k: v.format(teammate=teammate.email, owner=owner.email) if isinstance(v, str) else v
         for k, v in body.items()
@@ -121,11 +113,11 @@ def test_bad_invitations_are_refused(
 def test_changing_a_role_changes_whose_time_one_sees(
     owner: Persona, persona_factory: Callable[[], Persona]
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Web", "workspace_id": team})
     alice, bob = persona_factory(), persona_factory()
-    add(owner, team, alice)
-    add(owner, team, bob)
+    add_member(owner, team, alice)
+    add_member(owner, team, bob)
     bobs = bob.ok("POST", "/v1/time-entries", 201, json={**SLOT, "project_id": project["id"]})
     assert bobs["workspace_id"] == team
     url = f"/v1/workspaces/{team}/members/{alice.user_id}"
@@ -143,8 +135,8 @@ def test_changing_a_role_changes_whose_time_one_sees(
 def test_role_changes_that_are_refused(
     owner: Persona, teammate: Persona, outsider: Persona
 ) -> None:
-    team = workspace(owner)
-    add(owner, team, teammate)
+    team = new_workspace(owner)
+    add_member(owner, team, teammate)
     members = f"/v1/workspaces/{team}/members"
     assert_error(
         owner.patch(f"{members}/{owner.user_id}", json={"role": "admin"}), 409, "CONFLICT", "role"
@@ -164,11 +156,11 @@ def test_role_changes_that_are_refused(
 def test_admins_manage_members_but_never_the_owner(
     owner: Persona, persona_factory: Callable[[], Persona]
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     admin, member, newcomer = persona_factory(), persona_factory(), persona_factory()
-    add(owner, team, admin, "admin")
-    add(owner, team, member)
-    add(admin, team, newcomer)
+    add_member(owner, team, admin, "admin")
+    add_member(owner, team, member)
+    add_member(admin, team, newcomer)
     members = f"/v1/workspaces/{team}/members"
     admin.ok("PATCH", f"{members}/{member.user_id}", json={"role": "admin"})
     admin.ok("PATCH", f"{members}/{member.user_id}", json={"role": "member"})
@@ -187,10 +179,10 @@ def test_admins_manage_members_but_never_the_owner(
 def test_members_cannot_manage_membership(
     owner: Persona, teammate: Persona, persona_factory: Callable[[], Persona]
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     colleague, stranger = persona_factory(), persona_factory()
-    add(owner, team, teammate)
-    add(owner, team, colleague)
+    add_member(owner, team, teammate)
+    add_member(owner, team, colleague)
     members = f"/v1/workspaces/{team}/members"
     assert_error(teammate.post(members, json={"email": stranger.email}), 403, "FORBIDDEN")
     assert_error(teammate.delete(f"{members}/{colleague.user_id}"), 403, "FORBIDDEN")
@@ -201,9 +193,9 @@ def test_members_cannot_manage_membership(
 
 
 def test_a_member_may_leave_and_be_invited_again(owner: Persona, teammate: Persona) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Web", "workspace_id": team})
-    add(owner, team, teammate)
+    add_member(owner, team, teammate)
     teammate.ok("DELETE", f"/v1/workspaces/{team}/members/{teammate.user_id}")
     assert team not in {w["id"] for w in teammate.ok("GET", "/v1/workspaces")}
     assert_error(teammate.get(f"/v1/workspaces/{team}"), 404, "NOT_FOUND")
@@ -211,16 +203,16 @@ def test_a_member_may_leave_and_be_invited_again(owner: Persona, teammate: Perso
     # The owner cannot leave: the workspace would have nobody to run it.
     response = owner.delete(f"/v1/workspaces/{team}/members/{owner.user_id}")
     assert_error(response, 409, "CONFLICT", "user_id")
-    add(owner, team, teammate)
+    add_member(owner, team, teammate)
     assert project["id"] in project_ids(teammate)
 
 
 def test_removing_a_member_keeps_their_time_in_the_workspace(
     owner: Persona, teammate: Persona
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     project = owner.ok("POST", "/v1/projects", 201, json={"name": "Web", "workspace_id": team})
-    add(owner, team, teammate)
+    add_member(owner, team, teammate)
     tracked = teammate.ok(
         "POST", "/v1/time-entries", 201, json={**SLOT, "project_id": project["id"]}
     )
@@ -255,13 +247,13 @@ def two_teams(owner: Persona, persona_factory: Callable[[], Persona]) -> dict[st
     """A: owner, admin, alice, bob; project `web`. B: boss, carol, and alice too;
     project `app`. `nobody` is in neither."""
     admin, alice, bob, boss, carol, nobody = (persona_factory() for _ in range(6))
-    a = workspace(owner, "A")
-    add(owner, a, admin, "admin")
-    add(owner, a, alice)
-    add(owner, a, bob)
-    b = workspace(boss, "B")
-    add(boss, b, carol)
-    add(boss, b, alice)
+    a = new_workspace(owner, "A")
+    add_member(owner, a, admin, "admin")
+    add_member(owner, a, alice)
+    add_member(owner, a, bob)
+    b = new_workspace(boss, "B")
+    add_member(boss, b, carol)
+    add_member(boss, b, alice)
     web = owner.ok("POST", "/v1/projects", 201, json={"name": "Web", "workspace_id": a})["id"]
     app = boss.ok("POST", "/v1/projects", 201, json={"name": "App", "workspace_id": b})["id"]
     people = {"owner": owner, "admin": admin, "alice": alice, "bob": bob}
@@ -270,7 +262,7 @@ def two_teams(owner: Persona, persona_factory: Callable[[], Persona]) -> dict[st
 
 
 def track(p: Persona, project: str) -> str:
-    return str(p.ok("POST", "/v1/time-entries", 201, json={**SLOT, "project_id": project})["id"])
+    return str(new_entry(p, SLOT["start_at"], SLOT["end_at"], project_id=project)["id"])
 
 
 def test_members_see_the_projects_of_each_of_their_workspaces(two_teams: dict[str, Any]) -> None:
@@ -359,7 +351,7 @@ def test_an_outsider_gets_not_found_for_everything(two_teams: dict[str, Any]) ->
 def test_unknown_workspaces_and_members_are_not_found(owner: Persona) -> None:
     assert_error(owner.get("/v1/workspaces/wsp_nope"), 404, "NOT_FOUND")
     assert_error(owner.get("/v1/workspaces/wsp_nope/members"), 404, "NOT_FOUND")
-    team = workspace(owner)
+    team = new_workspace(owner)
     response = owner.patch(f"/v1/workspaces/{team}/members/usr_nope", json={"role": "admin"})
     assert_error(response, 404, "NOT_FOUND")
     assert_error(owner.delete(f"/v1/workspaces/{team}/members/usr_nope"), 404, "NOT_FOUND")
@@ -380,7 +372,7 @@ def test_unknown_workspaces_and_members_are_not_found(owner: Persona) -> None:
 def test_workspace_scopes(
     owner: Persona, teammate: Persona, scopes: list[str], method: str, path: str, status: int
 ) -> None:
-    team = workspace(owner)
+    team = new_workspace(owner)
     limited = owner.as_key(owner.new_key(scopes=scopes))
     url = "/v1/workspaces" + path.format(team=team, teammate=teammate.user_id)
     body: dict[str, Any] | None = None
