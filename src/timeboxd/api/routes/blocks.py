@@ -27,26 +27,10 @@ from timeboxd.schemas.blocks import (
 from timeboxd.schemas.common import Envelope, ListEnvelope, changes_of
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks, blocks_bulk, blocks_query
-from timeboxd.services.planning.blocks_query import BlockFilter
 
 router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
 read = scoped("read:blocks")
 write = scoped("write:blocks")
-
-
-def block_filter(q: BlockQuery) -> BlockFilter:
-    return BlockFilter(
-        date=q.date,
-        date_from=q.date_from,
-        date_to=q.date_to,
-        project_id=q.project_id,
-        task_id=q.task_id,
-        series_id=q.series_id,
-        done=q.done,
-        archived=q.archived,
-        deleted=q.deleted,
-        order_by=blocks_query.parse_order_by(q.order_by),
-    )
 
 
 @router.get("", operation_id="listBlocks", response_model=ListEnvelope[BlockOut])
@@ -54,7 +38,9 @@ async def list_blocks(
     ctx: Ctx = read, q: BlockListQuery = Depends(query(BlockListQuery))
 ) -> Response:
     paging = PageRequest.parse(q.page, q.per_page)
-    return ctx.page(blocks_query.list_blocks(ctx.conn, ctx.principal, block_filter(q), paging))
+    return ctx.page(
+        blocks_query.list_blocks(ctx.conn, ctx.principal, blocks_query.filter_of(q), paging)
+    )
 
 
 @router.post("", operation_id="createBlock", status_code=201, response_model=Envelope[BlockOut])
@@ -72,7 +58,7 @@ def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
 def stream_blocks(ctx: Ctx = read, q: BlockQuery = Depends(query(BlockQuery))) -> Response:
     # ctx.db, not the request's unit: the stream reads on its own connection for as long
     # as the response lasts, after the unit has ended.
-    chunks = blocks_query.stream_blocks(ctx.db, ctx.principal, block_filter(q))
+    chunks = blocks_query.stream_blocks(ctx.db, ctx.principal, blocks_query.filter_of(q))
     return StreamingResponse(chunks, media_type="application/x-ndjson")
 
 

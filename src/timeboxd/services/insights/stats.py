@@ -41,6 +41,7 @@ from timeboxd.domain.days import local_midnight, week_of
 from timeboxd.domain.stats import SLOT, current_streak, epoch, slot_of, spread, whole_days
 from timeboxd.domain.wallclock import local_today, zone
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.stats import StatsOut
 from timeboxd.services.context import Principal
 
 MAX_DAYS = 10 * 366
@@ -150,21 +151,6 @@ def tracked_seconds(session: Session, principal: Principal, first: int, last: in
 # -- /v1/stats -----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Stats:
-    period: str
-    date_from: date
-    date_to: date
-    total_blocks: int
-    completed_blocks: int
-    completion_rate: float
-    streak_days: int
-    total_minutes: int
-    scheduled_minutes: int
-    tracked_minutes: int
-    heatmap: dict[str, int]
-
-
 def period_days(
     session: Session,
     principal: Principal,
@@ -222,7 +208,7 @@ def stats(
     period: str | None,
     date_from: date | None,
     date_to: date | None,
-) -> Stats:
+) -> StatsOut:
     tz = principal.timezone
     today = local_today(now, tz)
     name, first, last = period_days(session, principal, today, period, date_from, date_to)
@@ -240,7 +226,7 @@ def stats(
     while day <= last:
         heatmap[day.isoformat()] = days[day].completed if day in days else 0
         day += timedelta(days=1)
-    return Stats(
+    return StatsOut(
         period=name,
         date_from=first,
         date_to=last,
