@@ -58,6 +58,9 @@ def _run(action: Callable[[Database], Any]) -> Any:
         db.dispose()
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @click.group()
 @click.version_option(package_name="timeboxd")
 def main() -> None:
@@ -93,6 +96,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         http="httptools",
         log_level=settings.log_level,
         access_log=False,
+        # A new worker imports the whole app before it can answer the supervisor's health
+        # ping; on a busy machine that takes longer than uvicorn's 5 s default, and the
+        # supervisor would kill and respawn its workers for as long as the load lasts.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
