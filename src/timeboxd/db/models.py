@@ -180,6 +180,8 @@ class Block(Base):
     __table_args__ = (
         Index("ix_blocks_owner_date", "user_id", "livemode", "date", "start"),
         Index("uq_blocks_external_uid", "user_id", "livemode", "external_uid", unique=True),
+        # For the statistics triggers recomputing a quarter hour's longest block (0006).
+        Index("ix_blocks_owner_start_at", "user_id", "livemode", "start_at"),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from timeboxd.db.models import Base
@@ -51,12 +51,12 @@ class StatsSlot(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     livemode: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    tracked_seconds: Mapped[int] = mapped_column(BigInteger)  # stopped time entries
-    block_seconds: Mapped[int] = mapped_column(BigInteger)  # done blocks without entries
-    focus_count: Mapped[int] = mapped_column(BigInteger)
-    focus_seconds: Mapped[int] = mapped_column(BigInteger)
-    entry_longest: Mapped[int] = mapped_column(BigInteger)
-    block_longest: Mapped[int] = mapped_column(BigInteger)
+    tracked_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")  # stopped time entries
+    block_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")  # done blocks without entries
+    focus_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    focus_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    entry_longest: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    block_longest: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class StatsSlotProject(Base):
@@ -68,8 +68,8 @@ class StatsSlotProject(Base):
     livemode: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     project_key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" for none
-    tracked_seconds: Mapped[int] = mapped_column(BigInteger)
-    block_seconds: Mapped[int] = mapped_column(BigInteger)
+    tracked_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    block_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class StatsDayProject(Base):
@@ -81,5 +81,18 @@ class StatsDayProject(Base):
     livemode: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     day: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     project_key: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" for none
-    tracked_seconds: Mapped[int] = mapped_column(BigInteger)
-    block_seconds: Mapped[int] = mapped_column(BigInteger)
+    tracked_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    block_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class StatsVersion(Base):
+    """A counter per account and mode that every write to its blocks or entries raises
+    (migration 0008's triggers); the statistics cache keys on it."""
+
+    __tablename__ = "stats_versions"
+
+    user_id: Mapped[str] = mapped_column(String(32))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (PrimaryKeyConstraint("user_id", "livemode", name="pk_stats_versions"),)
