@@ -7,12 +7,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from timeboxd.api.envelope import failure
 from timeboxd.api.idempotency import Replayed, replayed_response
 from timeboxd.errors import (
+    Conflict,
     DomainError,
     ErrorItem,
     Forbidden,
@@ -124,7 +126,16 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         return failure(error, _request_id(request), _now(request), headers=headers or None)
 
+    async def on_stale(request: Request, exc: Exception) -> Response:
+        # Two writes to one row at once on PostgreSQL: the one that committed second found
+        # the row's version already raised (the ORM's version check), and wrote nothing.
+        error = Conflict(
+            "the resource was changed by another request at the same time; read it again and retry"
+        )
+        return failure(error, _request_id(request), _now(request))
+
     app.add_exception_handler(DomainError, on_domain)
+    app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(Replayed, replayed_response)

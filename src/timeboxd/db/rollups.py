@@ -51,8 +51,10 @@ class StatsSlot(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     livemode: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    tracked_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")  # stopped time entries
-    block_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")  # done blocks without entries
+    # stopped time entries
+    tracked_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # done blocks without entries
+    block_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
     focus_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
     focus_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
     entry_longest: Mapped[int] = mapped_column(BigInteger, server_default="0")
