@@ -62,7 +62,7 @@ WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", "/v1/tags/{tag_id}"): (f"{CATALOG}tags.delete_tag",),
     # planning
     ("POST", "/v1/blocks"): (f"{PLANNING}blocks.create_block",),
-    ("PUT", "/v1/blocks/{block_id}"): (f"{PLANNING}blocks.replace_block",),
+    ("PUT", "/v1/blocks/{block_id}"): (f"{PLANNING}blocks.update_block",),
     ("PATCH", "/v1/blocks/{block_id}"): (f"{PLANNING}blocks.update_block",),
     ("DELETE", "/v1/blocks/{block_id}"): (f"{PLANNING}blocks.delete_block",),
     ("POST", "/v1/blocks/{block_id}/archive"): (f"{PLANNING}blocks.archive_block",),
@@ -91,7 +91,10 @@ WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/v1/timer/stop"): (f"{TRACKING}timer.stop",),
     # imports
     ("POST", "/v1/imports/blocks"): (f"{IMPORTS}blocks.import_blocks",),
-    ("POST", "/v1/imports/time-entries"): (f"{IMPORTS}entries.import_entries",),
+    ("POST", "/v1/imports/time-entries"): (
+        f"{IMPORTS}entries.import_entries",
+        f"{TRACKING}entries_bulk.insert_imported",
+    ),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -1,14 +1,20 @@
 """Bulk create, update and delete of time entries: one transaction, every item checked,
-nothing written unless all pass."""
+nothing written unless all pass; and ``insert_imported``, the fast path imports write
+through."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from timeboxd.db.tracking import TimeEntry
+from timeboxd.db.prepared import insert_many
+from timeboxd.db.tracking import TimeEntry, entry_tags
+from timeboxd.domain.ids import new_id
 from timeboxd.errors import (
     Conflict,
     DomainError,
@@ -22,11 +28,72 @@ from timeboxd.services.context import Principal
 from timeboxd.services.tracking.entries import (
     EntryFields,
     apply_patch,
+    check_span,
     load_own_unlocked,
     new_entry,
     refresh_block_tracked,
     views,
 )
+
+entries_table = cast(Table, TimeEntry.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedEntry:
+    """A stopped entry from an export, its project, task and tags already resolved within
+    the caller's personal workspace; ``external_id`` is the row's fingerprint."""
+
+    start_at: datetime
+    end_at: datetime
+    description: str
+    billable: bool
+    external_id: str
+    project_id: str | None = None
+    task_id: str | None = None
+    tag_ids: Sequence[str] = field(default_factory=tuple)
+
+
+def insert_imported(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    workspace_id: str,
+    items: Sequence[ImportedEntry],
+) -> None:
+    """All items in two statements (``insert_many``: executemany on SQLite, one COPY on
+    PostgreSQL). The caller resolved every reference in ``workspace_id`` just before, so
+    the per-entry checks of ``new_entry`` (a few queries and a flush each: 12 s for 10,000
+    rows) have nothing left to find; the span is checked here as ``new_entry`` checks it.
+    A fingerprint imported meanwhile by another request raises ``IntegrityError``."""
+    entries: list[dict[str, object]] = []
+    tags: list[dict[str, str]] = []
+    for item in items:
+        entry_id = new_id("ten")
+        entries.append(
+            {
+                "id": entry_id,
+                "user_id": principal.user_id,
+                "workspace_id": workspace_id,
+                "livemode": principal.livemode,
+                "project_id": item.project_id,
+                "task_id": item.task_id,
+                "block_id": None,
+                "description": item.description,
+                "start_at": item.start_at,
+                "end_at": item.end_at,
+                "duration_seconds": check_span(item.start_at, item.end_at),
+                "billable": item.billable,
+                "source": "import",
+                "external_id": item.external_id,
+                "approval_status": "draft",
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+        )
+        tags.extend({"entry_id": entry_id, "tag_id": t} for t in item.tag_ids)
+    insert_many(session.connection(), entries_table, entries)
+    insert_many(session.connection(), entry_tags, tags)
 
 
 def bulk_create(
