@@ -1,16 +1,25 @@
 """Per-request context: the authenticated principal, the request's unit of work and the
 clock. The dependency owns the unit of work: it opens it (a read for GET and HEAD, a write
-for every other method), the handler passes ``ctx.session`` to one service, and the
-dependency commits before the response is sent, or rolls back on any error."""
+for every other method), the handler passes ``ctx.session`` to one service, and the unit
+is committed before the response is sent, or rolled back on any error.
+
+Where the commit runs matters. A plain ``def`` handler runs in the thread pool and takes
+the write lock there (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's row locks), so the same
+thread commits as soon as the handler returns (``UnitOfWorkRoute``): a commit that waited
+for the event loop or for another pool thread could wait behind the very requests queued
+on its lock, and every writer would stall until the lock timeout."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -100,7 +109,7 @@ def scoped(scope: str | None, *, replayable: bool = True) -> Any:  # FastAPI typ
         unit = rt.db.unit(write=request.method not in READ_METHODS)
         try:
             yield Ctx(principal, unit, now, request.state.request_id, base_url, rt.db)
-            if unit.write:
+            if unit.write:  # an async handler's unit (a sync one committed in its thread)
                 await run_in_threadpool(unit.commit)
         except BaseException:
             unit.rollback()
@@ -133,3 +142,26 @@ SECURITY_SCHEMES = {
     },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "`X-API-Key`"},
 }
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose plain ``def`` handler commits its request's unit of work in its own
+    thread, right after it returns (see the module docstring); the dependency's later
+    commit then finds nothing left to do. Every ``/v1`` router uses it."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _committing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        ctx = kwargs.get("ctx")
+        if isinstance(ctx, Ctx) and ctx.unit.write:
+            ctx.unit.commit()
+        return result
+
+    return handler

@@ -10,13 +10,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     # Statement journals (every trigger with several statements, every upsert) and sorts
     # in memory, not in temporary files: a bulk insert of 10,000 blocks, whose search and
     # statistics triggers run for each row, spent 0.49 s in SQLite with files, 0.31 s here.

@@ -105,6 +105,8 @@ class UnitOfWork:
             self.close()
 
     def commit(self) -> None:
+        """Commit what the unit wrote; a second call has nothing left to commit (the
+        session's next transaction has not begun)."""
         if self._session is not None:
             self._session.commit()
         elif self._conn is not None:

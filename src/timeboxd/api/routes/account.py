@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.account import (
     ApiKeyCreate,
@@ -19,7 +19,7 @@ from timeboxd.schemas.common import Envelope, changes_of
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 
-router = APIRouter(prefix="/v1", tags=["account"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["account"])
 # Any valid key may read and edit its own profile; keys themselves need `admin`.
 me_access = scoped(None)
 admin = scoped("admin")

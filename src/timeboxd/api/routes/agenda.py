@@ -7,12 +7,12 @@ from typing import Literal
 from fastapi import APIRouter
 from starlette.responses import PlainTextResponse, Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.schemas.blocks import AgendaOut
 from timeboxd.schemas.common import Envelope, LocalDate
 from timeboxd.services.planning import agenda as agenda_service
 
-router = APIRouter(prefix="/v1", tags=["blocks"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["blocks"])
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response, StreamingResponse
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import (
@@ -28,7 +28,7 @@ from timeboxd.schemas.common import Envelope, ListEnvelope, changes_of
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks, blocks_bulk, blocks_query
 
-router = APIRouter(prefix="/v1/blocks", tags=["blocks"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/blocks", tags=["blocks"])
 read = scoped("read:blocks")
 write = scoped("write:blocks")
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, runtime, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, runtime, scoped
 from timeboxd.schemas.calendar import FeedToken
 from timeboxd.schemas.common import Envelope
 from timeboxd.services.planning import calendar
 
-router = APIRouter(prefix="/v1", tags=["calendar"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["calendar"])
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.catalog import WorkspaceListQuery
@@ -24,7 +24,7 @@ from timeboxd.schemas.common import Envelope, ListEnvelope, Paging, changes_of
 from timeboxd.services.catalog import clients
 from timeboxd.services.paging import PageRequest
 
-router = APIRouter(prefix="/v1/clients", tags=["clients"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/clients", tags=["clients"])
 read = scoped("read:projects")
 write = scoped("write:projects")
 CONTACT = "/{client_id}/contacts/{contact_id}"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
 from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate, changes_of
 from timeboxd.schemas.entries import (
@@ -25,7 +25,7 @@ from timeboxd.services.paging import PageRequest
 from timeboxd.services.tracking import approvals, entries, entries_bulk, entries_query
 from timeboxd.services.tracking.entries_query import EntryFilter
 
-router = APIRouter(prefix="/v1", tags=["time entries"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["time entries"])
 read = scoped("read:time_entries")
 write = scoped("write:time_entries")
 Id = Annotated[str | None, Query(max_length=32)]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.errors import ValidationFailed
 from timeboxd.schemas.common import Envelope, LocalDate, TimeZoneName
 from timeboxd.schemas.imports import BlockImportOut, EntryImportOut
@@ -23,7 +23,7 @@ from timeboxd.services.imports.blocks import BlockImportOptions
 from timeboxd.services.imports.common import Upload
 from timeboxd.services.imports.entries import EntryImportOptions
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/imports", tags=["imports"])
 
 
 def _upload_body(*types: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
 from timeboxd.schemas.common import Envelope, ListEnvelope, changes_of
 from timeboxd.schemas.projects import (
@@ -18,7 +18,7 @@ from timeboxd.schemas.projects import (
 from timeboxd.services.catalog import projects
 from timeboxd.services.paging import PageRequest
 
-router = APIRouter(prefix="/v1/projects", tags=["projects"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/projects", tags=["projects"])
 read = scoped("read:projects")
 write = scoped("write:projects")
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from timeboxd.api import envelope
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.reports import (
@@ -20,7 +20,7 @@ from timeboxd.schemas.reports import (
 )
 from timeboxd.services.tracking import exports
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/reports", tags=["reports"])
 read = scoped("read:reports")
 DOWNLOADS = {
     200: {

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.search import HitOut, SearchParams
 from timeboxd.services.insights import search as searching
 
-router = APIRouter(prefix="/v1/search", tags=["search"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/search", tags=["search"])
 
 
 @router.get("", operation_id="search", response_model=Envelope[list[HitOut]])

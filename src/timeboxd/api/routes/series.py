@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.schemas.blocks import BulkDeleted
 from timeboxd.schemas.common import Envelope, LocalDate, changes_of
 from timeboxd.schemas.series import SeriesChanges, SeriesCreate, SeriesOut, SeriesPatch
 from timeboxd.services.planning import series
 
-router = APIRouter(prefix="/v1/blocks/series", tags=["blocks"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/blocks/series", tags=["blocks"])
 read = scoped("read:blocks")
 write = scoped("write:blocks")
 FromDate = Annotated[

@@ -9,14 +9,14 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, runtime, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, runtime, scoped
 from timeboxd.api.query import query
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.stats import ProductivityOut, ProductivityParams, StatsOut, StatsParams
 from timeboxd.services.insights import stats_cache
 from timeboxd.services.insights.stats_cache import Store
 
-router = APIRouter(prefix="/v1", tags=["statistics"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["statistics"])
 read = scoped("read:stats")
 
 

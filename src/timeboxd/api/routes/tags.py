@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.catalog import WorkspaceListQuery
@@ -14,7 +14,7 @@ from timeboxd.schemas.tags import TagChanges, TagCreate, TagOut, TagPatch, TagPu
 from timeboxd.services.catalog import tags
 from timeboxd.services.paging import PageRequest
 
-router = APIRouter(prefix="/v1/tags", tags=["tags"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/tags", tags=["tags"])
 read = scoped("read:projects")
 write = scoped("write:projects")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IfMatch
 from timeboxd.schemas.blocks import BlockListQuery, BlockOut
@@ -23,7 +23,7 @@ from timeboxd.services.catalog.tasks import TaskFilter
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks_query
 
-router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/tasks", tags=["tasks"])
 read = scoped("read:projects")
 write = scoped("write:projects")
 

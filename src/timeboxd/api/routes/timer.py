@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.entries import EntryOut, TimerStart
 from timeboxd.services.tracking import timer
 
-router = APIRouter(prefix="/v1/timer", tags=["timer"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/timer", tags=["timer"])
 read = scoped("read:time_entries")
 write = scoped("write:time_entries")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from timeboxd.api.deps import Ctx, scoped
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.schemas.common import Envelope, changes_of
 from timeboxd.schemas.workspaces import (
     MemberAdd,
@@ -17,7 +17,7 @@ from timeboxd.schemas.workspaces import (
 )
 from timeboxd.services.accounts import workspaces
 
-router = APIRouter(prefix="/v1/workspaces", tags=["workspaces"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/workspaces", tags=["workspaces"])
 read = scoped("read:projects")
 admin = scoped("admin")
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from timeboxd.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from timeboxd.db.models import ApiKey, User
 from timeboxd.db.prepared import Prepared, decoders
 from timeboxd.domain import keys
@@ -15,6 +18,8 @@ from timeboxd.domain.ids import new_id
 from timeboxd.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from timeboxd.schemas.account import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from timeboxd.services.context import Principal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -146,6 +151,29 @@ _AUTH_QUERY = Prepared(
 )
 
 
+# How long the ``last_used_at`` touch may wait for SQLite's write lock: authentication
+# runs on the event loop, before the handler, so it must never wait out the busy timeout
+# behind another request's write (every request of the server would wait with it).
+TOUCH_WAIT_MS = 50
+
+
+def _touch(conn: Connection, key_id: str, now: datetime) -> None:
+    """Record the key's use, at best: when the database is busy with a write the touch is
+    left for a later request (the interval is a minute), never the caller's error."""
+    sqlite = conn.dialect.name == "sqlite"
+    try:
+        if sqlite:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={TOUCH_WAIT_MS}")
+        conn.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+        conn.commit()
+    except OperationalError:
+        conn.rollback()
+        log.debug("API key %s: last_used_at not written, the database was busy", key_id)
+    finally:
+        if sqlite:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
 def authenticate(
     conn: Connection, secret: str, now: datetime, touch_interval: timedelta
 ) -> Principal:
@@ -165,8 +193,7 @@ def authenticate(
     if expires_at is not None and instant(expires_at) <= now:
         raise Unauthorized("this API key has expired")
     if last_used_at is None or now - instant(last_used_at) >= touch_interval:
-        conn.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
-        conn.commit()
+        _touch(conn, key_id, now)
     return Principal(
         user_id=user_id,
         livemode=bool(livemode),
