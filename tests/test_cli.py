@@ -15,6 +15,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient  # first imported, warnings silenced, by conftest
+from sqlalchemy import text
 
 from tests import servers
 from tests.conftest import FrozenClock, make_settings
@@ -199,3 +200,19 @@ def test_served_api_answers_the_demo_key_over_http(data_dir: Path, tmp_path: Pat
         assert response.headers["x-request-id"] == body["meta"]["request_id"]
         denied = httpx.get(f"{base}/v1/blocks", headers=bearer("tbx_live_" + "x" * 32), timeout=30)
         assert denied.status_code == 401
+
+
+def test_db_rebuild_rollups_recounts_and_reports(data_dir: Path) -> None:
+    ok("demo")
+    db = Database(f"sqlite:///{data_dir / 'timeboxd.db'}")
+    count = text("SELECT count(*), sum(total), sum(completed) FROM stats_block_days")
+    try:
+        with db.write() as session:
+            counted = session.execute(count).one()
+            session.execute(text("DELETE FROM stats_block_days"))
+        assert counted[0] > 0
+        assert ok("db", "rebuild-rollups") == ["statistics rollups rebuilt"]
+        with db.read() as session:
+            assert session.execute(count).one() == counted
+    finally:
+        db.dispose()

@@ -116,6 +116,19 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@db.command("rebuild-rollups")
+def db_rebuild_rollups() -> None:
+    """Recount the statistics rollups from every block and time entry, in one transaction."""
+    from timeboxd.services.insights import stats  # only this command needs it
+
+    def rebuild(db: Database) -> None:
+        with db.write() as session:
+            stats.rebuild_rollups(session)
+
+    _run(rebuild)
+    click.echo("statistics rollups rebuilt")
+
+
 @main.group()
 def users() -> None:
     """Manage users."""

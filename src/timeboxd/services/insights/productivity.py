@@ -27,6 +27,7 @@ from timeboxd.domain.days import local_midnight
 from timeboxd.domain.stats import (
     EPOCH_ORDINAL,
     FOCUS_SECONDS,
+    SLOT,
     SLOTS_PER_DAY,
     Run,
     current_streak,
@@ -158,7 +159,7 @@ def _add_running(sums: Sums, timer: Running, runs: list[Run], window: int, hi: i
                 sums.per_project[timer.project_id] += seconds
                 sums.tracked_project[timer.project_id] += seconds
     length = timer.end - timer.start
-    if length >= FOCUS_SECONDS and window <= timer.start // 900 < hi:
+    if length >= FOCUS_SECONDS and window <= timer.start // SLOT < hi:
         sums.focus_count += 1
         sums.focus_seconds += length
         sums.longest = max(sums.longest, length)

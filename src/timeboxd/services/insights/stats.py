@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from timeboxd.db import rollups_rebuild
 from timeboxd.db.rollups import StatsBlockDay, StatsDayProject, StatsSlot
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.domain.days import local_midnight, week_of
@@ -239,3 +240,9 @@ def stats(
         tracked_minutes=tracked // 60,
         heatmap=heatmap,
     )
+
+
+def rebuild_rollups(session: Session) -> None:
+    """Count every block and stopped entry into the rollups again, in the caller's unit of
+    work (``timeboxd db rebuild-rollups``): for a database whose rollups are in doubt."""
+    rollups_rebuild.rebuild(session.connection())
