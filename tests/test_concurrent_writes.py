@@ -118,7 +118,8 @@ def test_parallel_timer_starts_make_one_timer(busy_server: RealServer) -> None:
         return http.post("/v1/timer/start", json={"description": f"t{i}"})
 
     answers = together(base, headers, start)
-    assert sorted(r.status_code for r in answers) == [201] + [409] * (WRITERS - 1)
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [201] + [409] * (WRITERS - 1), busy_server.log.read_text()[-4000:]
     for response in answers:
         if response.status_code == 409:
             assert_error(response, 409, "CONFLICT")
