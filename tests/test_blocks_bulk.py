@@ -3,9 +3,15 @@ each failing item named in ``details`` (SPEC §2 Errors and Writes, §3 Time blo
 
 from __future__ import annotations
 
+import http.client
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from tests.conftest import FrozenClock, Persona, assert_error
+import httpx
+import pytest
+
+from tests.conftest import FrozenClock, Persona, RealServer, assert_error
 
 
 def item(n: int, **extra: Any) -> dict[str, Any]:
@@ -244,3 +250,61 @@ def test_delete_needs_distinct_ids(owner: Persona) -> None:
     assert_error(owner.delete("/v1/blocks/bulk?ids=,"), 400, "VALIDATION_ERROR", "ids")
     assert_error(owner.delete("/v1/blocks/bulk"), 400, "VALIDATION_ERROR", "ids")
     assert live_count(owner) == 1
+
+
+def many(count: int) -> list[dict[str, Any]]:
+    first = date(2027, 1, 1)
+    return [
+        {"date": str(first + timedelta(days=n)), "start": "09:00", "end": "10:00"}
+        for n in range(count)
+    ]
+
+
+def test_delete_takes_more_ids_in_a_json_body_than_a_url_holds(owner: Persona) -> None:
+    made = create(owner, many(3_000))
+    ids = [b["id"] for b in made]
+    deleted = owner.ok("DELETE", "/v1/blocks/bulk", json={"ids": ids})
+    assert deleted == {"deleted": ids}
+    assert live_count(owner) == 0 and trash_count(owner) == 3_000
+
+
+def test_delete_takes_the_ids_in_the_query_or_the_body_not_both(
+    owner: Persona, outsider: Persona
+) -> None:
+    made = create(owner, [item(0), item(1)])
+    both = owner.delete(f"/v1/blocks/bulk?ids={made[0]['id']}", json={"ids": [made[1]["id"]]})
+    assert_error(both, 400, "VALIDATION_ERROR", "ids")
+    assert_error(owner.delete("/v1/blocks/bulk", json={"ids": []}), 400, "VALIDATION_ERROR", "ids")
+    too_many = {"ids": [made[0]["id"]] * 10_001}
+    assert_error(owner.delete("/v1/blocks/bulk", json=too_many), 400, "VALIDATION_ERROR", "ids")
+    assert_error(owner.delete("/v1/blocks/bulk", json={"id": "x"}), 400, "VALIDATION_ERROR", "id")
+    theirs = owner.delete("/v1/blocks/bulk", json={"ids": [create(outsider, [item(0)])[0]["id"]]})
+    assert_error(theirs, 404, "NOT_FOUND", "ids")
+    assert live_count(owner) == 2 and live_count(outsider) == 1
+
+
+@pytest.mark.slow
+def test_a_url_too_long_for_the_server_is_answered_in_the_envelope(
+    real_server: RealServer,
+) -> None:
+    headers = real_server.new_user()
+    with httpx.Client(base_url=real_server.base, headers=headers, timeout=120) as client:
+        made = client.post("/v1/blocks/bulk", json={"blocks": many(4_000)})
+        assert made.status_code == 201, made.text
+        ids = [b["id"] for b in made.json()["data"]]
+        # httpx refuses to send such a URL, so it goes out through the standard library.
+        url = urlsplit(real_server.base)
+        conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=120)
+        conn.request("DELETE", "/v1/blocks/bulk?ids=" + ",".join(ids), headers=headers)
+        answer = conn.getresponse()
+        refused = httpx.Response(answer.status, headers=answer.getheaders(), content=answer.read())
+        conn.close()
+        assert refused.headers["content-type"].startswith("application/json")
+        assert_error(refused, 400, "VALIDATION_ERROR", "ids")
+        assert "JSON body" in refused.json()["error"]["message"]
+        assert refused.headers["x-request-id"] == refused.json()["meta"]["request_id"]
+        assert client.get("/v1/blocks").json()["meta"]["total"] == 4_000
+        body = client.request("DELETE", "/v1/blocks/bulk", json={"ids": ids})
+        assert body.status_code == 200, body.text
+        assert body.json()["data"] == {"deleted": ids}
+        assert client.get("/v1/blocks").json()["meta"]["total"] == 0

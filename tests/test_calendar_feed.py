@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from tests.conftest import Persona, assert_error
+from tests.conftest import FrozenClock, Persona, assert_error
 
 
 def feed(p: Persona, token: str) -> Calendar:
@@ -79,6 +79,28 @@ def test_feed_uids_are_stable_and_sequence_grows_on_change(owner: Persona) -> No
     after = events(feed(owner, token))[f"{block['id']}@timeboxd"]
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert str(after["SUMMARY"]) == "✓ Final"
+
+
+def test_a_renamed_or_deleted_project_gives_its_events_a_new_sequence(
+    owner: Persona, clock: FrozenClock
+) -> None:
+    project = owner.ok("POST", "/v1/projects", 201, json={"name": "Chemistry"})
+    body = {"date": "2026-11-24", "start": "09:00", "end": "10:00", "project_id": project["id"]}
+    uid = f"{owner.ok('POST', '/v1/blocks', 201, json=body)['id']}@timeboxd"
+    token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    first = events(feed(owner, token))[uid]
+    clock.set(clock() + timedelta(hours=1))
+    owner.ok("PATCH", f"/v1/projects/{project['id']}", json={"name": "Biochemistry"})
+    renamed = events(feed(owner, token))[uid]
+    assert str(renamed["SUMMARY"]) == "Biochemistry"
+    assert int(renamed["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert renamed.decoded("LAST-MODIFIED") > first.decoded("LAST-MODIFIED")
+    clock.set(clock() + timedelta(hours=1))
+    owner.ok("DELETE", f"/v1/projects/{project['id']}")
+    gone = events(feed(owner, token))[uid]
+    assert str(gone["SUMMARY"]) == "Time block"
+    assert int(gone["SEQUENCE"]) > int(renamed["SEQUENCE"])
+    assert gone.decoded("LAST-MODIFIED") > renamed.decoded("LAST-MODIFIED")
 
 
 def test_deleted_and_archived_blocks_leave_the_feed(owner: Persona) -> None:

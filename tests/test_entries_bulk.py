@@ -236,3 +236,17 @@ def test_a_sandbox_key_cannot_bulk_change_live_entries(owner: Persona) -> None:
     )
     assert_error(sandbox.delete(f"/v1/time-entries/bulk?ids={live['id']}"), 404, "NOT_FOUND")
     assert ids(owner) == [live["id"]]
+
+
+def test_bulk_delete_takes_the_ids_in_a_json_body(owner: Persona) -> None:
+    items = [item(n) for n in range(3)]
+    made = owner.ok("POST", "/v1/time-entries/bulk", 201, json={"time_entries": items})
+    wanted = [made[2]["id"], made[0]["id"]]
+    deleted = owner.ok("DELETE", "/v1/time-entries/bulk", json={"ids": wanted})
+    assert deleted == {"deleted": wanted}
+    assert ids(owner) == [made[1]["id"]]
+    both = owner.delete(f"/v1/time-entries/bulk?ids={made[1]['id']}", json={"ids": [made[1]["id"]]})
+    assert_error(both, 400, "VALIDATION_ERROR", "ids")
+    empty = owner.delete("/v1/time-entries/bulk", json={"ids": []})
+    assert_error(empty, 400, "VALIDATION_ERROR", "ids")
+    assert ids(owner) == [made[1]["id"]]

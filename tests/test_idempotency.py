@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from tests.conftest import FrozenClock, Persona, assert_error, make_settings
 from timeboxd.api.app import create_app
+from timeboxd.db.models import IdempotencyRecord
 from timeboxd.services import idempotency
+from timeboxd.services.catalog import projects
 from timeboxd.services.database import Database
 
 
@@ -156,3 +161,57 @@ def test_a_new_api_keys_secret_is_never_stored_for_a_replay(owner: Persona, db: 
         bodies = conn.execute(text("SELECT body FROM idempotency_records")).scalars().all()
     secret = first.json()["data"]["key"].encode()
     assert not any(secret in bytes(b) for b in bodies)
+
+
+def test_a_claim_left_by_a_crashed_request_expires_after_its_lease(
+    owner: Persona, db: Database, clock: FrozenClock
+) -> None:
+    key_id = next(k["id"] for k in owner.ok("GET", "/v1/api-keys") if k["prefix"] == owner.key[:13])
+    # What a request that died before answering leaves behind: its pending claim.
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(IdempotencyRecord).values(
+                owner=key_id,
+                key="k-10",
+                fingerprint="crashed",
+                status_code=0,
+                body=b"",
+                created_at=clock(),
+            )
+        )
+    assert_error(post_project(owner, "k-10", "Breton"), 409, "CONFLICT", "Idempotency-Key")
+    clock.set(clock() + idempotency.LEASE + timedelta(seconds=1))
+    retry = post_project(owner, "k-10", "Breton")
+    assert retry.status_code == 201
+    assert "idempotent-replayed" not in retry.headers
+    again = post_project(owner, "k-10", "Breton")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == retry.content
+    assert len(projects_named(owner, "Breton")) == 1
+
+
+def test_a_twin_of_a_request_in_flight_is_a_conflict(
+    owner: Persona, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    create = projects.create_project
+
+    def slow_create(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        assert release.wait(60)
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(projects, "create_project", slow_create)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(post_project, owner, "k-11", "Cornish")
+        try:
+            assert started.wait(60)
+            twin = post_project(owner, "k-11", "Cornish")
+        finally:
+            release.set()
+        answered = first.result(timeout=60)
+    assert_error(twin, 409, "CONFLICT", "Idempotency-Key")
+    assert answered.status_code == 201
+    monkeypatch.setattr(projects, "create_project", create)
+    assert post_project(owner, "k-11", "Cornish").headers["idempotent-replayed"] == "true"
+    assert len(projects_named(owner, "Cornish")) == 1

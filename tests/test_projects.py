@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-from tests.factories import new_project
+from tests.factories import add_member, new_block, new_entry, new_project, new_workspace
 
 
 def personal_workspace(p: Persona) -> str:
@@ -240,3 +240,60 @@ def test_create_in_a_workspace_the_caller_is_not_in_is_refused(
     response = owner.post("/v1/projects", json={"name": "Sneaky", "workspace_id": theirs})
     assert_error(response, 400, "VALIDATION_ERROR", "workspace_id")
     assert names(outsider) == []
+
+
+def test_a_project_with_submitted_or_approved_entries_cannot_be_deleted(
+    owner: Persona, teammate: Persona
+) -> None:
+    wsp = new_workspace(owner, "Agency")
+    add_member(owner, wsp, teammate, "member")
+    project = new_project(owner, "Client work", workspace_id=wsp)
+    entry = new_entry(
+        teammate, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", project_id=project["id"]
+    )
+    url = f"/v1/time-entries/{entry['id']}"
+    teammate.ok("POST", f"{url}/submit")
+    for step in ("submitted", "approved"):
+        if step == "approved":
+            owner.ok("POST", f"{url}/approve")
+        before = teammate.get(url)
+        error = assert_error(owner.delete(f"/v1/projects/{project['id']}"), 409, "CONFLICT")
+        assert "field" not in error and step in error["message"]
+        after = teammate.get(url)
+        assert after.json()["data"]["project_id"] == project["id"]
+        assert after.headers["etag"] == before.headers["etag"]
+    owner.ok("GET", f"/v1/projects/{project['id']}")
+    owner.ok("POST", f"{url}/reopen")
+    owner.ok("DELETE", f"/v1/projects/{project['id']}")
+    assert teammate.ok("GET", url)["project_id"] is None
+
+
+def test_renaming_or_deleting_a_project_changes_the_etags_of_what_shows_it(
+    owner: Persona,
+) -> None:
+    project = new_project(owner, "Physics")
+    block = new_block(owner, "2026-11-25", "09:00", project_id=project["id"])
+    entry = new_entry(
+        owner, "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z", project_id=project["id"]
+    )
+    block_url, entry_url = f"/v1/blocks/{block['id']}", f"/v1/time-entries/{entry['id']}"
+    first = owner.get(block_url).headers["etag"]
+    entry_first = owner.get(entry_url).headers["etag"]
+    owner.ok("PATCH", f"/v1/projects/{project['id']}", json={"name": "Astrophysics"})
+    renamed = owner.get(block_url)
+    assert renamed.json()["data"]["project_name"] == "Astrophysics"
+    assert renamed.headers["etag"] != first
+    stale = owner.patch(block_url, json={"topic": "x"}, headers={"If-Match": first})
+    assert_error(stale, 412, "PRECONDITION_FAILED", "If-Match")
+    # The entry shows the project's id, not its name: a rename leaves it as it was.
+    assert owner.get(entry_url).headers["etag"] == entry_first
+    owner.ok("PATCH", f"/v1/projects/{project['id']}", json={"color": "#112233"})
+    assert owner.get(block_url).headers["etag"] == renamed.headers["etag"]
+
+    owner.ok("DELETE", f"/v1/projects/{project['id']}")
+    gone = owner.get(block_url)
+    assert gone.json()["data"]["project_id"] is None
+    assert gone.json()["data"]["project_name"] is None
+    assert gone.headers["etag"] not in (first, renamed.headers["etag"])
+    assert owner.get(entry_url).json()["data"]["project_id"] is None
+    assert owner.get(entry_url).headers["etag"] != entry_first

@@ -144,6 +144,20 @@ def test_all_runs_from_the_first_block_or_entry_to_the_last_planned_day(
     assert (got["date_from"], got["tracked_minutes"]) == ("2026-09-15", 60)
 
 
+def test_the_heatmap_of_all_is_bounded_to_the_days_ending_today(owner: Persona) -> None:
+    new_block(owner, "1900-01-01", "09:00", "10:00", done=True)
+    new_block(owner, "2999-12-31", "09:00", "10:00", done=True)
+    new_block(owner, TUESDAY, "09:00", "10:00", done=True)
+    got = stats(owner, "?period=all")
+    # The figures cover the whole history; the heatmap its last 3,660 days up to today.
+    assert (got["date_from"], got["date_to"]) == ("1900-01-01", "2999-12-31")
+    assert (got["total_blocks"], got["completed_blocks"], got["total_minutes"]) == (3, 3, 180)
+    assert len(got["heatmap"]) == 3660
+    assert next(iter(got["heatmap"])) == (TUESDAY - timedelta(days=3659)).isoformat()
+    assert list(got["heatmap"])[-1] == TUESDAY.isoformat()
+    assert got["heatmap"][TUESDAY.isoformat()] == 1 and sum(got["heatmap"].values()) == 1
+
+
 def test_completion_rate_and_minutes(owner: Persona) -> None:
     new_block(owner, TUESDAY, "09:00", "10:30", done=True)
     new_block(owner, TUESDAY, "11:00", "12:00")

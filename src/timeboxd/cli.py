@@ -93,7 +93,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
+        http="timeboxd.api.http:EnvelopeHttpToolsProtocol",
         log_level=settings.log_level,
         access_log=False,
         # A new worker imports the whole app before it can answer the supervisor's health

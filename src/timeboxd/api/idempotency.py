@@ -50,7 +50,7 @@ def claim(request: Request, db: Database, owner: str, now: datetime, *, store: b
     replay = idempotency.begin_or_conflict(db, owner, key, digest.hexdigest(), now)
     if replay is not None:
         raise Replayed(replay)
-    request.state.idempotency_claim = (owner, key, store)
+    request.state.idempotency_claim = (owner, key, now, store)
 
 
 def replayed_response(request: Request, exc: Exception) -> Response:
@@ -94,9 +94,9 @@ class IdempotencyMiddleware:
         finally:
             claimed = scope.get("state", {}).get("idempotency_claim")
             if claimed is not None:
-                owner, key, store = claimed
+                owner, key, claimed_at, store = claimed
                 kept = status if store else 0  # not stored: released like a failure
-                idempotency.finish(self.db(), owner, key, kept, b"".join(chunks))
+                idempotency.finish(self.db(), owner, key, claimed_at, kept, b"".join(chunks))
 
 
 def _has_key(scope: Scope) -> bool:

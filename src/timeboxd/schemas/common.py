@@ -155,3 +155,9 @@ class QueryModel(BaseModel):
 class Paging(QueryModel):
     page: int | None = Field(None, ge=1, le=1_000_000)
     per_page: int | None = Field(None, ge=1, le=1_000)
+
+
+class BulkIds(Input):
+    """The body of a bulk delete: the ids, for lists too long for a URL."""
+
+    ids: list[Id] = Field(min_length=1, max_length=10_000)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from starlette.responses import Response, StreamingResponse
 
 from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
 from timeboxd.api.query import query
-from timeboxd.api.routes.common import IfMatch
+from timeboxd.api.routes.common import IdsParam, IfMatch, bulk_ids
 from timeboxd.schemas.blocks import (
     BlockChanges,
     BlockCreate,
@@ -24,7 +22,7 @@ from timeboxd.schemas.blocks import (
     BulkDeleted,
     BulkPatch,
 )
-from timeboxd.schemas.common import Envelope, ListEnvelope, changes_of
+from timeboxd.schemas.common import BulkIds, Envelope, ListEnvelope, changes_of
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks, blocks_bulk, blocks_query
 
@@ -80,11 +78,8 @@ def bulk_update(body: BulkPatch, ctx: Ctx = write) -> Response:
 
 
 @router.delete("/bulk", operation_id="bulkDeleteBlocks", response_model=Envelope[BulkDeleted])
-def bulk_delete(
-    ids: Annotated[str, Query(description="comma-separated block ids", max_length=400_000)],
-    ctx: Ctx = write,
-) -> Response:
-    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+def bulk_delete(ids: IdsParam = None, body: BulkIds | None = None, ctx: Ctx = write) -> Response:
+    wanted = bulk_ids(ids, body)
     return ctx.ok(blocks_bulk.bulk_delete(ctx.session, ctx.principal, ctx.now, wanted))
 
 

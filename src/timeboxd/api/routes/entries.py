@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
-from timeboxd.api.routes.common import IfMatch, PageParam, PerPageParam
-from timeboxd.schemas.common import Envelope, ListEnvelope, LocalDate, changes_of
+from timeboxd.api.routes.common import IdsParam, IfMatch, PageParam, PerPageParam, bulk_ids
+from timeboxd.schemas.common import BulkIds, Envelope, ListEnvelope, LocalDate, changes_of
 from timeboxd.schemas.entries import (
     EntriesDeleted,
     EntryBulkCreate,
@@ -93,11 +93,8 @@ def bulk_update(body: EntryBulkPatch, ctx: Ctx = write) -> Response:
     operation_id="bulkDeleteTimeEntries",
     response_model=Envelope[EntriesDeleted],
 )
-def bulk_delete(
-    ids: Annotated[str, Query(description="comma-separated entry ids", max_length=400_000)],
-    ctx: Ctx = write,
-) -> Response:
-    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+def bulk_delete(ids: IdsParam = None, body: BulkIds | None = None, ctx: Ctx = write) -> Response:
+    wanted = bulk_ids(ids, body)
     return ctx.ok(entries_bulk.bulk_delete(ctx.session, ctx.principal, ctx.now, wanted))
 
 

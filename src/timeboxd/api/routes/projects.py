@@ -70,7 +70,7 @@ def update_project(
 
 @router.delete("/{project_id}", operation_id="deleteProject", response_model=Envelope[None])
 def delete_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = write) -> Response:
-    projects.delete_project(ctx.session, ctx.principal, project_id, if_match)
+    projects.delete_project(ctx.session, ctx.principal, ctx.now, project_id, if_match)
     return ctx.ok(None)
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Project
-from timeboxd.db.tracking import Client
+from timeboxd.db.models import Project, Series, blocks_table
+from timeboxd.db.tracking import Client, Task, TimeEntry
 from timeboxd.domain.ids import new_id
-from timeboxd.errors import NotFound, ValidationFailed
+from timeboxd.errors import Conflict, NotFound, ValidationFailed
 from timeboxd.schemas.common import UNSET, sent
 from timeboxd.schemas.projects import ProjectChanges, ProjectCreate, ProjectOut
 from timeboxd.services import versioning
@@ -19,6 +20,11 @@ from timeboxd.services.accounts.access import require_manager, visible_project
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest, select_page
+
+# Entries an approval has locked (as tracking's entries.LOCKED; catalog cannot import it).
+LOCKED = ("submitted", "approved")
+series_table = cast(Table, Series.__table__)
+entries_table = cast(Table, TimeEntry.__table__)
 
 
 def _view(p: Project) -> ProjectOut:
@@ -132,8 +138,11 @@ def update_project(
         raise ValidationFailed("billable cannot be null", field="billable")
     if changes.client_id is not UNSET:
         _check_client(session, principal, changes.client_id, project.workspace_id)
+    renamed = changes.name is not UNSET and changes.name != project.name
     for key, value in sent(changes).items():
         setattr(project, key, value)
+    if renamed:
+        _bump_blocks_showing(session, project.id, now)
     project.updated_at = now
     session.flush()
     return _view(project), versioning.etag(project)
@@ -156,9 +165,44 @@ def set_archived(
 
 
 def delete_project(
-    session: Session, principal: Principal, project_id: str, if_match: str | None
+    session: Session, principal: Principal, now: datetime, project_id: str, if_match: str | None
 ) -> None:
-    """Deletes the project; its blocks stay, without a project (the FK sets NULL)."""
+    """Deletes the project; its blocks, series and entries stay, without a project (and
+    without its tasks, which go with it). Refused while an entry of it is submitted or
+    approved: a locked entry cannot change, and its report would lose the project's rate."""
     project = _load_managed(session, principal, project_id, if_match)
+    locked = session.scalar(
+        select(TimeEntry.approval_status)
+        .where(TimeEntry.project_id == project.id, TimeEntry.approval_status.in_(LOCKED))
+        .order_by(TimeEntry.approval_status.desc())  # "submitted" before "approved"
+        .limit(1)
+    )
+    if locked is not None:
+        raise Conflict(
+            f"the project has {locked} time entries; reopen them before deleting the project"
+        )
+    tasks = select(Task.id).where(Task.project_id == project.id).scalar_subquery()
+    # The database's ON DELETE SET NULL would change these rows without a new version;
+    # clearing the references here gives every changed row a new ETag (and the calendar
+    # feed a new SEQUENCE and LAST-MODIFIED).
+    for table in (blocks_table, series_table, entries_table):
+        session.execute(
+            update(table)
+            .where(or_(table.c.project_id == project.id, table.c.task_id.in_(tasks)))
+            .values(
+                project_id=None, task_id=None, updated_at=now, **versioning.bump(table.c.version)
+            )
+            .execution_options(synchronize_session=False)
+        )
     session.delete(project)
     session.flush()
+
+
+def _bump_blocks_showing(session: Session, project_id: str, now: datetime) -> None:
+    """Blocks show their project's name: a renamed project changes them."""
+    session.execute(
+        update(blocks_table)
+        .where(blocks_table.c.project_id == project_id)
+        .values(updated_at=now, **versioning.bump(blocks_table.c.version))
+        .execution_options(synchronize_session=False)
+    )

@@ -202,6 +202,15 @@ def _all_days(session: Session, principal: Principal, today: date) -> tuple[date
     return min(starts), max(today, high or today)
 
 
+def heatmap_days(first: date, last: date, today: date) -> tuple[date, date]:
+    """The heatmap's days: the period's, or for a period longer than ``MAX_DAYS`` (only
+    ``all`` can be: one block dated in 1900 would make it a 400,000-day map) the
+    ``MAX_DAYS`` days ending today, which ``all`` always holds."""
+    if (last - first).days < MAX_DAYS:
+        return first, last
+    return today - timedelta(days=MAX_DAYS - 1), today
+
+
 def stats(
     session: Session,
     principal: Principal,
@@ -223,8 +232,8 @@ def stats(
     if timer is not None:
         tracked += sum(seconds for _, seconds in timer.slots(lo, hi))
     heatmap = {}
-    day = first
-    while day <= last:
+    day, until = heatmap_days(first, last, today)
+    while day <= until:
         heatmap[day.isoformat()] = days[day].completed if day in days else 0
         day += timedelta(days=1)
     return StatsOut(
