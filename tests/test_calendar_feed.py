@@ -103,6 +103,26 @@ def test_a_renamed_or_deleted_project_gives_its_events_a_new_sequence(
     assert gone.decoded("LAST-MODIFIED") > renamed.decoded("LAST-MODIFIED")
 
 
+def test_a_zone_change_gives_blocks_a_new_etag_and_their_events_a_new_sequence(
+    owner: Persona, clock: FrozenClock
+) -> None:
+    """The blocks keep their wall-clock times; their instants move, and so do the versions
+    that say they changed."""
+    body = {"date": "2026-11-24", "start": "09:00", "end": "10:00"}
+    block = owner.post("/v1/blocks", json=body)
+    uid = f"{block.json()['data']['id']}@timeboxd"
+    token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    first = events(feed(owner, token))[uid]
+    clock.set(clock() + timedelta(hours=1))
+    owner.set_timezone("Europe/Berlin")
+    moved = owner.get(f"/v1/blocks/{block.json()['data']['id']}")
+    assert moved.json()["data"]["start"] == "09:00"
+    assert moved.headers["etag"] != block.headers["etag"]
+    again = events(feed(owner, token))[uid]
+    assert int(again["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert again.decoded("LAST-MODIFIED") > first.decoded("LAST-MODIFIED")
+
+
 def test_deleted_and_archived_blocks_leave_the_feed(owner: Persona) -> None:
     keep, gone, hidden = (
         owner.ok("POST", "/v1/blocks", 201, json={"date": "2026-11-24", "start": s, "end": e})

@@ -146,14 +146,15 @@ def update_me(
     for key, value in sent(changes).items():
         setattr(user, key, value)
     if new_zone:
-        _reanchor_blocks(session, user.id, user.timezone)
+        _reanchor_blocks(session, user.id, user.timezone, now)
     user.updated_at = now
     session.flush()
     return _me(session, user, principal, base_url), versioning.etag(user)
 
 
-def _reanchor_blocks(session: Session, user_id: str, tz_name: str) -> None:
-    """Blocks are wall-clock: after a zone change their instants move with the zone."""
+def _reanchor_blocks(session: Session, user_id: str, tz_name: str, now: datetime) -> None:
+    """Blocks are wall-clock: after a zone change their instants move with the zone, and
+    the blocks show their instants, so each gets a new version (ETag, feed SEQUENCE)."""
     rows = session.execute(
         select(Block.id, Block.date, Block.start, Block.end).where(Block.user_id == user_id)
     ).all()
@@ -170,7 +171,12 @@ def _reanchor_blocks(session: Session, user_id: str, tz_name: str) -> None:
     stmt = (
         update(blocks_table)
         .where(blocks_table.c.id == bindparam("b_id"))
-        .values(start_at=bindparam("start_at"), end_at=bindparam("end_at"))
+        .values(
+            start_at=bindparam("start_at"),
+            end_at=bindparam("end_at"),
+            updated_at=now,
+            **versioning.bump(blocks_table.c.version),
+        )
     )
     session.execute(stmt, params)
 
