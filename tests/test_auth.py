@@ -168,3 +168,25 @@ def test_a_key_grants_no_more_than_it_holds(owner: Persona) -> None:
     assert owner.ok("POST", "/v1/api-keys", 201, json={})["scopes"] == ["*"]
     narrower = owner.ok("POST", "/v1/api-keys", 201, json={"scopes": ["read:blocks", "admin"]})
     assert narrower["scopes"] == ["admin", "read:blocks"]
+
+
+def test_every_refused_key_gets_the_same_answer(owner: Persona, clock: FrozenClock) -> None:
+    """Revoked, expired, unknown and malformed keys are told apart by nobody: a leaked
+    key's answer does not say whether it ever existed."""
+    revoked = owner.ok("POST", "/v1/api-keys", 201, json={})
+    owner.ok("DELETE", f"/v1/api-keys/{revoked['id']}")
+    expiring = owner.ok("POST", "/v1/api-keys", 201, json={"expires_in_days": 1})
+    clock.set(clock() + timedelta(days=2))
+    refused = {
+        "revoked": revoked["key"],
+        "expired": expiring["key"],
+        "unknown": "tbx_live_" + "A" * 32,
+        "malformed": "tbx_live_short",
+    }
+    messages = {
+        why: assert_error(
+            owner.client.get("/v1/me", headers={"X-API-Key": key}), 401, "UNAUTHORIZED"
+        )["message"]
+        for why, key in refused.items()
+    }
+    assert set(messages.values()) == {"invalid or expired API key"}, messages

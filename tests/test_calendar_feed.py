@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from tests.conftest import FrozenClock, Persona, assert_error
+from tests.conftest import FrozenClock, Persona, assert_error, make_settings
+from timeboxd.api.app import create_app
+from timeboxd.services.database import Database
 
 
 def feed(p: Persona, token: str) -> Calendar:
@@ -171,3 +175,31 @@ def test_sandbox_feed_shows_only_sandbox_blocks(owner: Persona) -> None:
     live_token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
     assert list(events(feed(owner, test_token))) == [f"{test_block['id']}@timeboxd"]
     assert list(events(feed(owner, live_token))) == [f"{live['id']}@timeboxd"]
+
+
+def test_rotating_the_token_needs_write_blocks(owner: Persona) -> None:
+    first = owner.ok("POST", "/v1/calendar/token", 201)
+    reader = owner.as_key(owner.new_key(scopes=["read:blocks"]))
+    assert_error(reader.post("/v1/calendar/token"), 403, "FORBIDDEN")
+    feed(owner, first["token"])  # the URL calendar apps use keeps working
+    writer = owner.as_key(owner.new_key(scopes=["write:blocks"]))
+    assert writer.ok("POST", "/v1/calendar/token", 201)["token"] != first["token"]
+
+
+def test_the_feed_is_rate_limited_per_token(
+    db: Database, clock: FrozenClock, owner: Persona, outsider: Persona, tmp_path: Path
+) -> None:
+    mine = owner.ok("POST", "/v1/calendar/token", 201)["token"]
+    theirs = outsider.ok("POST", "/v1/calendar/token", 201)["token"]
+    settings = make_settings(tmp_path, rate_limit_per_minute=3, rate_limit_per_second=100)
+    with TestClient(create_app(settings, db=db, clock=clock)) as client:
+        served = [client.get(f"/v1/calendar.ics?token={mine}") for _ in range(3)]
+        refused = client.get(f"/v1/calendar.ics?token={mine}")
+        other = client.get(f"/v1/calendar.ics?token={theirs}")
+        guesses = [client.get("/v1/calendar.ics?token=cal_guess") for _ in range(4)]
+    assert [r.status_code for r in served] == [200, 200, 200]
+    assert served[0].headers["ratelimit-limit"] == "3"
+    assert_error(refused, 429, "RATE_LIMITED")
+    assert int(refused.headers["retry-after"]) >= 1
+    assert other.status_code == 200  # each token has its own count
+    assert [r.status_code for r in guesses] == [404, 404, 404, 429]

@@ -177,3 +177,45 @@ def test_other_users_blocks_do_not_move(owner: Persona, outsider: Persona) -> No
     theirs = new_block(outsider)
     owner.set_timezone("Pacific/Chatham")
     assert outsider.ok("GET", f"/v1/blocks/{theirs['id']}")["start_at"] == "2026-11-24T09:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "scopes", [["read:blocks"], ["read:stats"], ["read:blocks", "read:reports"]]
+)
+def test_a_read_only_key_cannot_change_the_account(owner: Persona, scopes: list[str]) -> None:
+    made = new_block(owner)
+    reader = owner.as_key(owner.new_key(scopes=scopes))
+    before = owner.ok("GET", "/v1/me")
+    assert_error(reader.patch("/v1/me", json={"timezone": "Asia/Tokyo"}), 403, "FORBIDDEN")
+    assert_error(reader.patch("/v1/me", json={"name": "Mallory"}), 403, "FORBIDDEN")
+    assert owner.ok("GET", "/v1/me") == before
+    assert owner.ok("GET", f"/v1/blocks/{made['id']}")["start_at"] == made["start_at"]
+
+
+def test_a_test_key_cannot_change_the_live_account(owner: Persona) -> None:
+    """The zone is the live account's: changing it would move every live block."""
+    made = new_block(owner)
+    sandbox = owner.as_key(owner.new_key(test=True))
+    assert_error(sandbox.patch("/v1/me", json={"timezone": "Asia/Tokyo"}), 403, "FORBIDDEN")
+    assert_error(sandbox.patch("/v1/me", json={"week_start": "sunday"}), 403, "FORBIDDEN")
+    assert owner.ok("GET", "/v1/me")["timezone"] == "UTC"
+    assert owner.ok("GET", "/v1/me")["week_start"] == "monday"
+    assert owner.ok("GET", f"/v1/blocks/{made['id']}")["start_at"] == "2026-11-24T09:00:00Z"
+
+
+@pytest.mark.parametrize("scopes", [["write:blocks"], ["write:time_entries"], ["admin"], ["*"]])
+def test_a_live_key_with_a_write_scope_changes_the_account(
+    owner: Persona, scopes: list[str]
+) -> None:
+    writer = owner.as_key(owner.new_key(scopes=scopes))
+    assert writer.ok("PATCH", "/v1/me", json={"name": "Ada"})["name"] == "Ada"
+
+
+def test_the_feed_url_shows_only_to_keys_that_read_blocks(owner: Persona) -> None:
+    feed = owner.ok("POST", "/v1/calendar/token", 201)
+    stats = owner.as_key(owner.new_key(scopes=["read:stats"]))
+    me = stats.ok("GET", "/v1/me")
+    assert me["email"] == owner.email and me["calendar_feed_url"] is None
+    assert feed["token"] not in stats.get("/v1/me").text
+    blocks = owner.as_key(owner.new_key(scopes=["read:blocks"]))
+    assert blocks.ok("GET", "/v1/me")["calendar_feed_url"] == feed["url"]

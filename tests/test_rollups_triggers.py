@@ -13,17 +13,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text, update
+from sqlalchemy import Engine, create_engine, delete, insert, text, update
 from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL
 from timeboxd.db import migrate, rollups_sql, search_index
 from timeboxd.db.engine import make_engine, make_sessionmaker
-from timeboxd.db.models import Block, blocks_table
+from timeboxd.db.models import Block, User, Workspace, blocks_table
 from timeboxd.db.prepared import insert_many
 from timeboxd.db.rollups_rebuild import rebuild
 from timeboxd.db.tracking import TimeEntry
-from timeboxd.services.accounts import users as accounts
+from timeboxd.domain.ids import new_id
 from timeboxd.services.database import Database
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -98,11 +98,27 @@ def workload(engine: Engine, seed: int) -> str:
     sessions = make_sessionmaker(engine)
     rnd = random.Random(seed)
     with sessions.begin() as s:
-        user = accounts.create_user(s, NOW, f"user-{secrets.token_hex(4)}@example.com")
-        workspace = s.execute(
-            text("SELECT id FROM workspaces WHERE owner_id = :u"), {"u": user.id}
-        ).scalar_one()
-        uid = user.id
+        # The account's two rows, written with the columns every schema version has: the
+        # workload runs against earlier versions than the models describe.
+        uid, workspace = new_id("usr"), new_id("wsp")
+        s.execute(
+            insert(User.__table__).values(
+                id=uid,
+                email=f"user-{secrets.token_hex(4)}@example.com",
+                name="",
+                timezone="UTC",
+                week_start="monday",
+                is_admin=False,
+                created_at=NOW,
+                updated_at=NOW,
+                version=1,
+            )
+        )
+        s.execute(
+            insert(Workspace.__table__).values(
+                id=workspace, name="Mine", owner_id=uid, personal=True, created_at=NOW
+            )
+        )
     blocks, entries = [], []
     for n in range(240):
         day = date(2026, 9, 1) + timedelta(days=n // 4)

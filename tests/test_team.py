@@ -204,3 +204,52 @@ def test_personal_workspaces_take_no_members(owner: Persona, teammate: Persona) 
     (personal,) = [w["id"] for w in owner.ok("GET", "/v1/workspaces") if w["personal"]]
     response = owner.post(f"/v1/workspaces/{personal}/members", json={"email": teammate.email})
     assert_error(response, 409, "CONFLICT")
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+def test_time_left_behind_in_a_workspace_is_read_only(
+    owner: Persona, agency: dict[str, Any], how: str
+) -> None:
+    """A member who is removed (or leaves) reads their own time there but changes none of
+    it: a draft cannot be stretched and sent to the team's approval queue afterwards."""
+    alice: Persona = agency["alice"]
+    draft = track(alice, agency["project"], 9)
+    submitted = track(alice, agency["project"], 10)
+    alice.ok("POST", f"/v1/time-entries/{submitted['id']}/submit")
+    running = alice.ok("POST", "/v1/timer/start", 201, json={"project_id": agency["project"]})
+    remover = alice if how == "left" else owner
+    remover.ok("DELETE", f"/v1/workspaces/{agency['a']}/members/{alice.user_id}")
+
+    url = f"/v1/time-entries/{draft['id']}"
+    longer = {"end_at": "2026-11-23T20:00:00Z"}
+    for response in (
+        alice.patch(url, json=longer),
+        alice.put(url, json={"start_at": draft["start_at"], **longer}),
+        alice.delete(url),
+        alice.post(f"{url}/submit"),
+        alice.post(f"/v1/time-entries/{submitted['id']}/reopen"),
+    ):
+        assert_error(response, 409, "CONFLICT", "workspace_id")
+    bulk = alice.patch(
+        "/v1/time-entries/bulk", json={"time_entries": [{"id": draft["id"], **longer}]}
+    )
+    error = assert_error(bulk, 409, "CONFLICT")
+    assert [(d["index"], d["field"]) for d in error["details"]] == [(0, "workspace_id")]
+    assert_error(
+        alice.delete("/v1/time-entries/bulk", params={"ids": draft["id"]}), 409, "CONFLICT"
+    )
+
+    # A timer left running can still be stopped (it would otherwise run on for good);
+    # the stopped entry is then read-only like the rest.
+    stopped = alice.ok("POST", "/v1/timer/stop")
+    assert stopped["id"] == running["id"] and stopped["running"] is False
+    stopped_url = f"/v1/time-entries/{running['id']}"
+    assert_error(alice.patch(stopped_url, json=longer), 409, "CONFLICT", "workspace_id")
+
+    assert alice.ok("GET", url) == draft  # their own history stays readable
+    assert owner.ok("GET", url) == draft
+    queue = {e["id"] for e in owner.ok("GET", "/v1/time-entry-approvals")}
+    assert draft["id"] not in queue and submitted["id"] in queue
+    # Their personal time is theirs to change as before.
+    personal = new_entry(alice, "2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z")
+    alice.ok("PATCH", f"/v1/time-entries/{personal['id']}", json=longer)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,6 +64,9 @@ class Workspace(Base):
     name: Mapped[str] = mapped_column(String(200))
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A team workspace made with a test key is a sandbox workspace (False); a personal
+    # workspace holds both modes and keeps True.
+    livemode: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -20,7 +20,8 @@ from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["account"])
-# Any valid key may read and edit its own profile; keys themselves need `admin`.
+# Any valid key reads its own profile; changing it needs a live key with a write scope
+# (checked in the service); keys themselves need `admin`.
 me_access = scoped(None)
 admin = scoped("admin")
 # The new key's secret is shown once: it is never stored for an Idempotency-Key replay.

@@ -7,14 +7,33 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Project, WorkspaceMember
+from timeboxd.db.models import Project, Workspace, WorkspaceMember
 from timeboxd.db.tracking import Tag, Task
 from timeboxd.errors import Forbidden, ValidationFailed
 from timeboxd.services.context import Principal
 
 
+def in_mode(principal: Principal) -> ColumnElement[bool]:
+    """Workspaces of the key's mode: a test key's team workspaces are sandbox workspaces
+    that live keys never see, and live ones are invisible to a test key. A personal
+    workspace holds both modes' rows (each row carries its own mode)."""
+    return Workspace.personal.is_(True) | (Workspace.livemode == principal.livemode)
+
+
+def _memberships(principal: Principal) -> Select[str]:
+    return (
+        select(WorkspaceMember.workspace_id)
+        .join(Workspace, Workspace.id == WorkspaceMember.workspace_id)
+        .where(WorkspaceMember.user_id == principal.user_id, in_mode(principal))
+    )
+
+
 def member_workspaces(principal: Principal) -> Select[str]:
-    return select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == principal.user_id)
+    return _memberships(principal)
+
+
+def is_member(session: Session, principal: Principal, workspace_id: str) -> bool:
+    return role_in(session, principal, workspace_id) is not None
 
 
 def visible_project(principal: Principal) -> ColumnElement[bool]:
@@ -79,21 +98,21 @@ MANAGER_ROLES = ("owner", "admin")
 
 
 def role_in(session: Session, principal: Principal, workspace_id: str) -> str | None:
-    """The caller's role in a workspace, or None if not a member."""
+    """The caller's role in a workspace of the key's mode, or None if not a member."""
     return session.scalar(
-        select(WorkspaceMember.role).where(
+        select(WorkspaceMember.role)
+        .join(Workspace, Workspace.id == WorkspaceMember.workspace_id)
+        .where(
             WorkspaceMember.workspace_id == workspace_id,
             WorkspaceMember.user_id == principal.user_id,
+            in_mode(principal),
         )
     )
 
 
 def managed_workspaces(principal: Principal) -> Select[str]:
     """Workspaces where the caller is owner or admin (sees everyone's time, approves it)."""
-    return select(WorkspaceMember.workspace_id).where(
-        WorkspaceMember.user_id == principal.user_id,
-        WorkspaceMember.role.in_(MANAGER_ROLES),
-    )
+    return _memberships(principal).where(WorkspaceMember.role.in_(MANAGER_ROLES))
 
 
 def require_manager(

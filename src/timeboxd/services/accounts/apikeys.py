@@ -134,6 +134,11 @@ def revoke_key(session: Session, principal: Principal, now: datetime, key_id: st
     return _view(row)
 
 
+# One answer for a malformed, unknown, revoked or expired key: a different word for each
+# would tell whoever holds a leaked key that it was real once. The owner sees a key's state
+# (revoked_at, expires_at) in GET /v1/api-keys.
+INVALID_KEY = "invalid or expired API key"
+
 _AUTH_QUERY = Prepared(
     select(
         ApiKey.id,
@@ -180,18 +185,18 @@ def authenticate(
     """The principal behind a key, or Unauthorized. Runs on every request, so it is one
     indexed lookup; ``last_used_at`` is written at most once per ``touch_interval``."""
     if not keys.looks_valid(secret):
-        raise Unauthorized("malformed API key")
+        raise Unauthorized(INVALID_KEY)
     found = _AUTH_QUERY.all(conn, {"key_hash": keys.hash_key(secret)})
     if not found:
-        raise Unauthorized("unknown API key")
+        raise Unauthorized(INVALID_KEY)
     key_id, user_id, livemode, scopes, expires_at, revoked_at, last_used_at, tz, week_start = found[
         0
     ]
     instant = decoders(conn).instant
     if revoked_at is not None:
-        raise Unauthorized("this API key has been revoked")
+        raise Unauthorized(INVALID_KEY)
     if expires_at is not None and instant(expires_at) <= now:
-        raise Unauthorized("this API key has expired")
+        raise Unauthorized(INVALID_KEY)
     if last_used_at is None or now - instant(last_used_at) >= touch_interval:
         _touch(conn, key_id, now)
     return Principal(

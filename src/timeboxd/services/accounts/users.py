@@ -10,9 +10,10 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Block, User, Workspace, WorkspaceMember, blocks_table
+from timeboxd.domain import keys
 from timeboxd.domain.ids import new_id
 from timeboxd.domain.wallclock import is_valid_zone, to_utc_lenient
-from timeboxd.errors import Conflict, NotFound, ValidationFailed
+from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from timeboxd.schemas.account import MeChanges, MeOut
 from timeboxd.schemas.common import UNSET, sent
 from timeboxd.services import versioning
@@ -68,6 +69,7 @@ def create_user(
         name=f"{name or email}'s workspace",
         owner_id=user.id,
         personal=True,
+        livemode=True,  # holds both modes: each of its rows carries its own
         created_at=now,
     )
     session.add(workspace)
@@ -110,8 +112,28 @@ def _view(user: User, principal: Principal, feed_url: str | None = None) -> MeOu
     )
 
 
+# Changing the account (its zone moves every live block) is a write: a key needs one of
+# these. Read-only keys, whatever they read, only look at the profile.
+ACCOUNT_WRITE_SCOPES = (*(s for s in keys.SCOPES if s.startswith("write:")), "admin")
+
+
+def require_account_write(principal: Principal) -> None:
+    """The account is live data: only a live key with a write-capable scope changes it."""
+    if not principal.livemode:
+        raise Forbidden("a test key cannot change the account; use a live key")
+    if not any(keys.grants(principal.scopes, s) for s in ACCOUNT_WRITE_SCOPES):
+        raise Forbidden(
+            "changing the account needs a write scope (write:* or admin); this key is read-only"
+        )
+
+
 def _me(session: Session, user: User, principal: Principal, base_url: str) -> MeOut:
-    token = calendar.current_token(session, principal)
+    # The feed URL's token reads every block: only a key that may read blocks sees it.
+    token = (
+        calendar.current_token(session, principal)
+        if keys.grants(principal.scopes, "read:blocks")
+        else None
+    )
     return _view(user, principal, calendar.feed_url(base_url, token) if token else None)
 
 
@@ -130,6 +152,7 @@ def update_me(
     if_match: str | None,
     base_url: str,
 ) -> tuple[MeOut, str]:
+    require_account_write(principal)
     user = session.get(User, principal.user_id, with_for_update=True)
     if user is None:
         raise NotFound("user not found")

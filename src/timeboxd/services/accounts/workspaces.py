@@ -1,4 +1,8 @@
-"""Shared workspaces: the creator owns it; owners and admins manage its members."""
+"""Shared workspaces: the creator owns it; owners and admins manage its members.
+
+A workspace has the mode of the key that made it (a personal workspace holds both): a
+test key sees and manages only sandbox workspaces, so nothing it does reaches a live
+team, and a live key never sees a sandbox one."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from timeboxd.schemas.workspaces import (
     WorkspaceCreate,
     WorkspaceOut,
 )
-from timeboxd.services.accounts.access import MANAGER_ROLES, role_in
+from timeboxd.services.accounts.access import MANAGER_ROLES, in_mode, role_in
 from timeboxd.services.context import Principal
 
 
@@ -26,7 +30,7 @@ def list_workspaces(session: Session, principal: Principal) -> list[WorkspaceOut
     rows = session.execute(
         select(Workspace, WorkspaceMember.role)
         .join(WorkspaceMember, WorkspaceMember.workspace_id == Workspace.id)
-        .where(WorkspaceMember.user_id == principal.user_id)
+        .where(WorkspaceMember.user_id == principal.user_id, in_mode(principal))
         .order_by(Workspace.personal.desc(), Workspace.name, Workspace.id)
     )
     return [_view(w, role) for w, role in rows]
@@ -66,6 +70,8 @@ def create_workspace(
         name=body.name,
         owner_id=principal.user_id,
         personal=False,
+        # made with a test key, it is a sandbox workspace: live keys never see it
+        livemode=principal.livemode,
         created_at=now,
     )
     session.add(workspace)

@@ -19,6 +19,7 @@ from timeboxd.schemas.common import UNSET, Unset
 from timeboxd.schemas.entries import EntryChanges, EntryCreate, EntryOut
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import (
+    is_member,
     managed_workspaces,
     require_project,
     require_tags,
@@ -126,12 +127,29 @@ def page_views(
     return page.map(lambda e: view(e, tags[e.id], principal.timezone, now))
 
 
-def load_visible(session: Session, principal: Principal, entry_id: str) -> TimeEntry:
+def load_readable(session: Session, principal: Principal, entry_id: str) -> TimeEntry:
+    """An entry the caller may read: their own (wherever it lives) or one of a workspace
+    they own or administer."""
     entry = session.scalar(
         select(TimeEntry).where(TimeEntry.id == entry_id, visible_entry(principal))
     )
     if entry is None:
         raise NotFound(f"no time entry {entry_id}")
+    return entry
+
+
+def load_visible(session: Session, principal: Principal, entry_id: str) -> TimeEntry:
+    """An entry the caller is about to act on (edit, delete, submit, review, reopen).
+
+    A member who left a workspace, or was removed from it, keeps reading their own time
+    there, but it is the team's record now: changing it would reach the team's approval
+    queue behind the team's back, so every write to it is a CONFLICT."""
+    entry = load_readable(session, principal, entry_id)
+    if entry.user_id == principal.user_id and not is_member(session, principal, entry.workspace_id):
+        raise Conflict(
+            "you are no longer a member of this entry's workspace; its entries are read-only",
+            field="workspace_id",
+        )
     return entry
 
 
@@ -154,7 +172,7 @@ def load_own_unlocked(
 def get_entry(
     session: Session, principal: Principal, now: datetime, entry_id: str
 ) -> tuple[EntryOut, str]:
-    entry = load_visible(session, principal, entry_id)
+    entry = load_readable(session, principal, entry_id)
     return views(session, [entry], principal, now)[0], versioning.etag(entry)
 
 
