@@ -169,6 +169,7 @@ def bodies(world: World) -> dict[str, Any]:
         "POST /v1/blocks": {"json": block},
         "POST /v1/blocks/bulk": {"json": {"blocks": [block]}},
         "PATCH /v1/blocks/bulk": {"json": {"blocks": [{"id": i["block_id"], "done": True}]}},
+        "DELETE /v1/blocks/bulk": {"json": {"ids": [i["block_id"]]}},
         "PUT /v1/blocks/{block_id}": {"json": BLOCK},
         "PATCH /v1/blocks/{block_id}": {"json": {"done": True}},
         "POST /v1/time-entries": {"json": entry},
@@ -176,6 +177,7 @@ def bodies(world: World) -> dict[str, Any]:
         "PATCH /v1/time-entries/bulk": {
             "json": {"time_entries": [{"id": i["entry_id"], "description": "mine now"}]}
         },
+        "DELETE /v1/time-entries/bulk": {"json": {"ids": [i["entry_id"]]}},
         "PUT /v1/time-entries/{entry_id}": {"json": SPAN},
         "PATCH /v1/time-entries/{entry_id}": {"json": {"end_at": "2026-11-23T20:00:00Z"}},
         "POST /v1/time-entries/{entry_id}/approve": {"json": {"comment": "ok"}},
