@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import Persona, assert_error
@@ -12,6 +13,7 @@ from tests.factories import CLOCKIFY, TOGGL
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
 from timeboxd.services.accounts.users import personal_workspace_id
+from timeboxd.services.imports import entries_csv
 
 
 def post(p: Persona, text: str, status: int = 200, **params: Any) -> Any:
@@ -209,3 +211,19 @@ def test_needs_write_time_entries_scope(owner: Persona) -> None:
         "POST", "/v1/imports/time-entries", files={"file": ("Toggl_time_entries.csv", TOGGL)}
     )
     assert multipart["created"] == 4
+
+
+def test_the_export_is_read_before_the_import_takes_the_write_lock(
+    owner: Persona, outsider: Persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one import reads its export, other users' writes go through."""
+    parse = entries_csv.parse
+    written: list[int] = []
+
+    def parse_while_someone_writes(*args: Any) -> Any:
+        outsider.ok("POST", "/v1/projects", 201, json={"name": "Meanwhile"})
+        written.append(1)
+        return parse(*args)
+
+    monkeypatch.setattr(entries_csv, "parse", parse_while_someone_writes)
+    assert post(owner, TOGGL)["created"] == 4 and written == [1]
