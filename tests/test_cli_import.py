@@ -115,3 +115,17 @@ def test_the_file_is_read_before_the_import_takes_the_write_lock(
     result = run("timetable.ics", lectures(), "--email", owner.email, *window)
     assert result.exit_code == 0, result.output
     assert "3 blocks created" in result.output and written == [1]
+
+
+def test_a_date_outside_the_years_exits_with_the_line_and_no_traceback(
+    run: Any, owner: Persona
+) -> None:
+    header = TOGGL.splitlines()[0]
+    row = "Ada,ada@example.com,,Thesis,,Reading,No,9999-12-31,09:00:00,9999-12-31,10:00:00,,,"
+    result = run("export.csv", f"{header}\n{row}\n", "--email", owner.email, "--timezone", "UTC")
+    assert result.exit_code == 1
+    assert "VALIDATION_ERROR: line 2: Start date '9999-12-31' must be between 1900 and 2999" in (
+        result.output
+    )
+    assert "Traceback" not in result.output and not isinstance(result.exception, OverflowError)
+    assert owner.ok("GET", "/v1/time-entries") == []
