@@ -15,6 +15,7 @@ from icalendar import Calendar, Event
 from tests.conftest import Persona
 from tests.factories import CLOCKIFY, TOGGL
 from timeboxd.cli import main
+from timeboxd.services.imports import ics
 
 SYLLABUS = "date,start,end,topic,project\n2026-12-01,09:00,10:30,Kinetics,Chemistry\n"
 
@@ -96,3 +97,35 @@ def test_errors_exit_non_zero_with_every_line(run: Any, owner: Persona) -> None:
     assert result.exit_code == 1 and "no user with email" in result.output
     result = run("syllabus.csv", SYLLABUS, "--email", owner.email, "--timezone", "UTC")
     assert result.exit_code == 1 and "blocks are placed in the account's time zone" in result.output
+
+
+def test_the_file_is_read_before_the_import_takes_the_write_lock(
+    run: Any, owner: Persona, outsider: Persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parse = ics.parse
+    written: list[int] = []
+
+    def parse_while_someone_writes(*args: Any) -> ics.IcsPlan:
+        outsider.ok("POST", "/v1/projects", 201, json={"name": "Meanwhile"})
+        written.append(1)
+        return parse(*args)
+
+    monkeypatch.setattr(ics, "parse", parse_while_someone_writes)
+    window = ("--from", "2026-12-01", "--to", "2026-12-31")
+    result = run("timetable.ics", lectures(), "--email", owner.email, *window)
+    assert result.exit_code == 0, result.output
+    assert "3 blocks created" in result.output and written == [1]
+
+
+def test_a_date_outside_the_years_exits_with_the_line_and_no_traceback(
+    run: Any, owner: Persona
+) -> None:
+    header = TOGGL.splitlines()[0]
+    row = "Ada,ada@example.com,,Thesis,,Reading,No,9999-12-31,09:00:00,9999-12-31,10:00:00,,,"
+    result = run("export.csv", f"{header}\n{row}\n", "--email", owner.email, "--timezone", "UTC")
+    assert result.exit_code == 1
+    assert "VALIDATION_ERROR: line 2: Start date '9999-12-31' must be between 1900 and 2999" in (
+        result.output
+    )
+    assert "Traceback" not in result.output and not isinstance(result.exception, OverflowError)
+    assert owner.ok("GET", "/v1/time-entries") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import Persona, assert_error
@@ -12,6 +13,7 @@ from tests.factories import CLOCKIFY, TOGGL
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Tag, Task
 from timeboxd.services.accounts.users import personal_workspace_id
+from timeboxd.services.imports import entries_csv
 
 
 def post(p: Persona, text: str, status: int = 200, **params: Any) -> Any:
@@ -209,3 +211,64 @@ def test_needs_write_time_entries_scope(owner: Persona) -> None:
         "POST", "/v1/imports/time-entries", files={"file": ("Toggl_time_entries.csv", TOGGL)}
     )
     assert multipart["created"] == 4
+
+
+def test_the_export_is_read_before_the_import_takes_the_write_lock(
+    owner: Persona, outsider: Persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one import reads its export, other users' writes go through."""
+    parse = entries_csv.parse
+    written: list[int] = []
+
+    def parse_while_someone_writes(*args: Any) -> Any:
+        outsider.ok("POST", "/v1/projects", 201, json={"name": "Meanwhile"})
+        written.append(1)
+        return parse(*args)
+
+    monkeypatch.setattr(entries_csv, "parse", parse_while_someone_writes)
+    assert post(owner, TOGGL)["created"] == 4 and written == [1]
+
+
+TOGGL_HEADER = TOGGL.splitlines()[0]
+
+
+def _toggl_row(
+    start_date: str, end_date: str, start: str = "09:00:00", end: str = "10:00:00"
+) -> str:
+    return f"Ada,ada@example.com,,Thesis,,Reading,No,{start_date},{start},{end_date},{end},,,"
+
+
+@pytest.mark.parametrize(
+    ("start_date", "end_date", "zone", "field"),
+    [
+        ("9999-12-31", "9999-12-31", "America/New_York", "Start date"),
+        ("0001-01-01", "0001-01-01", "Australia/Lord_Howe", "Start date"),
+        ("1899-12-31", "1900-01-01", "UTC", "Start date"),
+        ("2999-12-31", "3000-01-01", "UTC", "End date"),
+        # In the range as written, but stored in UTC as 1899-12-31 22:00.
+        ("1900-01-01", "1900-01-01", "Australia/Lord_Howe", "Start date"),
+    ],
+)
+def test_dates_outside_the_apis_years_are_refused_naming_the_line(
+    owner: Persona, start_date: str, end_date: str, zone: str, field: str
+) -> None:
+    rows = [_toggl_row("2026-11-02", "2026-11-02"), _toggl_row(start_date, end_date)]
+    text = "\n".join([TOGGL_HEADER, *rows]) + "\n"
+    error = refused(owner, text, field, timezone=zone)
+    assert error["message"].startswith(f"line 3: {field} ")
+    assert "1900" in error["message"] and "2999" in error["message"]
+    assert error["details"][0]["index"] == 3
+    assert entries(owner) == []
+
+
+def test_the_years_at_the_edges_of_the_range_are_imported_and_saved_back(owner: Persona) -> None:
+    rows = [_toggl_row("1900-01-01", "1900-01-01"), _toggl_row("2999-12-31", "2999-12-31")]
+    report = post(owner, "\n".join([TOGGL_HEADER, *rows]) + "\n", timezone="UTC")
+    assert report["created"] == 2
+    for entry in entries(owner):
+        # What the API lists, it takes back.
+        owner.ok(
+            "PATCH",
+            f"/v1/time-entries/{entry['id']}",
+            json={"start_at": entry["start_at"], "end_at": entry["end_at"]},
+        )

@@ -7,10 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Event
 
 from tests.conftest import Persona, assert_error
 from tests.factories import calendar, event, import_blocks, listed_blocks, times
+from timeboxd.services.imports import ics
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -242,15 +244,96 @@ def test_unreadable_events_name_their_uid_and_nothing_is_written(owner: Persona)
         (5, "DTSTART"),
         (1, "UID"),
     ]
+    # Each names its event and the line of the property at fault (else of BEGIN:VEVENT).
     assert [d["message"].split(":")[0] for d in error["details"]] == [
-        "event no-start@x",
-        "event bad-rule@x",
-        "event mars@x",
-        "event twice@x",
-        "event good@x",
+        "event no-start@x (line 9)",
+        "event bad-rule@x (line 17)",
+        "event mars@x (line 21)",
+        "event twice@x (line 26)",
+        "event good@x (line 5)",
     ]
     assert listed_blocks(owner) == []
     response = owner.post(
         "/v1/imports/blocks", content=b"BEGIN:VCALENDAR\r\nnonsense", params={"format": "ics"}
     )
     assert_error(response, 400, "VALIDATION_ERROR", "file")
+
+
+def _one_event(rule: str, start: str = "20261201T090000Z") -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:flood@x\r\nSUMMARY:Flood\r\n"
+        f"DTSTART:{start}\r\nDURATION:PT30M\r\nRRULE:{rule}\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+
+
+EVERY_SECOND = "FREQ=HOURLY;BYMINUTE={};BYSECOND={}".format(
+    ",".join(map(str, range(60))), ",".join(map(str, range(60)))
+)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        EVERY_SECOND,
+        "FREQ=HOURLY;BYMINUTE=0,30",
+        "FREQ=DAILY;BYHOUR=9;BYMINUTE=0;BYSECOND=0,1",
+        "FREQ=MINUTELY;INTERVAL=60",
+    ],
+)
+def test_rule_repeating_more_often_than_hourly_is_refused_naming_its_line(
+    owner: Persona, rule: str
+) -> None:
+    # The whole window: the rule is judged by what it gives, before anything is expanded.
+    response = owner.post(
+        "/v1/imports/blocks",
+        content=_one_event(rule),
+        headers={"Content-Type": "text/calendar"},
+        params={"from": "2026-01-01", "to": "2028-12-31"},
+    )
+    error = assert_error(response, 400, "VALIDATION_ERROR", "RRULE")
+    assert error["message"].startswith("event flood@x (line 9): repeats more often than hourly")
+    assert error["details"][0]["index"] == 1
+    assert listed_blocks(owner) == []
+
+
+def test_rule_with_too_many_occurrences_before_the_window_is_refused(owner: Persona) -> None:
+    # Hourly since 2000: a quarter of a million occurrences before the window even starts.
+    body = _one_event("FREQ=HOURLY", start="20000101T000000Z")
+    response = owner.post(
+        "/v1/imports/blocks", content=body, headers={"Content-Type": "text/calendar"}
+    )
+    error = assert_error(response, 400, "VALIDATION_ERROR", "RRULE")
+    assert error["message"].startswith("event flood@x (line 9): ")
+    assert "more than 100000 occurrences" in error["message"]
+
+
+def test_window_with_too_many_occurrences_of_one_rule_is_refused(owner: Persona) -> None:
+    body = _one_event("FREQ=HOURLY", start="20261201T000000Z")
+    response = owner.post(
+        "/v1/imports/blocks",
+        content=body,
+        headers={"Content-Type": "text/calendar"},
+        params={"from": "2026-12-01", "to": "2028-12-31"},
+    )
+    error = assert_error(response, 400, "VALIDATION_ERROR", "to")
+    assert "more than 10000 events" in error["message"]
+
+
+def test_the_file_is_read_before_the_import_takes_the_write_lock(
+    owner: Persona, outsider: Persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one import reads and expands its file, other users' writes go through."""
+    parse = ics.parse
+    written: list[int] = []
+
+    def parse_while_someone_writes(*args: Any) -> ics.IcsPlan:
+        outsider.ok("POST", "/v1/projects", 201, json={"name": "Meanwhile"})
+        written.append(1)
+        return parse(*args)
+
+    monkeypatch.setattr(ics, "parse", parse_while_someone_writes)
+    at = datetime(2026, 12, 1, 9)
+    report = import_blocks(owner, calendar(event("a@x", "A", at, at + timedelta(hours=1))), "ics")
+    assert report["created"] == 1 and written == [1]

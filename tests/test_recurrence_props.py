@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -72,3 +72,73 @@ def test_daily_count_gives_consecutive_days(first: date, count: int) -> None:
 def test_rules_that_are_not_one_finite_rule_are_refused(rule: str) -> None:
     with pytest.raises(InvalidRule):
         expand(rule, date(2026, 1, 1))
+
+
+# Any rule a client might send: RFC 5545 parts with values in and out of their ranges,
+# parts dateutil knows but RFC 5545 does not, repeated parts, time-of-day parts. The
+# limit parts stay satisfiable (at most one, in ranges every period has): a rule no date
+# meets is walked by dateutil up to the year 9999, which only makes the test slow.
+FREQS = ["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY", "MINUTELY", "SECONDLY", "NEVER"]
+
+
+def _listed(values: st.SearchStrategy[int]) -> st.SearchStrategy[str]:
+    return st.lists(values, min_size=1, max_size=3).map(lambda vs: ",".join(map(str, vs)))
+
+
+def _weekday(draw: st.DrawFn) -> str:
+    ordinal = draw(st.sampled_from(["", "", "1", "-1", "2", "+3", "0", "54", "-4"]))
+    return ordinal + draw(st.sampled_from([*DAYS, "XX"]))
+
+
+LIMITS = {
+    "BYMONTHDAY": _listed(st.integers(-28, 28)),
+    "BYYEARDAY": _listed(st.sampled_from([0, 1, 100, -1, 367])),
+    "BYWEEKNO": _listed(st.sampled_from([0, 1, 20, -1, 54])),
+    "BYMONTH": _listed(st.integers(0, 13)),
+    "BYSETPOS": st.sampled_from(["1", "-1", "0"]),
+}
+
+
+@st.composite
+def any_rules(draw: st.DrawFn) -> tuple[str, time]:
+    at = draw(st.sampled_from([time(9, 0), time(13, 30), time(0, 0)]))
+    parts = [f"FREQ={draw(st.sampled_from(FREQS))}"]
+    ending = draw(st.sampled_from(["count", "until", "both", "none"]))
+    if ending in ("count", "both"):
+        parts.append(f"COUNT={draw(st.integers(-1, 1100))}")
+    if ending in ("until", "both"):
+        until = draw(st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 1, 1)))
+        parts.append(f"UNTIL={until:%Y%m%d}" + draw(st.sampled_from(["", "T120000", "T1200"])))
+    if draw(st.booleans()):
+        parts.append(f"INTERVAL={draw(st.sampled_from([0, 1, 2, 3, -1, 10**20]))}")
+    if draw(st.booleans()):
+        days = [_weekday(draw) for _ in range(draw(st.integers(1, 3)))]
+        parts.append("BYDAY=" + ",".join(days))
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(sorted(LIMITS)))
+        parts.append(f"{name}={draw(LIMITS[name])}")
+    for name, own in (("BYHOUR", at.hour), ("BYMINUTE", at.minute), ("BYSECOND", 0)):
+        if draw(st.integers(0, 5)) == 0:
+            parts.append(f"{name}={draw(_listed(st.sampled_from([own, own, 1, 61])))}")
+    extra = draw(st.sampled_from(["", "", "", "BYEASTER=0", "WKST=SU", "WKST=XX", "COUNT=2"]))
+    if extra:
+        parts.append(extra)
+    return ";".join(draw(st.permutations(parts))), at
+
+
+@given(rule=any_rules(), first=st.dates(min_value=date(2020, 1, 1), max_value=date(2027, 12, 31)))
+@settings(max_examples=400, deadline=None)
+def test_every_rule_gives_at_most_one_block_a_day_or_a_clear_refusal(
+    rule: tuple[str, time], first: date
+) -> None:
+    text, at = rule
+    try:
+        dates = expand(text, first, at)
+    except InvalidRule as exc:
+        assert str(exc)
+        return
+    assert dates[0] == first and dates == sorted(set(dates))  # never two blocks a day
+    assert len(dates) <= MAX_OCCURRENCES and dates[-1] <= first + relativedelta(years=2)
+    names = [p.split("=")[0] for p in text.split(";")]
+    assert len(names) == len(set(names)) and "BYEASTER" not in names
+    assert not ("COUNT" in names and "UNTIL" in names)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
 
 from tests.conftest import FrozenClock, Persona, assert_error
 from tests.factories import LECTURE, new_series
+from tests.test_recurrence_props import any_rules
 
 
 def test_series_creates_its_blocks_with_series_id(owner: Persona) -> None:
@@ -125,3 +129,66 @@ def test_other_users_series_is_not_found(owner: Persona, outsider: Persona) -> N
     )
     assert_error(owner.delete(f"/v1/blocks/series/{series['id']}"), 404, "NOT_FOUND")
     assert len(outsider.ok("GET", "/v1/blocks")) == 6
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("FREQ=WEEKLY;COUNT=50;BYHOUR=9,10,11,12,13,14,15,16,17,18", "BYHOUR"),
+        ("FREQ=DAILY;COUNT=5;BYHOUR=10", "BYHOUR"),
+        ("FREQ=DAILY;COUNT=5;BYMINUTE=0,30", "BYMINUTE"),
+        ("FREQ=DAILY;COUNT=5;BYSECOND=30", "BYSECOND"),
+        ("FREQ=DAILY;COUNT=0", "COUNT"),
+        ("FREQ=DAILY;COUNT=-1", "COUNT"),
+        ("FREQ=DAILY;COUNT=5;INTERVAL=0", "INTERVAL"),
+        ("FREQ=DAILY;COUNT=5;UNTIL=20261201", "COUNT and UNTIL"),
+        ("FREQ=YEARLY;COUNT=2;BYEASTER=0", "BYEASTER"),
+        ("FREQ=DAILY;FREQ=WEEKLY;COUNT=2", "FREQ"),
+        ("FREQ=WEEKLY;COUNT=2;BYMONTHDAY=1", "BYMONTHDAY"),
+        ("FREQ=MONTHLY;COUNT=2;BYMONTHDAY=0", "BYMONTHDAY"),
+        ("FREQ=DAILY;COUNT=2;BYWEEKNO=1", "BYWEEKNO"),
+        ("FREQ=MONTHLY;COUNT=2;BYYEARDAY=1", "BYYEARDAY"),
+        ("FREQ=WEEKLY;COUNT=2;BYDAY=1MO", "BYDAY"),
+        ("FREQ=DAILY;COUNT=2;BYSETPOS=1", "BYSETPOS"),
+        ("FREQ=DAILY;COUNT=2;INTERVAL=99999999999999999999", "INTERVAL"),
+        ("FREQ=DAILY;COUNT=2;WKST=XX", "WKST"),
+        ("FREQ=DAILY;UNTIL=2026-12-01", "UNTIL"),
+    ],
+)
+def test_rules_rfc_5545_forbids_or_that_repeat_a_block_within_a_day_are_refused(
+    owner: Persona, rule: str, says: str
+) -> None:
+    response = owner.post("/v1/blocks/series", json={**LECTURE, "rrule": rule})
+    error = assert_error(response, 400, "VALIDATION_ERROR", "rrule")
+    assert says in error["message"]
+    assert owner.ok("GET", "/v1/blocks") == []
+
+
+def test_time_parts_equal_to_the_blocks_start_are_taken(owner: Persona) -> None:
+    series = new_series(owner, rrule="FREQ=DAILY;COUNT=3;BYHOUR=9;BYMINUTE=0;BYSECOND=0")
+    assert [(b["date"], b["start"]) for b in series["blocks"]] == [
+        ("2026-11-23", "09:00"),
+        ("2026-11-24", "09:00"),
+        ("2026-11-25", "09:00"),
+    ]
+
+
+@given(rule=any_rules())
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_any_rule_makes_distinct_blocks_or_a_validation_error_on_rrule(
+    owner: Persona, rule: tuple[str, time]
+) -> None:
+    text, at = rule
+    body = {**LECTURE, "rrule": text, "start": f"{at:%H:%M}", "end": "23:59"}
+    response = owner.post("/v1/blocks/series", json=body)
+    if response.status_code != 201:
+        assert_error(response, 400, "VALIDATION_ERROR", "rrule")
+        return
+    blocks = response.json()["data"]["blocks"]
+    starts = [b["start_at"] for b in blocks]
+    assert len(starts) == len(set(starts)) <= 1000
+    assert max(b["date"] for b in blocks) <= "2028-11-23"  # two years from 2026-11-23

@@ -279,8 +279,7 @@ def import_command(
 
     def action(db: Database) -> BlockImportOut | EntryImportOut:
         try:
-            with db.write() as s:  # a dry run too: the import then writes nothing
-                return import_file(s, system_clock(), email, upload, options)
+            return import_file(db, system_clock(), email, upload, options)
         except DomainError as exc:
             lines = [f"{exc.code}: {exc.message}"]
             lines += [f"  {d.message}" for d in exc.details[1:]]

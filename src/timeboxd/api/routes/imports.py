@@ -99,7 +99,9 @@ def import_blocks(
     file: Upload = Depends(upload),
     options: BlockImportOptions = Depends(block_options),
 ) -> Response:
-    return ctx.ok(block_imports.import_blocks(ctx.session, ctx.principal, ctx.now, file, options))
+    # The file is read before ctx.session is first used: that opens the write transaction.
+    read = block_imports.read_blocks(ctx.principal, ctx.now, file, options)
+    return ctx.ok(block_imports.import_blocks(ctx.session, ctx.principal, ctx.now, read))
 
 
 @router.post(
@@ -113,4 +115,5 @@ def import_time_entries(
     file: Upload = Depends(upload),
     options: EntryImportOptions = Depends(entry_options),
 ) -> Response:
-    return ctx.ok(entry_imports.import_entries(ctx.session, ctx.principal, ctx.now, file, options))
+    read = entry_imports.read_entries(ctx.principal, file, options)  # before ctx.session
+    return ctx.ok(entry_imports.import_entries(ctx.session, ctx.principal, ctx.now, read))

@@ -1,8 +1,10 @@
 """``POST /v1/imports/blocks``: a syllabus CSV or an iCalendar file becomes blocks.
 
-One transaction, all or nothing. The file is read and checked first, then compared with
-what earlier imports wrote (``blocks.external_uid``), and only then written: a dry run
-stops before the writing and reports the same counts.
+One transaction, all or nothing. The file is read and checked first (``read_blocks``,
+without the database: on SQLite a write transaction holds the database's one write lock
+from its first statement, so expanding a calendar inside it would stall every other
+writer), then compared with what earlier imports wrote (``blocks.external_uid``), and only
+then written: a dry run stops before the writing and reports the same counts.
 """
 
 from __future__ import annotations
@@ -58,27 +60,41 @@ def window(now: datetime, tz_name: str, start: date | None, end: date | None) ->
     return ics.Window(start, end)
 
 
-def import_blocks(
-    session: Session,
-    principal: Principal,
-    now: datetime,
-    upload: Upload,
-    options: BlockImportOptions,
-) -> BlockImportOut:
-    kind = options.format or block_format(upload)
+@dataclass(slots=True)
+class BlockFile:
+    """A file read and checked, before anything is compared or written."""
+
+    kind: BlockFormat
+    dry_run: bool
+    planned: list[PlannedBlock]
+    report: Report
     plan: ics.IcsPlan | None = None
     span: ics.Window | None = None
+
+
+def read_blocks(
+    principal: Principal, now: datetime, upload: Upload, options: BlockImportOptions
+) -> BlockFile:
+    """Parse, check and expand the file; touches no database."""
+    kind = options.format or block_format(upload)
     if kind == "csv":
         planned, report = blocks_csv.parse(decode(upload.data), principal.timezone)
-    else:
-        span = window(now, principal.timezone, options.window_from, options.window_to)
-        plan = ics.parse(upload.data, principal.timezone, span, options.all_day)
-        planned, report = plan.blocks, plan.skipped
+        return BlockFile(kind, options.dry_run, planned, report)
+    span = window(now, principal.timezone, options.window_from, options.window_to)
+    plan = ics.parse(upload.data, principal.timezone, span, options.all_day)
+    return BlockFile(kind, options.dry_run, plan.blocks, plan.skipped, plan, span)
+
+
+def import_blocks(
+    session: Session, principal: Principal, now: datetime, file: BlockFile
+) -> BlockImportOut:
+    """Compare the read file with earlier imports and write the difference."""
+    kind, planned, report, plan, span = file.kind, file.planned, file.report, file.plan, file.span
     writer = _Writer(session, principal, now)
     writer.compare(planned, report, overwrite=kind == "ics")
     if plan is not None and span is not None:
         writer.find_stale(plan, span)
-    if not options.dry_run:
+    if not file.dry_run:
         try:
             writer.write()
         except IntegrityError:
@@ -88,7 +104,7 @@ def import_blocks(
             ) from None
     return BlockImportOut(
         format=kind,
-        dry_run=options.dry_run,
+        dry_run=file.dry_run,
         window_from=span.start if span else None,
         window_to=span.end if span else None,
         created=len(writer.creates),

@@ -23,8 +23,8 @@ from timeboxd.schemas.imports import CreatedRef, EntryImportOut
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.imports import entries_csv
-from timeboxd.services.imports.common import Upload, decode
-from timeboxd.services.imports.entries_csv import EntryRow, SourceChoice
+from timeboxd.services.imports.common import Report, Upload, decode
+from timeboxd.services.imports.entries_csv import EntryRow, Source, SourceChoice
 from timeboxd.services.imports.names import Names
 from timeboxd.services.tracking import entries_bulk
 from timeboxd.services.tracking.entries_bulk import ImportedEntry
@@ -37,23 +37,37 @@ class EntryImportOptions:
     dry_run: bool = False
 
 
-def import_entries(
-    session: Session,
-    principal: Principal,
-    now: datetime,
-    upload: Upload,
-    options: EntryImportOptions,
-) -> EntryImportOut:
+@dataclass(slots=True)
+class EntryFile:
+    """An export read and checked, before anything is compared or written."""
+
+    source: Source
+    timezone: str
+    dry_run: bool
+    rows: list[EntryRow]
+    report: Report
+
+
+def read_entries(principal: Principal, upload: Upload, options: EntryImportOptions) -> EntryFile:
+    """Parse and check the export; touches no database (see blocks.read_blocks for why)."""
     tz_name = options.timezone or principal.timezone
     if not is_valid_zone(tz_name):
         raise ValidationFailed(f"unknown IANA time zone {tz_name!r}", field="timezone")
     source, rows, report = entries_csv.parse(decode(upload.data), options.source, tz_name)
+    return EntryFile(source, tz_name, options.dry_run, rows, report)
+
+
+def import_entries(
+    session: Session, principal: Principal, now: datetime, file: EntryFile
+) -> EntryImportOut:
+    """Compare the read export with earlier imports and write the new rows."""
+    source, tz_name, rows, report = file.source, file.timezone, file.rows, file.report
     known = _imported(session, principal, [r.key for r in rows])
     fresh = [r for r in rows if r.key not in known]
     workspace_id = personal_workspace_id(session, principal.user_id)
     names = Names(session, principal, workspace_id)
     refs = [names.plan(r.project, r.client, r.task, r.tags) for r in fresh]
-    if not options.dry_run:
+    if not file.dry_run:
         names.create(now)
         resolved = [(row, names.resolve(ref)) for row, ref in zip(fresh, refs, strict=True)]
         try:
@@ -67,7 +81,7 @@ def import_entries(
     return EntryImportOut(
         source=source,
         timezone=tz_name,
-        dry_run=options.dry_run,
+        dry_run=file.dry_run,
         created=len(fresh),
         unchanged=len(rows) - len(fresh),
         skipped=report.count,

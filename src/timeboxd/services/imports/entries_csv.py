@@ -17,6 +17,7 @@ from typing import Literal
 
 from timeboxd.domain.wallclock import NonexistentLocalTime, to_utc
 from timeboxd.errors import ValidationFailed
+from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR
 from timeboxd.services.imports.common import (
     CsvFile,
     CsvRow,
@@ -165,8 +166,8 @@ def _entry(
         raise ValidationFailed("the entry ends before it starts", field=spelling["end_time"])
     if end - start > timedelta(days=7):
         raise ValidationFailed("an entry cannot last more than 7 days", field=spelling["end_date"])
-    start_at = _instant(start, spelling["start_time"], tz_name)
-    end_at = _instant(end, spelling["end_time"], tz_name)
+    start_at = _instant(start, spelling["start_date"], spelling["start_time"], tz_name)
+    end_at = _instant(end, spelling["end_date"], spelling["end_time"], tz_name)
     names = {n: _name(v.get(n, ""), spelling[n]) for n in ("project", "client", "task")}
     who = v.get("email") or v.get("user") or ""
     description = v.get("description", "")
@@ -203,19 +204,25 @@ def _local(v: dict[str, str], which: str, spelling: dict[str, str], day_first: b
 
 
 def _date(text: str, name: str, day_first: bool) -> date:
+    if m := YEAR_FIRST.match(text):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := YEAR_LAST.match(text):
+        a, b, year = int(m[1]), int(m[3]), int(m[4])
+        month, day = (b, a) if m[2] == "." or day_first else (a, b)
+    else:
+        raise ValidationFailed(
+            f"{name} {text!r} is not a date like 2026-11-24, 11/24/2026 or 24.11.2026",
+            field=name,
+        )
+    # The API's years: an entry it lists, it must take back.
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(
+            f"{name} {text!r} must be between {MIN_YEAR} and {MAX_YEAR}", field=name
+        )
     try:
-        if m := YEAR_FIRST.match(text):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := YEAR_LAST.match(text):
-            a, b, year = int(m[1]), int(m[3]), int(m[4])
-            if m[2] == "." or day_first:
-                return date(year, b, a)
-            return date(year, a, b)
+        return date(year, month, day)
     except ValueError:
         raise ValidationFailed(f"{name} {text!r} is not a date", field=name) from None
-    raise ValidationFailed(
-        f"{name} {text!r} is not a date like 2026-11-24, 11/24/2026 or 24.11.2026", field=name
-    )
 
 
 def _time(text: str, name: str) -> time:
@@ -257,11 +264,19 @@ def _day_first(rows: list[CsvRow], spelling: dict[str, str], problems: Problems)
     return bool(day_first_line) and not month_first_line
 
 
-def _instant(local: datetime, name: str, tz_name: str) -> datetime:
+def _instant(local: datetime, day_name: str, name: str, tz_name: str) -> datetime:
     try:
-        return to_utc(local.date(), local.time(), tz_name)
+        instant = to_utc(local.date(), local.time(), tz_name)
     except NonexistentLocalTime as exc:
         raise ValidationFailed(f"{exc} (daylight-saving gap)", field=name) from None
+    # Stored in UTC: on the range's first and last days the zone can move it out.
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        raise ValidationFailed(
+            f"{day_name} {local:%Y-%m-%d %H:%M} in {tz_name} is {instant:%Y-%m-%d %H:%M} UTC, "
+            f"outside the years {MIN_YEAR}-{MAX_YEAR}",
+            field=day_name,
+        )
+    return instant
 
 
 def _name(text: str, column: str) -> str | None:

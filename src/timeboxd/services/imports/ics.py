@@ -5,17 +5,24 @@ Recurring events are expanded by recurring-ical-events inside a window of local 
 zone to the account's zone; floating times are read in the account's zone. Every
 occurrence gets a key, ``UID`` for a single event and ``UID;RECURRENCE-ID=<start>`` for
 an occurrence of a series, so importing the same file again finds its blocks.
+
+A rule is judged before it is expanded: by what its BY parts make of it (an hourly rule
+with sixty BYMINUTE values repeats every minute), and by counting its occurrences lazily up
+to the window's end, so a rule that would make millions is refused after the limit's worth
+of them, never expanded whole.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import recurring_ical_events  # type: ignore[import-untyped]
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event
 
 from timeboxd.domain.wallclock import zone
@@ -29,6 +36,12 @@ MAX_KEY = 500  # the width of blocks.external_uid
 DAY_END = time(23, 59)  # a block ends on its own date, so a whole day ends at 23:59
 # Rules that would expand into hundreds of thousands of occurrences in one window.
 TOO_FREQUENT = ("SECONDLY", "MINUTELY")
+# More than one value here repeats a rule within the hour (or the minute), whatever FREQ says.
+WITHIN_HOUR = ("BYSECOND", "BYMINUTE")
+# Occurrences a rule may have from its DTSTART to the window's end: an expansion walks
+# through all of them, the ones before the window too (a daily event since 1900 has 46,000).
+MAX_EXPANDED = 10 * MAX_BLOCKS
+_UNTIL_Z = re.compile(r"(UNTIL=\d{8}(T\d{6})?)Z", re.IGNORECASE)
 MAX_SKIPPED = 5 * MAX_BLOCKS  # all-day events skipped, events crossing midnight, ...
 # Properties an event has at most once (RFC 5545, 3.6.1).
 SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "STATUS")
@@ -77,8 +90,10 @@ def parse(data: bytes, tz_name: str, window: Window, all_day: AllDay) -> IcsPlan
     groups: dict[str, list[Event]] = defaultdict(list)
     first: dict[str, _Event] = {}
     events = [e for e in calendar.walk("VEVENT") if isinstance(e, Event)]
+    found = _event_lines(data)
+    lines = [_Lines(found[i] if i < len(found) else {}) for i in range(len(events))]
     for position, event in enumerate(events, start=1):
-        uid = _check(event, position, problems)
+        uid = _check(event, position, problems, lines[position - 1], window)
         if uid is not None:
             groups[uid].append(event)
             first.setdefault(uid, _Event(uid, position))
@@ -86,63 +101,162 @@ def parse(data: bytes, tz_name: str, window: Window, all_day: AllDay) -> IcsPlan
         masters = [e for e in events if "RECURRENCE-ID" not in e]
         if len(masters) > 1:
             where = first[uid].position
-            problems.add(where, "UID", "is the UID of two events", f"event {uid}")
+            label = lines[where - 1].label(uid, where, "UID")
+            problems.add(where, "UID", "is the UID of two events", label)
     problems.raise_if_any()
     plan = IcsPlan([], Report(), set(groups))
     for uid, events in groups.items():
         recurring = any(k in e for e in events for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
-        for occurrence in _expand(uid, events, first[uid].position, window, problems):
+        label = lines[first[uid].position - 1].label(uid, first[uid].position, "RRULE")
+        for occurrence in _expand(events, first[uid].position, label, window, problems):
             _plan(plan, occurrence, first[uid].position, recurring, tz_name, window, all_day)
         # Stop expanding as soon as the answer is known (a few rules can make millions).
         if len(plan.blocks) > MAX_BLOCKS or plan.skipped.count > MAX_SKIPPED:
-            raise ValidationFailed(
-                f"the window holds more than {MAX_BLOCKS} events, the most one import "
-                "takes; narrow it with from and to",
-                field="to",
-            )
+            raise _too_many()
     problems.raise_if_any()
     return plan
 
 
-def _check(event: Event, position: int, problems: Problems) -> str | None:
+class _Lines:
+    """Where an event's properties are in the file, to name the line in messages."""
+
+    def __init__(self, lines: dict[str, int]) -> None:
+        self.lines = lines
+
+    def label(self, uid: str, position: int, prop: str | None) -> str:
+        name = f"event {uid}" if uid else f"event #{position}"
+        line = self.lines.get(prop or "") or self.lines.get("BEGIN")
+        return f"{name} (line {line})" if line else name
+
+
+def _event_lines(data: bytes) -> list[dict[str, int]]:
+    """For each VEVENT in file order: the line of its BEGIN and of each property's first
+    appearance (``walk`` finds the events in the same order)."""
+    found: list[dict[str, int]] = []
+    current: dict[str, int] | None = None
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw[:1] in (b" ", b"\t"):
+            continue  # a folded line continues the one before
+        name = raw.split(b":", 1)[0].split(b";", 1)[0].strip().upper().decode(errors="replace")
+        value = raw.split(b":", 1)[1].strip().upper() if b":" in raw else b""
+        if name == "BEGIN" and value == b"VEVENT":
+            current = {"BEGIN": number}
+            found.append(current)
+        elif name == "END" and value == b"VEVENT":
+            current = None
+        elif current is not None:
+            current.setdefault(name, number)
+    return found
+
+
+def _check(
+    event: Event, position: int, problems: Problems, lines: _Lines, window: Window
+) -> str | None:
     """Problems that make an event unreadable; returns its UID."""
     repeated = [name for name in SINGLE if isinstance(event.get(name), list)]
     uid = "" if "UID" in repeated else str(event.get("UID", "")).strip()
-    label = f"event {uid}" if uid else f"event #{position}"
+
+    def add(prop: str | None, message: str) -> None:
+        problems.add(position, prop, message, lines.label(uid, position, prop))
+
     for name in repeated:
-        problems.add(position, name, f"has {name} more than once", label)
+        add(name, f"has {name} more than once")
     if repeated:
         return None
     if not uid:
-        problems.add(position, "UID", "has no UID", label)
+        add("UID", "has no UID")
     for prop, message in event.errors:
-        problems.add(position, prop, f"{prop or 'a property'} is not valid ({message})", label)
+        add(prop, f"{prop or 'a property'} is not valid ({message})")
     if event.errors:
         return None
     if "DTSTART" not in event:
-        problems.add(position, "DTSTART", "has no DTSTART", label)
+        add("DTSTART", "has no DTSTART")
         return None
     for name in ("DTSTART", "DTEND"):
         prop = event.get(name)
         tzid = prop.params.get("TZID") if prop is not None else None
         value = prop.dt if prop is not None else None
         if tzid and isinstance(value, datetime) and value.tzinfo is None:
-            problems.add(position, name, f"unknown time zone {tzid!r} in {name}", label)
+            add(name, f"unknown time zone {tzid!r} in {name}")
             return None
     try:
         start, end = event.start, event.end
     except ValueError as exc:
-        problems.add(position, "DTEND", str(exc), label)
+        add("DTEND", str(exc))
         return None
     if _comparable(end) < _comparable(start):
-        problems.add(position, "DTEND", "ends before it starts", label)
+        add("DTEND", "ends before it starts")
         return None
     rule = event.get("RRULE")
     rules = rule if isinstance(rule, list) else [rule] if rule is not None else []
-    if any(str(f).upper() in TOO_FREQUENT for r in rules for f in r.get("FREQ", [])):
-        problems.add(position, "RRULE", "repeats more often than hourly", label)
-        return None
+    for r in rules:
+        reason = _too_frequent(r)
+        if reason:
+            add("RRULE", f"repeats more often than hourly ({reason})")
+            return None
+    inside = 0
+    for r in rules:
+        before, within = _count(r, start, window)
+        if before > MAX_EXPANDED:
+            add(
+                "RRULE",
+                f"has more than {MAX_EXPANDED} occurrences from DTSTART to the window's end; "
+                "a rule this frequent must start later",
+            )
+            return None
+        inside += within
+        if inside > MAX_BLOCKS:
+            raise _too_many()
     return uid or None
+
+
+def _too_frequent(rule: Any) -> str | None:
+    """Why a rule repeats more often than hourly, judged by every part, not FREQ alone."""
+    for freq in rule.get("FREQ", []):
+        if str(freq).upper() in TOO_FREQUENT:
+            return f"FREQ={str(freq).upper()}"
+    for part in WITHIN_HOUR:
+        values = set(rule.get(part, []))
+        if len(values) > 1:
+            return f"{part} lists {len(values)} values"
+    return None
+
+
+def _count(rule: Any, start: date, window: Window) -> tuple[int, int]:
+    """The rule's occurrences before the window and inside it (with the expansion's day of
+    margin), counted one by one and no further than needed: (before, inside), each at
+    most one past its limit. A rule dateutil cannot read counts nothing here; the
+    expansion reports it."""
+    text = _UNTIL_Z.sub(r"\1", rule.to_ical().decode())
+    # Wall-clock times of the event's own zone are close enough to count by date.
+    first = start.replace(tzinfo=None) if isinstance(start, datetime) else start
+    dtstart = first if isinstance(first, datetime) else datetime.combine(first, time(0))
+    low, high = window.start - timedelta(days=1), window.end + timedelta(days=2)
+    before = inside = 0
+    try:
+        for occurrence in rrulestr(text, dtstart=dtstart, cache=False):
+            day = occurrence.date()
+            if day > high:
+                break
+            if day < low:
+                before += 1
+                if before > MAX_EXPANDED:
+                    break
+            else:
+                inside += 1
+                if inside > MAX_BLOCKS:
+                    break
+    except (ValueError, TypeError, OverflowError):
+        pass
+    return before, inside
+
+
+def _too_many() -> ValidationFailed:
+    return ValidationFailed(
+        f"the window holds more than {MAX_BLOCKS} events, the most one import "
+        "takes; narrow it with from and to",
+        field="to",
+    )
 
 
 def _comparable(value: date) -> datetime:
@@ -152,7 +266,7 @@ def _comparable(value: date) -> datetime:
 
 
 def _expand(
-    uid: str, events: list[Event], position: int, window: Window, problems: Problems
+    events: list[Event], position: int, label: str, window: Window, problems: Problems
 ) -> list[Event]:
     """The occurrences of one UID that touch the window (a day of margin on each side
     for other zones; the exact local dates are checked afterwards)."""
@@ -163,7 +277,7 @@ def _expand(
         query = recurring_ical_events.of(series)
         found = query.between(window.start - timedelta(days=1), window.end + timedelta(days=2))
     except (ValueError, KeyError, TypeError) as exc:
-        problems.add(position, "RRULE", f"cannot be expanded ({exc})", f"event {uid}")
+        problems.add(position, "RRULE", f"cannot be expanded ({exc})", label)
         return []
     return [o for o in found if isinstance(o, Event)]
 
