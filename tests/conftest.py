@@ -11,6 +11,7 @@ import secrets
 import subprocess
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -263,17 +264,20 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def real_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
-    """``timeboxd serve`` with two workers on a free port, against a fresh SQLite file or
-    the test PostgreSQL database, shared by the tests of one module."""
-    tmp = tmp_path_factory.mktemp("served")
+@contextmanager
+def serving_for_tests(
+    backend: str, tmp: Path, *, workers: int = 2, **settings: str
+) -> Iterator[RealServer]:
+    """``timeboxd serve`` on a free port against a fresh SQLite file in ``tmp`` or the test
+    PostgreSQL database, with quotas no test reaches and the extra ``TIMEBOXD_*``
+    ``settings`` given (``key_touch_interval_seconds="0"`` for TIMEBOXD_KEY_TOUCH_...)."""
     env = {
         **os.environ,
         "TIMEBOXD_DATA_DIR": str(tmp),
         "TIMEBOXD_RATE_LIMIT_PER_MINUTE": "100000",
         "TIMEBOXD_RATE_LIMIT_PER_SECOND": "100000",
         "TIMEBOXD_LOG_LEVEL": "warning",
+        **{f"TIMEBOXD_{name.upper()}": value for name, value in settings.items()},
     }
     env.pop("TIMEBOXD_DATABASE_URL", None)
     env.pop("TIMEBOXD_REDIS_URL", None)
@@ -285,7 +289,14 @@ def real_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     db = Database(url)
     log = tmp / "server.log"
     try:
-        with servers.serving(env, workers=2, log=log) as served:
+        with servers.serving(env, workers=workers, log=log) as served:
             yield RealServer(served.base_url, db, log)
     finally:
         db.dispose()
+
+
+@pytest.fixture(scope="module")
+def real_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """A real server with two workers, shared by the tests of one module."""
+    with serving_for_tests(backend, tmp_path_factory.mktemp("served")) as server:
+        yield server

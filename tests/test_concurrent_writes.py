@@ -8,16 +8,13 @@ lock while handlers hold it."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests import servers
-from tests.conftest import POSTGRES_URL, RealServer, _cli, assert_error
-from timeboxd.services.database import Database
+from tests.conftest import RealServer, assert_error, serving_for_tests
 
 WRITERS = 45  # more than the 40 threads a worker runs handlers on
 
@@ -25,28 +22,8 @@ WRITERS = 45  # more than the 40 threads a worker runs handlers on
 @pytest.fixture(scope="module")
 def busy_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     tmp = tmp_path_factory.mktemp("busy")
-    env = {
-        **os.environ,
-        "TIMEBOXD_DATA_DIR": str(tmp),
-        "TIMEBOXD_RATE_LIMIT_PER_MINUTE": "100000",
-        "TIMEBOXD_RATE_LIMIT_PER_SECOND": "100000",
-        "TIMEBOXD_KEY_TOUCH_INTERVAL_SECONDS": "0",
-        "TIMEBOXD_LOG_LEVEL": "warning",
-    }
-    env.pop("TIMEBOXD_DATABASE_URL", None)
-    env.pop("TIMEBOXD_REDIS_URL", None)
-    url = f"sqlite:///{tmp / 'timeboxd.db'}"
-    if backend == "postgresql":
-        assert POSTGRES_URL
-        env["TIMEBOXD_DATABASE_URL"] = url = POSTGRES_URL
-    _cli(env, "db", "upgrade")
-    db = Database(url)
-    log = tmp / "server.log"
-    try:
-        with servers.serving(env, workers=1, log=log) as served:
-            yield RealServer(served.base_url, db, log)
-    finally:
-        db.dispose()
+    with serving_for_tests(backend, tmp, workers=1, key_touch_interval_seconds="0") as server:
+        yield server
 
 
 def together(
