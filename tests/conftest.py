@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from tests import servers
 from timeboxd.api.app import create_app
@@ -300,3 +302,23 @@ def real_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """A real server with two workers, shared by the tests of one module."""
     with serving_for_tests(backend, tmp_path_factory.mktemp("served")) as server:
         yield server
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own, empty: a new SQLite file, or a new PostgreSQL database
+    (for tests that migrate up and down themselves)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('empty') / 'timeboxd.db'}"
+        return
+    assert POSTGRES_URL
+    name = f"timeboxd_empty_{secrets.token_hex(4)}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.dispose()

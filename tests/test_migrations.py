@@ -3,40 +3,16 @@ back to nothing; and the models describe the schema the migrations build."""
 
 from __future__ import annotations
 
-import secrets
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
-from tests.conftest import POSTGRES_URL
 from timeboxd.db import migrate, rollups, tracking
 from timeboxd.db.engine import make_engine
 from timeboxd.db.models import Base
-
-
-@pytest.fixture
-def empty_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of its own, empty: a new SQLite file, or a new PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'timeboxd.db'}"
-        return
-    assert POSTGRES_URL
-    name = f"timeboxd_migrations_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
 
 
 def tables(url: str) -> set[str]:

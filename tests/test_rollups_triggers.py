@@ -8,15 +8,11 @@ from __future__ import annotations
 import random
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, create_engine, delete, insert, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete, insert, text, update
 
-from tests.conftest import POSTGRES_URL
 from timeboxd.db import migrate, rollups_sql, search_index
 from timeboxd.db.engine import make_engine, make_sessionmaker
 from timeboxd.db.models import Block, User, Workspace, blocks_table
@@ -27,25 +23,6 @@ from timeboxd.domain.ids import new_id
 from timeboxd.services.database import Database
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
-
-
-@pytest.fixture
-def empty_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of its own, empty: a new SQLite file, or a new PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('triggers') / 'timeboxd.db'}"
-        return
-    assert POSTGRES_URL
-    name = f"timeboxd_triggers_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
 
 
 def installed(engine: Engine) -> dict[str, str]:
