@@ -337,3 +337,24 @@ def test_the_file_is_read_before_the_import_takes_the_write_lock(
     at = datetime(2026, 12, 1, 9)
     report = import_blocks(owner, calendar(event("a@x", "A", at, at + timedelta(hours=1))), "ics")
     assert report["created"] == 1 and written == [1]
+
+
+@pytest.mark.parametrize(
+    "rule", ["FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;COUNT=5"]
+)
+def test_rule_with_no_date_ever_imports_its_first_occurrence_alone(
+    owner: Persona, rule: str
+) -> None:
+    body = _one_event(rule) + _one_event("FREQ=WEEKLY;COUNT=2").replace("flood@x", "weekly@x")
+    body = body.replace(
+        "END:VCALENDAR\r\nBEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\n", ""
+    )
+    report = import_blocks(
+        owner, body, "text/calendar", **{"from": "2026-11-01", "to": "2027-12-31"}
+    )
+    assert report["created"] == 3
+    assert sorted((b["topic"], b["start_at"]) for b in listed_blocks(owner)) == [
+        ("Flood", "2026-12-01T09:00:00Z"),
+        ("Flood", "2026-12-01T09:00:00Z"),
+        ("Flood", "2026-12-08T09:00:00Z"),
+    ]

@@ -10,7 +10,7 @@ from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timeboxd.domain.recurrence import MAX_OCCURRENCES, InvalidRule, expand
+from timeboxd.domain.recurrence import MAX_OCCURRENCES, InvalidRule, expand, occurrences
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 first_dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
@@ -142,3 +142,41 @@ def test_every_rule_gives_at_most_one_block_a_day_or_a_clear_refusal(
     names = [p.split("=")[0] for p in text.split(";")]
     assert len(names) == len(set(names)) and "BYEASTER" not in names
     assert not ("COUNT" in names and "UNTIL" in names)
+
+
+@st.composite
+def satisfiable_rules(draw: st.DrawFn) -> str:
+    """Rules with BY parts that always have dates (month days up to the 28th)."""
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
+    parts = [f"FREQ={freq}", f"INTERVAL={draw(st.integers(1, 5))}"]
+    if draw(st.booleans()):
+        months = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True))
+        parts.append("BYMONTH=" + ",".join(map(str, months)))
+    if freq != "WEEKLY" and draw(st.booleans()):
+        parts.append(f"BYMONTHDAY={draw(st.integers(1, 28))}")
+    elif draw(st.booleans()):
+        parts.append("BYDAY=" + ",".join(draw(st.lists(st.sampled_from(DAYS), min_size=1))))
+    parts.append(f"COUNT={draw(st.integers(1, 40))}")
+    return ";".join(parts)
+
+
+@given(rule=satisfiable_rules(), first=st.dates(date(1900, 1, 1), date(2999, 12, 31)))
+@settings(max_examples=200, deadline=None)
+def test_occurrences_walked_400_years_later_are_dateutils_for_50_years(
+    rule: str, first: date
+) -> None:
+    parsed = rrulestr(rule, dtstart=datetime.combine(first, time(9, 30)))
+    horizon = datetime.combine(first + relativedelta(years=50), time(0))
+    assert [d for d in occurrences(parsed) if d < horizon] == [d for d in parsed if d < horizon]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3",
+        "FREQ=DAILY;BYMONTH=4,6,9,11;BYMONTHDAY=31;UNTIL=20281231",
+        "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-30;COUNT=2",
+    ],
+)
+def test_a_rule_with_no_date_ever_gives_only_the_first_date(rule: str) -> None:
+    assert expand(rule, date(2027, 1, 4)) == [date(2027, 1, 4)]

@@ -13,13 +13,18 @@ repeat the block within a day at other times, which a series of one block a day 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from collections.abc import Iterator
+from datetime import MAXYEAR, date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
 MAX_OCCURRENCES = 1000
 MAX_SPAN = relativedelta(years=2)
+# The Gregorian calendar repeats itself every 400 years, weekdays and leap days included.
+_CYCLE = 400
+# A rule is followed for this many years past its start at least (see ``occurrences``).
+_LOOKAHEAD = 50
 _ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _UNTIL_Z = re.compile(r"(UNTIL=\d{8}(T\d{6})?)Z", re.IGNORECASE)
 _UNTIL_DATE = re.compile(r"(UNTIL=\d{8})(?=;|$)")
@@ -148,7 +153,7 @@ def expand(rule: str, first: date, at: time = time(0)) -> list[date]:
     limit = first + MAX_SPAN
     dates: list[date] = [first]
     try:
-        for occurrence in parsed:
+        for occurrence in occurrences(parsed):
             day = occurrence.date()
             if day <= dates[-1]:
                 continue  # the first date, given always; one block a day
@@ -162,3 +167,28 @@ def expand(rule: str, first: date, at: time = time(0)) -> list[date]:
             raise
         raise InvalidRule("the series must end within two years of its first date") from None
     return dates
+
+
+def occurrences(parsed: rrule) -> Iterator[datetime]:
+    """The occurrences of a rule with a naive start, in order, for at least 50 years.
+
+    dateutil looks for the next occurrence one period at a time up to the year 9999, so a
+    daily rule that never matches (``BYMONTH=2;BYMONTHDAY=30``) costs seconds of CPU to
+    say so. The rule is walked 400 years later instead (the same calendar, to the weekday),
+    as near 9999 as leaves room for the look-ahead, and its dates moved back: the walk to
+    the end of time is then at most ~450 years. Occurrences more than 50 years after the
+    start may be missing; no caller looks that far.
+    """
+    start: datetime = parsed._dtstart  # type: ignore[attr-defined]  # dateutil keeps it there
+    shift = (MAXYEAR - _LOOKAHEAD - start.year) // _CYCLE * _CYCLE
+    if shift <= 0:
+        yield from parsed
+        return
+    own: datetime | None = parsed._until  # type: ignore[attr-defined]
+    try:
+        until = own.replace(year=own.year + shift) if own else None
+    except ValueError:  # past the year 9999: the walk ends there anyway
+        until = None
+    later = parsed.replace(dtstart=start.replace(year=start.year + shift), until=until)
+    for occurrence in later:
+        yield occurrence.replace(year=occurrence.year - shift)

@@ -22,9 +22,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 import recurring_ical_events  # type: ignore[import-untyped]
-from dateutil.rrule import rrulestr
-from icalendar import Calendar, Event
+from dateutil.rrule import rrule, rrulestr
+from icalendar import Calendar, Event, vRecur
 
+from timeboxd.domain.recurrence import occurrences
 from timeboxd.domain.wallclock import zone
 from timeboxd.errors import ValidationFailed
 from timeboxd.services.imports.common import Problems, Report, fail_line
@@ -195,8 +196,14 @@ def _check(
             add("RRULE", f"repeats more often than hourly ({reason})")
             return None
     inside = 0
-    for r in rules:
+    for index, r in enumerate(rules):
         before, within = _count(r, start, window)
+        if before == within == -1:
+            # A rule with no date ever (BYMONTH=2;BYMONTHDAY=30) would send the expansion
+            # looking for one up to the year 9999: it repeats only DTSTART, so say that.
+            rules[index] = vRecur(FREQ="YEARLY", COUNT=1)
+            event["RRULE"] = rules if len(rules) > 1 else rules[0]
+            continue
         if before > MAX_EXPANDED:
             add(
                 "RRULE",
@@ -225,8 +232,8 @@ def _too_frequent(rule: Any) -> str | None:
 def _count(rule: Any, start: date, window: Window) -> tuple[int, int]:
     """The rule's occurrences before the window and inside it (with the expansion's day of
     margin), counted one by one and no further than needed: (before, inside), each at
-    most one past its limit. A rule dateutil cannot read counts nothing here; the
-    expansion reports it."""
+    most one past its limit; (-1, -1) for a rule that has no occurrence at all. A rule
+    dateutil cannot read counts nothing here; the expansion reports it."""
     text = _UNTIL_Z.sub(r"\1", rule.to_ical().decode())
     # Wall-clock times of the event's own zone are close enough to count by date.
     first = start.replace(tzinfo=None) if isinstance(start, datetime) else start
@@ -234,7 +241,10 @@ def _count(rule: Any, start: date, window: Window) -> tuple[int, int]:
     low, high = window.start - timedelta(days=1), window.end + timedelta(days=2)
     before = inside = 0
     try:
-        for occurrence in rrulestr(text, dtstart=dtstart, cache=False):
+        parsed = rrulestr(text, dtstart=dtstart, cache=False)
+        found = False
+        for occurrence in occurrences(parsed) if isinstance(parsed, rrule) else parsed:
+            found = True
             day = occurrence.date()
             if day > high:
                 break
@@ -247,8 +257,8 @@ def _count(rule: Any, start: date, window: Window) -> tuple[int, int]:
                 if inside > MAX_BLOCKS:
                     break
     except (ValueError, TypeError, OverflowError):
-        pass
-    return before, inside
+        return before, inside
+    return (before, inside) if found else (-1, -1)
 
 
 def _too_many() -> ValidationFailed:
