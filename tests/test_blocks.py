@@ -61,6 +61,16 @@ def test_patch_done_sets_and_clears_completed_at(owner: Persona, clock: FrozenCl
     assert undone["done"] is False and undone["completed_at"] is None
 
 
+def test_patch_null_for_done_is_refused_and_changes_nothing(owner: Persona) -> None:
+    block = new_block(owner, **BLOCK)
+    owner.ok("PATCH", f"/v1/blocks/{block['id']}", json={"done": True})
+    for body in ({"done": None}, {"done": None, "topic": "changed"}):
+        response = owner.patch(f"/v1/blocks/{block['id']}", json=body)
+        assert_error(response, 400, "VALIDATION_ERROR", "done")
+    kept = owner.ok("GET", f"/v1/blocks/{block['id']}")
+    assert kept["done"] is True and kept["topic"] == block["topic"]
+
+
 def test_patch_moves_block_and_checks_end_after_start(owner: Persona) -> None:
     block = new_block(owner, **BLOCK)
     moved = owner.ok(

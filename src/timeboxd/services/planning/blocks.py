@@ -178,6 +178,8 @@ def apply_changes(block: Block, changes: BlockChanges, principal: Principal, now
         raise ValidationFailed("start cannot be null", field="start")
     if changes.end is None:
         raise ValidationFailed("end cannot be null", field="end")
+    if changes.done is None:
+        raise ValidationFailed("done cannot be null; send true or false", field="done")
     if changes.topic is not UNSET:
         block.topic = changes.topic or ""
     if changes.project_id is not UNSET:
@@ -191,7 +193,7 @@ def apply_changes(block: Block, changes: BlockChanges, principal: Principal, now
         placed = place(day, start, end, principal.timezone)
         block.date, block.start, block.end = day, start, end
         block.start_at, block.end_at = placed.start_at, placed.end_at
-    if changes.done is not UNSET and changes.done is not None:
+    if changes.done is not UNSET:
         if changes.done and not block.done:
             block.completed_at = now
         elif not changes.done:
