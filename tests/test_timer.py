@@ -33,6 +33,24 @@ def test_start_count_up_and_stop(owner: Persona, clock: FrozenClock) -> None:
     assert_error(owner.post("/v1/timer/stop"), 404, "NOT_FOUND")
 
 
+def test_stop_with_if_match_stops_only_the_timer_the_client_saw(
+    owner: Persona, clock: FrozenClock
+) -> None:
+    first = owner.post("/v1/timer/start", json={"description": "on the phone"})
+    seen = first.headers["ETag"]
+    assert owner.get("/v1/timer").headers["ETag"] == seen
+    clock.set(clock() + timedelta(minutes=10))
+    # Meanwhile another device stops it and starts another.
+    second = owner.post("/v1/timer/start", json={"description": "laptop", "stop_running": True})
+    response = owner.post("/v1/timer/stop", headers={"If-Match": seen})
+    assert_error(response, 412, "PRECONDITION_FAILED", "If-Match")
+    assert owner.ok("GET", "/v1/timer")["description"] == "laptop"
+    stopped = owner.post("/v1/timer/stop", headers={"If-Match": second.headers["ETag"]})
+    assert stopped.status_code == 200 and stopped.json()["data"]["running"] is False
+    entry = owner.get(f"/v1/time-entries/{stopped.json()['data']['id']}")
+    assert stopped.headers["ETag"] == entry.headers["ETag"]
+
+
 def test_a_second_start_is_a_conflict_unless_asked_to_stop_the_first(
     owner: Persona, clock: FrozenClock
 ) -> None:

@@ -22,6 +22,7 @@ from timeboxd.db.models import Block, User
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, NotFound
 from timeboxd.schemas.entries import EntryOut, TimerStart
+from timeboxd.services import versioning
 from timeboxd.services.context import Principal
 from timeboxd.services.tracking.entries import EntryFields, get_entry, new_entry
 
@@ -43,9 +44,10 @@ def _take_timer_lock(session: Session, principal: Principal) -> None:
     )
 
 
-def current(session: Session, principal: Principal, now: datetime) -> EntryOut | None:
+def current(session: Session, principal: Principal, now: datetime) -> tuple[EntryOut, str] | None:
+    """The running entry and its ETag, or None."""
     entry = _running(session, principal)
-    return None if entry is None else get_entry(session, principal, now, entry.id)[0]
+    return None if entry is None else get_entry(session, principal, now, entry.id)
 
 
 def _stop(entry: TimeEntry, now: datetime) -> None:
@@ -56,7 +58,9 @@ def _stop(entry: TimeEntry, now: datetime) -> None:
     entry.updated_at = now
 
 
-def start(session: Session, principal: Principal, now: datetime, body: TimerStart) -> EntryOut:
+def start(
+    session: Session, principal: Principal, now: datetime, body: TimerStart
+) -> tuple[EntryOut, str]:
     now = now.replace(microsecond=0)
     _take_timer_lock(session, principal)
     running = _running(session, principal)
@@ -87,7 +91,7 @@ def start(session: Session, principal: Principal, now: datetime, body: TimerStar
         # Another request started a timer between our check and our insert (the running
         # index refused the insert); the request's unit of work rolls back.
         raise Conflict("a timer is already running", field="stop_running") from None
-    return get_entry(session, principal, now, entry.id)[0]
+    return get_entry(session, principal, now, entry.id)
 
 
 def _defaults_from_block(session: Session, principal: Principal, fields: EntryFields) -> None:
@@ -108,12 +112,17 @@ def _defaults_from_block(session: Session, principal: Principal, fields: EntryFi
         fields.description = block.topic
 
 
-def stop(session: Session, principal: Principal, now: datetime) -> EntryOut:
+def stop(
+    session: Session, principal: Principal, now: datetime, if_match: str | None = None
+) -> tuple[EntryOut, str]:
+    """Stop the running entry; ``If-Match`` names the entry the caller means to stop, so a
+    client never stops a timer started since on another device."""
     now = now.replace(microsecond=0)
     _take_timer_lock(session, principal)
     entry = _running(session, principal)
     if entry is None:
         raise NotFound("no timer is running")
+    versioning.check_row(entry, if_match, "running entry")
     _stop(entry, now)
     session.flush()
-    return get_entry(session, principal, now, entry.id)[0]
+    return get_entry(session, principal, now, entry.id)
