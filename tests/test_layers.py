@@ -38,6 +38,7 @@ SIBLINGS: dict[str, tuple[str, ...]] = {
     # "through the same services as the API", and insights says nothing imports it but
     # the faces, so: the packages that own blocks, entries and what they point at.
     "imports": ("accounts", "catalog", "planning", "tracking"),
+    "events": ("accounts",),
 }
 SHARED_FOR = {
     package: (f"{S}.context", f"{S}.paging", f"{S}.versioning") if package == "accounts" else SHARED
