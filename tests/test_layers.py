@@ -23,7 +23,9 @@ S = "timeboxd.services"
 # is allowed only some of them, see below) and the layers beneath. ``errors`` (domain errors
 # with a code) and ``schemas`` (the typed inputs and outputs of every use case) are shared
 # by all layers.
-SHARED = tuple(f"{S}.{m}" for m in ("context", "database", "idempotency", "paging", "versioning"))
+SHARED = tuple(
+    f"{S}.{m}" for m in ("context", "database", "idempotency", "outbox", "paging", "versioning")
+)
 BENEATH = ("timeboxd.db", "timeboxd.domain", "timeboxd.errors", "timeboxd.schemas")
 
 # What each services package may import besides itself and BENEATH, as its __init__

@@ -90,6 +90,12 @@ class RateLimited(DomainError):
     status = 429
 
 
+class CursorExpired(DomainError):
+    # The change feed no longer holds the cursor's event (kept for the retention period).
+    code = "CURSOR_EXPIRED"
+    status = 410
+
+
 class InternalError(DomainError):
     code = "INTERNAL_ERROR"
     status = 500
@@ -107,6 +113,7 @@ ERROR_CODES: dict[str, int] = {
         PayloadTooLarge,
         UnsupportedVersion,
         RateLimited,
+        CursorExpired,
         InternalError,
     )
 }

@@ -23,6 +23,7 @@ from timeboxd.api.routes import (
     calendar,
     clients,
     entries,
+    events,
     imports,
     projects,
     reports,
@@ -101,6 +102,7 @@ def create_app(
         search,
         calendar,
         imports,
+        events,
         service,
     ):
         app.include_router(module.router)
