@@ -31,6 +31,7 @@ from timeboxd.services.database import Database
 # Not behind an API key (the feed's token is its own test, in test_calendar_feed.py).
 OPEN = {"/health", "/ready", "/v1/calendar.ics"}
 BLOCK = {"date": TODAY, "start": "09:00", "end": "10:00", "topic": "Zanzibar planning"}
+HOOK = "https://93.184.215.14/hooks"  # a public address: no DNS needed
 SPAN = {"start_at": "2026-11-23T09:00:00Z", "end_at": "2026-11-23T10:00:00Z"}
 
 
@@ -65,6 +66,8 @@ def live_world(owner: Persona, teammate: Persona, outsider: Persona) -> World:
     teammate.ok("POST", f"/v1/time-entries/{submitted['id']}/submit")
     token = owner.ok("POST", "/v1/calendar/token", 201)["token"]
     key = owner.ok("POST", "/v1/api-keys", 201, json={"name": "laptop"})["id"]
+    webhook = owner.ok("POST", "/v1/webhooks", 201, json={"url": HOOK})["id"]
+    delivery = owner.ok("POST", f"/v1/webhooks/{webhook}/ping", 202)["id"]
     personal = next(w["id"] for w in owner.ok("GET", "/v1/workspaces") if w["personal"])
     ids = {
         "workspace_id": team,
@@ -78,6 +81,8 @@ def live_world(owner: Persona, teammate: Persona, outsider: Persona) -> World:
         "entry_id": draft["id"],
         "submitted_id": submitted["id"],
         "key_id": key,
+        "webhook_id": webhook,
+        "delivery_id": delivery,
         "user_id": teammate.user_id,
         "outsider_id": outsider.user_id,
         "feed_token": token,
@@ -115,8 +120,11 @@ def live_rows(db: Database, world: World) -> dict[str, list[str]]:
     with db.engine.connect() as conn:
         for name, t in tables.items():
             c = t.c
-            if name == "idempotency_records":
-                continue  # the calling key's own replay records, not anyone's data
+            if name in ("idempotency_records", "event_cursors"):
+                continue  # the calling key's own replay records; the dispatcher's place
+            elif name == "webhook_deliveries":
+                hooks = tables["webhooks"]
+                query = live(t, c.webhook_id.in_(ids("webhooks", hooks.c.user_id.in_(users))))
             elif name == "users":
                 query = live(t, c.id.in_(users))
             elif name == "workspaces":
@@ -200,6 +208,8 @@ def bodies(world: World) -> dict[str, Any]:
         "POST /v1/tags": {"json": {"name": "mine", "workspace_id": i["workspace_id"]}},
         "PUT /v1/tags/{tag_id}": {"json": {"name": "mine now"}},
         "PATCH /v1/tags/{tag_id}": {"json": {"name": "mine now"}},
+        "POST /v1/webhooks": {"json": {"url": HOOK, "events": ["block.*"]}},
+        "PATCH /v1/webhooks/{webhook_id}": {"json": {"description": "mine now"}},
         "PATCH /v1/me": {"json": {"timezone": "Asia/Tokyo", "week_start": "sunday"}},
         "POST /v1/api-keys": {"json": {"mode": "live"}},
         "POST /v1/workspaces": {"json": {"name": "Sandbox team"}},

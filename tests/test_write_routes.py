@@ -17,7 +17,7 @@ from timeboxd.api.app import create_app
 
 S = "timeboxd.services."
 ACCOUNTS, CATALOG, PLANNING = f"{S}accounts.", f"{S}catalog.", f"{S}planning."
-TRACKING, IMPORTS = f"{S}tracking.", f"{S}imports."
+TRACKING, IMPORTS, EVENTS = f"{S}tracking.", f"{S}imports.", f"{S}events."
 
 # (method, path) -> the service functions that write for it, as dotted names.
 WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -94,6 +94,15 @@ WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/v1/imports/time-entries"): (
         f"{IMPORTS}entries.import_entries",
         f"{TRACKING}entries_bulk.insert_imported",
+    ),
+    # events
+    ("POST", "/v1/webhooks"): (f"{EVENTS}webhooks.create_webhook",),
+    ("PATCH", "/v1/webhooks/{webhook_id}"): (f"{EVENTS}webhooks.update_webhook",),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): (f"{EVENTS}webhooks.delete_webhook",),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): (f"{EVENTS}webhooks.rotate_secret",),
+    ("POST", "/v1/webhooks/{webhook_id}/ping"): (f"{EVENTS}webhooks.ping",),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (
+        f"{EVENTS}webhooks.redeliver",
     ),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     # last_used_at is written at most this often per key, so reads stay reads.
     key_touch_interval_seconds: int = Field(default=60, ge=0)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    # Events and webhooks (docs/api.md "Events and webhooks").
+    event_retention_days: int = Field(default=30, ge=1, le=3650)
+    webhook_allow_private: bool = False
+    # Seconds between a delivery's attempts: the first retry 5 s after the first failure.
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    worker_in_process: bool = True
+    metrics_token: str | None = None
 
     @field_validator("public_url")
     @classmethod
@@ -60,6 +67,22 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("must be an http:// or https:// URL, e.g. https://time.example.com")
         return value.rstrip("/")
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",")]
+        if not parts or not all(p.isdigit() and 1 <= int(p) <= 7 * 86400 for p in parts):
+            raise ValueError(
+                "must be comma-separated whole seconds from 1 to 604800, e.g. 5,300,1800"
+            )
+        if len(parts) > 50:
+            raise ValueError("at most 50 retries")
+        return ",".join(parts)
+
+    @property
+    def retry_delays(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self.webhook_retry_schedule.split(","))
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -34,6 +34,7 @@ from timeboxd.api.routes import (
     tags,
     tasks,
     timer,
+    webhooks,
     workspaces,
 )
 from timeboxd.config import Settings, load_settings
@@ -103,6 +104,7 @@ def create_app(
         calendar,
         imports,
         events,
+        webhooks,
         service,
     ):
         app.include_router(module.router)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import literal_column, or_, select, tuple_
+from sqlalchemy import false, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -51,17 +51,21 @@ class Feed:
 
 
 def patterns(text: str | None) -> list[str]:
-    """``types`` as given: names, ``block.*`` style wildcards or ``*``; comma-separated."""
+    """``types`` as given: comma-separated names, ``block.*`` style wildcards or ``*``."""
     if text is None or not text.strip():
         return ["*"]
-    found = [part.strip() for part in text.split(",") if part.strip()]
-    for part in found:
+    return checked([part.strip() for part in text.split(",") if part.strip()], "types")
+
+
+def checked(given: list[str], field: str) -> list[str]:
+    """Each of ``given`` an event type, a wildcard of one resource or ``*``."""
+    for part in given:
         wildcard = part.endswith(".*") and part[:-2] in RESOURCES
         if not (part == "*" or part in TYPES or wildcard):
             raise ValidationFailed(
-                f"{part!r} is not an event type, a wildcard like block.* or *", field="types"
+                f"{part!r} is not an event type, a wildcard like block.* or *", field=field
             )
-    return found
+    return given
 
 
 def readable_types(principal: Principal, wanted: list[str]) -> list[str]:
@@ -98,9 +102,9 @@ def read(
                 field="after",
             )
         cond.append(tuple_(Event.txid, Event.seq) > tuple_(position.txid, position.seq))
+    # Always by name: the feed holds other rows too (a webhook's ping), never handed out.
     allowed = readable_types(principal, types)
-    if len(allowed) < len(TYPES):
-        cond.append(Event.type.in_(allowed) if allowed else or_(False))
+    cond.append(Event.type.in_(allowed) if allowed else false())
     if session.get_bind().dialect.name == "postgresql":
         cond.append(Event.txid < _XMIN)
     rows = session.execute(

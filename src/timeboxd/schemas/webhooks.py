@@ -1,0 +1,94 @@
+"""Webhook bodies and shapes, and the delivery log's (SPEC §3 "Events")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from timeboxd.schemas.common import UNSET, Input, Paging, Unset
+
+Url = Annotated[str, Field(min_length=1, max_length=2000, examples=["https://example.com/hooks"])]
+Patterns = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=60)]],
+    Field(
+        min_length=1,
+        max_length=50,
+        description="event types, `block.*` style wildcards, or `*` for every event",
+        examples=[["block.*", "timer.started"]],
+    ),
+]
+Description = Annotated[str, Field(max_length=500)]
+
+
+class WebhookCreate(Input):
+    url: Url
+    events: Patterns = Field(default_factory=lambda: ["*"])
+    description: Description = ""
+    active: bool = True
+
+
+class WebhookPatch(Input):
+    url: Url | None = None
+    events: Patterns | None = None
+    description: Description | None = None
+    active: bool | None = None
+
+
+@dataclass(slots=True)
+class WebhookChanges:
+    """What a PATCH changes; ``UNSET``: not sent, keep the value."""
+
+    url: str | Unset | None = UNSET
+    events: list[str] | Unset | None = UNSET
+    description: str | Unset | None = UNSET
+    active: bool | Unset | None = UNSET
+
+
+@dataclass(slots=True)
+class WebhookOut:
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    active: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class WebhookWithSecret:
+    """A webhook as created or with a new secret: the only answers that show the secret."""
+
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    active: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    secret: str
+
+
+@dataclass(slots=True)
+class DeliveryOut:
+    id: str
+    webhook_id: str
+    event_id: str
+    type: str
+    status: str  # pending, succeeded or failed
+    attempt: int  # attempts made so far
+    status_code: int | None  # of the last attempt
+    duration_ms: int | None
+    error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeliveryQuery(Paging):
+    status: str | None = Field(None, pattern="^(pending|succeeded|failed)$")
