@@ -1,0 +1,274 @@
+"""The delivery queue, in the database: new events become deliveries for the webhooks that
+subscribe to them, due deliveries are claimed for a short lease, and each attempt's
+outcome schedules the next one or ends the delivery.
+
+Delivery is at least once. A claim moves the delivery's ``next_attempt_at`` a lease ahead
+instead of marking it taken, so a worker that dies with deliveries in hand (kill -9, a
+lost machine) leaves them due again when the lease runs out; PostgreSQL workers claim
+with ``FOR UPDATE SKIP LOCKED`` and never wait for each other."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import orjson
+from sqlalchemy import Table, delete, insert, literal_column, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
+
+from timeboxd.db.events import Cursor, Delivery, Event, Webhook
+from timeboxd.domain.ids import new_id
+from timeboxd.services.database import Database
+from timeboxd.services.events.webhooks import PING
+from timeboxd.services.outbox import JSON_OPTIONS
+
+BATCH = 500
+PER_WEBHOOK = 4  # attempts in flight to one webhook, per worker
+LEASE = timedelta(seconds=60)  # longer than an attempt may take (15 s) and a margin
+DISABLE_AFTER = timedelta(days=5)
+DISABLE_AFTER_EVENTS = 100
+JITTER = 0.1  # each wait between attempts is drawn within ±10% of the schedule's
+CURSOR = "webhooks"
+_XMIN: ColumnClause[int] = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+deliveries_table: Table = Delivery.__table__  # type: ignore[assignment]
+
+
+def matches(subscription: str, event_type: str) -> bool:
+    """Whether a webhook's patterns (space-separated) take events of ``event_type``."""
+    for pattern in subscription.split():
+        if pattern in ("*", event_type):
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def _cursor(session: Session) -> Cursor:
+    """The dispatcher's place in the feed, locked for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            pg_insert(Cursor).values(name=CURSOR, txid=0, seq=0).on_conflict_do_nothing()
+        )
+        found = session.get(Cursor, CURSOR, with_for_update=True)
+        assert found is not None
+        return found
+    found = session.get(Cursor, CURSOR)
+    if found is None:
+        found = Cursor(name=CURSOR, txid=0, seq=0)
+        session.add(found)
+    return found
+
+
+def dispatch(db: Database, now: datetime) -> int:
+    """Turn the next events of every account into deliveries; the number of events read.
+    A webhook takes the events written after it was made, of its owner and mode."""
+    with db.write() as session:
+        cursor = _cursor(session)
+        cond = [tuple_(Event.txid, Event.seq) > tuple_(cursor.txid, cursor.seq)]
+        if session.get_bind().dialect.name == "postgresql":
+            cond.append(Event.txid < _XMIN)  # commit order: see services/events/feed.py
+        events = session.execute(
+            select(
+                Event.txid,
+                Event.seq,
+                Event.id,
+                Event.user_id,
+                Event.livemode,
+                Event.type,
+                Event.created_at,
+            )
+            .where(*cond)
+            .order_by(Event.txid, Event.seq)
+            .limit(BATCH)
+        ).all()
+        if not events:
+            return 0
+        owners = {(e.user_id, e.livemode) for e in events if e.type != PING}
+        hooks: dict[tuple[str, bool], list[Webhook]] = defaultdict(list)
+        if owners:
+            found = session.scalars(
+                select(Webhook).where(
+                    Webhook.active.is_(True),
+                    tuple_(Webhook.user_id, Webhook.livemode).in_(list(owners)),
+                )
+            )
+            for hook in found:
+                hooks[(hook.user_id, hook.livemode)].append(hook)
+        rows = [
+            {
+                "id": new_id("dlv"),
+                "webhook_id": hook.id,
+                "event_id": event.id,
+                "event_type": event.type,
+                "status": "pending",
+                "attempt": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for event in events
+            if event.type != PING  # a ping's delivery is made with it
+            for hook in hooks[(event.user_id, event.livemode)]
+            if hook.created_at <= event.created_at and matches(hook.events, event.type)
+        ]
+        if rows:
+            session.execute(insert(deliveries_table), rows)
+        cursor.txid, cursor.seq = events[-1].txid, events[-1].seq
+        return len(events)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed delivery: where it goes, how it is signed and what it carries."""
+
+    delivery_id: str
+    webhook_id: str
+    url: str
+    secret: str
+    event_id: str
+    type: str
+    body: str  # {"type", "timestamp", "data"}: the event, as Standard Webhooks has it
+
+
+def claim(
+    db: Database,
+    now: datetime,
+    limit: int,
+    in_hand: dict[str, int] | None = None,
+    per_webhook: int = PER_WEBHOOK,
+) -> list[Job]:
+    """Up to ``limit`` due deliveries of active webhooks (a ping: of any), leased; no more
+    than ``per_webhook`` of one webhook with those the caller has ``in_hand``, so one slow
+    receiver cannot take every place of a worker."""
+    if limit < 1:
+        return []
+    taken = dict(in_hand or {})
+    with db.write() as session:
+        stmt = (
+            select(Delivery, Webhook.url, Webhook.secret)
+            .join(Webhook, Webhook.id == Delivery.webhook_id)
+            .where(
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+                Webhook.active.is_(True) | (Delivery.event_type == PING),
+                Delivery.webhook_id.not_in([h for h, n in taken.items() if n >= per_webhook]),
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Delivery, skip_locked=True)
+        claimed = session.execute(stmt).all()
+        if not claimed:
+            return []
+        wanted = [delivery.event_id for delivery, _, _ in claimed]
+        payloads = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(wanted)))}
+        jobs = []
+        for delivery, url, secret in claimed:
+            if taken.get(delivery.webhook_id, 0) >= per_webhook:
+                continue  # left due, for the next claim
+            taken[delivery.webhook_id] = taken.get(delivery.webhook_id, 0) + 1
+            event = payloads.get(delivery.event_id)
+            if event is None:  # older than the retention period: nothing left to send
+                delivery.status, delivery.next_attempt_at = "failed", None
+                delivery.error = "the event is no longer kept (older than the retention period)"
+                delivery.updated_at = now
+                continue
+            delivery.next_attempt_at = now + LEASE
+            event_json = {
+                "type": event.type,
+                "timestamp": event.created_at,
+                "data": orjson.Fragment(event.data),
+            }
+            body = orjson.dumps(event_json, option=JSON_OPTIONS).decode()
+            jobs.append(
+                Job(delivery.id, delivery.webhook_id, url, secret, event.id, event.type, body)
+            )
+        return jobs
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ok: bool
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+def finish(
+    db: Database,
+    now: datetime,
+    job: Job,
+    outcome: Outcome,
+    delays: tuple[int, ...],
+    rng: random.Random | None = None,
+) -> None:
+    """Record an attempt: done, or the next attempt after the schedule's wait (with
+    jitter), or failed for good once the schedule is spent. A webhook whose every
+    delivery failed for five days, or for 100 events in a row, is disabled with the
+    reason; one success starts the count again."""
+    with db.write() as session:
+        delivery = session.get(Delivery, job.delivery_id)
+        hook = session.get(Webhook, job.webhook_id)
+        if delivery is None or hook is None:
+            return  # the webhook was deleted meanwhile
+        delivery.attempt += 1
+        delivery.status_code = outcome.status_code
+        delivery.duration_ms = outcome.duration_ms
+        delivery.error = outcome.error[:500] if outcome.error else None
+        delivery.updated_at = now
+        if outcome.ok:
+            delivery.status, delivery.next_attempt_at = "succeeded", None
+            if job.type != PING:
+                hook.failures, hook.failing_since = 0, None
+            return
+        if delivery.attempt > len(delays):
+            delivery.status, delivery.next_attempt_at = "failed", None
+        else:
+            wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
+            delivery.next_attempt_at = now + timedelta(seconds=wait)
+        if job.type == PING:
+            return
+        if hook.failing_since is None:
+            hook.failing_since = now
+        if delivery.attempt == 1:
+            hook.failures += 1
+        failing_for = now - hook.failing_since
+        if hook.active and (hook.failures >= DISABLE_AFTER_EVENTS or failing_for >= DISABLE_AFTER):
+            hook.active = False
+            hook.disabled_reason = (
+                f"disabled {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
+                f"{hook.failing_since:%Y-%m-%d %H:%M} UTC ({hook.failures} events); "
+                f"last: {delivery.error or delivery.status_code}"
+            )[:500]
+        hook.updated_at = now
+
+
+def release(db: Database, now: datetime, jobs: list[Job]) -> None:
+    """Hand unfinished claims back at once (a worker stopping), instead of at lease end."""
+    if not jobs:
+        return
+    with db.write() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([j.delivery_id for j in jobs]), Delivery.status == "pending")
+            .values(next_attempt_at=now)
+        )
+
+
+def expire(db: Database, now: datetime, retention_days: int) -> int:
+    """Drop events, and finished deliveries, older than the retention period."""
+    cutoff = now - timedelta(days=retention_days)
+    with db.write() as session:
+        result = session.execute(delete(Event).where(Event.created_at < cutoff))
+        gone = cast("CursorResult[Any]", result).rowcount
+        session.execute(
+            delete(Delivery).where(Delivery.status != "pending", Delivery.updated_at < cutoff)
+        )
+        return int(gone or 0)

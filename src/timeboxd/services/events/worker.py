@@ -1,0 +1,143 @@
+"""The webhook worker: dispatches new events, claims due deliveries and sends them, many
+at a time, each bounded to 15 s, so a slow receiver delays nobody else's deliveries.
+
+It runs inside ``timeboxd serve`` (one per server, unless
+``TIMEBOXD_WORKER_IN_PROCESS=false``) or as ``timeboxd worker`` processes, any number of
+them: claims are leases in the database (see ``dispatch``)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import anyio
+import httpcore
+from anyio import to_thread
+
+from timeboxd.services.database import Database
+from timeboxd.services.events import dispatch, signing, targets
+from timeboxd.services.events.dispatch import Job, Outcome
+
+log = logging.getLogger("timeboxd.worker")
+
+ATTEMPT_SECONDS = 15.0  # a 2xx answer within this is a success; anything else a failure
+MAX_RESPONSE = 4096  # bytes of a receiver's answer read, then the connection is dropped
+CONCURRENCY = 16
+POLL_SECONDS = 0.5
+EXPIRE_EVERY = timedelta(hours=1)
+USER_AGENT = "timeboxd-webhooks/1"
+
+
+async def send(
+    pool: httpcore.AsyncConnectionPool, job: Job, now: datetime, timeout: float = ATTEMPT_SECONDS
+) -> Outcome:
+    """One attempt of ``job``: the signed POST, its answer read up to a small limit."""
+    headers = {
+        **signing.headers(job.secret, job.event_id, now, job.body),
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
+    started = time.monotonic()
+    status: int | None = None
+    error: str | None = None
+    try:
+        with anyio.fail_after(timeout):
+            async with pool.stream(
+                "POST", job.url, headers=list(headers.items()), content=job.body.encode()
+            ) as response:
+                status = response.status
+                read = 0
+                async for chunk in response.aiter_stream():
+                    read += len(chunk)
+                    if read >= MAX_RESPONSE:
+                        break
+    except TimeoutError:
+        error = f"no answer within {timeout:g} s"
+    except targets.RefusedAddress as exc:
+        error = f"refused: {exc}"
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException) as exc:
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except httpcore.UnsupportedProtocol as exc:
+        error = f"unsupported URL: {exc}"
+    duration = int((time.monotonic() - started) * 1000)
+    ok = status is not None and 200 <= status < 300 and error is None
+    if error is None and not ok:
+        error = f"answered {status}"
+    return Outcome(ok, status, duration, error)
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        *,
+        delays: tuple[int, ...],
+        allow_private: bool,
+        retention_days: int,
+        concurrency: int = CONCURRENCY,
+        attempt_seconds: float = ATTEMPT_SECONDS,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.db, self.clock, self.delays = db, clock, delays
+        self.allow_private, self.retention_days = allow_private, retention_days
+        self.concurrency, self.attempt_seconds = concurrency, attempt_seconds
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()  # set from any thread, e.g. a signal handler
+        self._in_hand: dict[str, Job] = {}
+        self._rng = random.Random()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def run(self) -> None:
+        """Until ``stop()``: then in-flight attempts finish (each within its 15 s) and
+        anything claimed but not sent is handed back."""
+        backend = targets.GuardedBackend(allow_private=self.allow_private)
+        expired_at: datetime | None = None
+        async with (
+            httpcore.AsyncConnectionPool(
+                network_backend=backend, max_connections=self.concurrency * 2, retries=0
+            ) as pool,
+            anyio.create_task_group() as group,
+        ):
+            while not self.stopping.is_set():
+                now = self.clock()
+                busy = False
+                try:
+                    if expired_at is None or now - expired_at >= EXPIRE_EVERY:
+                        await to_thread.run_sync(dispatch.expire, self.db, now, self.retention_days)
+                        expired_at = now
+                    busy = await to_thread.run_sync(dispatch.dispatch, self.db, now) > 0
+                    free = self.concurrency - len(self._in_hand)
+                    counts = Counter(job.webhook_id for job in self._in_hand.values())
+                    jobs = await to_thread.run_sync(
+                        dispatch.claim, self.db, now, free, dict(counts)
+                    )
+                except Exception:  # the database away for a moment: try again later
+                    log.exception("webhook worker: the queue could not be read")
+                    jobs = []
+                for job in jobs:
+                    self._in_hand[job.delivery_id] = job
+                    group.start_soon(self._attempt, pool, job)
+                busy = busy or bool(jobs)
+                await anyio.sleep(0 if busy else self.poll_seconds)
+        await to_thread.run_sync(
+            dispatch.release, self.db, self.clock(), list(self._in_hand.values())
+        )
+
+    async def _attempt(self, pool: httpcore.AsyncConnectionPool, job: Job) -> None:
+        try:
+            outcome = await send(pool, job, self.clock(), self.attempt_seconds)
+            await to_thread.run_sync(
+                dispatch.finish, self.db, self.clock(), job, outcome, self.delays, self._rng
+            )
+        except Exception:  # recorded nowhere: the lease brings the delivery back
+            log.exception("webhook worker: delivery %s", job.delivery_id)
+        finally:
+            self._in_hand.pop(job.delivery_id, None)
