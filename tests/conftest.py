@@ -22,6 +22,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from tests import servers
+from tests.receivers import receivers  # noqa: F401 - a fixture for every test module
 from timeboxd.api.app import create_app
 from timeboxd.config import Settings
 from timeboxd.services.accounts import apikeys

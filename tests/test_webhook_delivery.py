@@ -10,9 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from fastapi.testclient import TestClient
 from standardwebhooks import Webhook as Verifier
 
 from tests.conftest import FrozenClock, Persona, make_settings, new_persona
+from tests.receivers import WAIT, Receiver
 from timeboxd.api.app import create_app
 from timeboxd.db.events import Webhook
 from timeboxd.services.database import Database
@@ -29,55 +28,6 @@ from timeboxd.services.events import dispatch
 from timeboxd.services.events.dispatch import Outcome
 from timeboxd.services.events.worker import Worker
 from timeboxd.services.outbox import Change, record
-
-WAIT = 60.0  # seconds: generous, the machine may be busy
-
-
-@dataclass
-class Receiver:
-    """An HTTP endpoint on 127.0.0.1 that records what it gets and answers ``statuses``
-    in turn (the last one from then on); ``gate``, when set, holds each answer until set."""
-
-    statuses: list[int] = field(default_factory=lambda: [204])
-    gate: threading.Event | None = None
-    got: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    url: str = ""
-
-    def answer(self) -> int:
-        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-
-
-@pytest.fixture
-def receivers() -> Iterator[Callable[..., Receiver]]:
-    servers: list[ThreadingHTTPServer] = []
-
-    def make(**kwargs: Any) -> Receiver:
-        receiver = Receiver(**kwargs)
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                if receiver.gate is not None:
-                    receiver.gate.wait(WAIT)
-                self.send_response(receiver.answer())
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        return receiver
-
-    yield make
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.engine import make_url
@@ -25,6 +26,9 @@ from timeboxd.services.imports.common import Upload
 from timeboxd.services.imports.detect import FileKind
 from timeboxd.services.imports.files import FileOptions, import_file
 from timeboxd.services.imports.ics import AllDay
+
+if TYPE_CHECKING:
+    from timeboxd.services.events.worker import Worker
 
 
 def _settings() -> Settings:
@@ -101,6 +105,43 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         # supervisor would kill and respawn its workers for as long as the load lasts.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+
+
+def _webhook_worker(settings: Settings, db: Database) -> Worker:
+    from timeboxd.services.events.worker import Worker
+
+    return Worker(
+        db,
+        system_clock,
+        delays=settings.retry_delays,
+        allow_private=settings.webhook_allow_private,
+        retention_days=settings.event_retention_days,
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Deliver webhooks (and expire old events) until stopped; run any number of these.
+
+    SIGTERM or Ctrl-C stops claiming: attempts in flight finish (within 15 s) and anything
+    claimed but not yet sent is handed back for another worker."""
+    import anyio
+
+    settings = _settings()
+    db = _database(settings)
+    running = _webhook_worker(settings, db)
+
+    def stop(signum: int, frame: Any) -> None:
+        running.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo("timeboxd worker delivering webhooks")
+    try:
+        anyio.run(running.run)
+    finally:
+        db.dispose()
+    click.echo("timeboxd worker stopped")
 
 
 @main.group()
