@@ -10,9 +10,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from timeboxd import API_VERSION, __version__
-from timeboxd.api import handlers
+from timeboxd.api import handlers, metrics
 from timeboxd.api.deps import SECURITY_SCHEMES, Runtime
 from timeboxd.api.idempotency import IdempotencyMiddleware
+from timeboxd.api.metrics import MetricsMiddleware
 from timeboxd.api.middleware import PlatformMiddleware
 from timeboxd.api.query import openapi_parameters
 from timeboxd.api.ratelimit import RateLimiter
@@ -106,8 +107,12 @@ def create_app(
         events,
         webhooks,
         service,
+        metrics,
     ):
         app.include_router(module.router)
+    # Innermost, so the router has put the matched route into the scope it sees.
+    app.add_middleware(MetricsMiddleware)
+    metrics.count_pool(database)
     app.add_middleware(IdempotencyMiddleware, db=lambda: database)
     app.add_middleware(
         PlatformMiddleware,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, delete, insert, literal_column, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, literal_column, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
@@ -65,8 +65,8 @@ def _cursor(session: Session) -> Cursor:
     return found
 
 
-def dispatch(db: Database, now: datetime) -> int:
-    """Turn the next events of every account into deliveries; the number of events read.
+def dispatch(db: Database, now: datetime) -> list[str]:
+    """Turn the next events of every account into deliveries; the types of those read.
     A webhook takes the events written after it was made, of its owner and mode."""
     with db.write() as session:
         cursor = _cursor(session)
@@ -88,7 +88,7 @@ def dispatch(db: Database, now: datetime) -> int:
             .limit(BATCH)
         ).all()
         if not events:
-            return 0
+            return []
         owners = {(e.user_id, e.livemode) for e in events if e.type != PING}
         hooks: dict[tuple[str, bool], list[Webhook]] = defaultdict(list)
         if owners:
@@ -120,7 +120,7 @@ def dispatch(db: Database, now: datetime) -> int:
         if rows:
             session.execute(insert(deliveries_table), rows)
         cursor.txid, cursor.seq = events[-1].txid, events[-1].seq
-        return len(events)
+        return [e.type for e in events if e.type != PING]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +208,7 @@ def finish(
     outcome: Outcome,
     delays: tuple[int, ...],
     rng: random.Random | None = None,
-) -> None:
+) -> str:
     """Record an attempt: done, or the next attempt after the schedule's wait (with
     jitter), or failed for good once the schedule is spent. A webhook whose every
     delivery failed for five days, or for 100 events in a row, is disabled with the
@@ -217,7 +217,7 @@ def finish(
         delivery = session.get(Delivery, job.delivery_id)
         hook = session.get(Webhook, job.webhook_id)
         if delivery is None or hook is None:
-            return  # the webhook was deleted meanwhile
+            return "failed"  # the webhook was deleted meanwhile
         delivery.attempt += 1
         delivery.status_code = outcome.status_code
         delivery.duration_ms = outcome.duration_ms
@@ -227,14 +227,14 @@ def finish(
             delivery.status, delivery.next_attempt_at = "succeeded", None
             if job.type != PING:
                 hook.failures, hook.failing_since = 0, None
-            return
+            return "succeeded"
         if delivery.attempt > len(delays):
             delivery.status, delivery.next_attempt_at = "failed", None
         else:
             wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
             delivery.next_attempt_at = now + timedelta(seconds=wait)
         if job.type == PING:
-            return
+            return delivery.status if delivery.status == "failed" else "retrying"
         if hook.failing_since is None:
             hook.failing_since = now
         if delivery.attempt == 1:
@@ -248,6 +248,7 @@ def finish(
                 f"last: {delivery.error or delivery.status_code}"
             )[:500]
         hook.updated_at = now
+        return delivery.status if delivery.status == "failed" else "retrying"
 
 
 def release(db: Database, now: datetime, jobs: list[Job]) -> None:
@@ -272,3 +273,15 @@ def expire(db: Database, now: datetime, retention_days: int) -> int:
             delete(Delivery).where(Delivery.status != "pending", Delivery.updated_at < cutoff)
         )
         return int(gone or 0)
+
+
+def queue_depth(db: Database) -> int:
+    """Deliveries of active webhooks waiting for an attempt."""
+    with db.read() as session:
+        found = session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .join(Webhook, Webhook.id == Delivery.webhook_id)
+            .where(Delivery.status == "pending", Webhook.active.is_(True))
+        )
+    return int(found or 0)

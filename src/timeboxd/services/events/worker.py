@@ -11,19 +11,24 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter as Tally
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import anyio
 import httpcore
 from anyio import to_thread
+from prometheus_client import Counter
 
 from timeboxd.services.database import Database
 from timeboxd.services.events import dispatch, signing, targets
 from timeboxd.services.events.dispatch import Job, Outcome
 
 log = logging.getLogger("timeboxd.worker")
+EVENTS = Counter("timeboxd_events", "Events handed to webhook dispatch", ["type"])
+DELIVERIES = Counter(
+    "timeboxd_webhook_deliveries", "Webhook delivery attempts", ["outcome"]
+)  # outcome: succeeded, retrying, failed
 
 ATTEMPT_SECONDS = 15.0  # a 2xx answer within this is a success; anything else a failure
 MAX_RESPONSE = 4096  # bytes of a receiver's answer read, then the connection is dropped
@@ -113,9 +118,12 @@ class Worker:
                     if expired_at is None or now - expired_at >= EXPIRE_EVERY:
                         await to_thread.run_sync(dispatch.expire, self.db, now, self.retention_days)
                         expired_at = now
-                    busy = await to_thread.run_sync(dispatch.dispatch, self.db, now) > 0
+                    types = await to_thread.run_sync(dispatch.dispatch, self.db, now)
+                    for event_type, count in Tally(types).items():
+                        EVENTS.labels(event_type).inc(count)
+                    busy = bool(types)
                     free = self.concurrency - len(self._in_hand)
-                    counts = Counter(job.webhook_id for job in self._in_hand.values())
+                    counts = Tally(job.webhook_id for job in self._in_hand.values())
                     jobs = await to_thread.run_sync(
                         dispatch.claim, self.db, now, free, dict(counts)
                     )
@@ -134,9 +142,10 @@ class Worker:
     async def _attempt(self, pool: httpcore.AsyncConnectionPool, job: Job) -> None:
         try:
             outcome = await send(pool, job, self.clock(), self.attempt_seconds)
-            await to_thread.run_sync(
+            final = await to_thread.run_sync(
                 dispatch.finish, self.db, self.clock(), job, outcome, self.delays, self._rng
             )
+            DELIVERIES.labels(final).inc()
         except Exception:  # recorded nowhere: the lease brings the delivery back
             log.exception("webhook worker: delivery %s", job.delivery_id)
         finally:
