@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, insert, literal_column
+from sqlalchemy import Table, insert, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from timeboxd.db.events import Event
+from timeboxd.db.models import WorkspaceMember
 from timeboxd.domain.ids import new_id
 
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
@@ -59,6 +60,40 @@ class Change:
     def deleted(cls, type: str, resource_id: str, **place: Any) -> Change:
         """A tombstone, with what a sync client needs to place it (a block's ``date``)."""
         return cls(type, resource_id, {"id": resource_id, "deleted": True, **place})
+
+
+def members(session: Session, workspace_id: str) -> list[str]:
+    """Who reads a workspace's projects, clients, contacts, tasks and tags: its members."""
+    return list(
+        session.scalars(
+            select(WorkspaceMember.user_id).where(WorkspaceMember.workspace_id == workspace_id)
+        )
+    )
+
+
+def managers(session: Session, workspace_id: str) -> list[str]:
+    """Who reads every member's time in a workspace: its owner and admins."""
+    return list(
+        session.scalars(
+            select(WorkspaceMember.user_id).where(
+                WorkspaceMember.workspace_id == workspace_id,
+                WorkspaceMember.role.in_(("owner", "admin")),
+            )
+        )
+    )
+
+
+def emit(
+    session: Session,
+    now: datetime,
+    livemode: bool,
+    type: str,
+    resource_id: str,
+    data: Any,
+    audience: Iterable[str],
+) -> None:
+    """One change's event (see ``record``)."""
+    record(session, now, livemode, [Change(type, resource_id, data)], audience)
 
 
 def record(

@@ -131,5 +131,5 @@ def update_contact(
 def delete_contact(
     client_id: str, contact_id: str, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
-    clients.delete_contact(ctx.session, ctx.principal, client_id, contact_id, if_match)
+    clients.delete_contact(ctx.session, ctx.principal, ctx.now, client_id, contact_id, if_match)
     return ctx.ok(None)

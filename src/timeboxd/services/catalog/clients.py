@@ -25,7 +25,13 @@ from timeboxd.schemas.clients import (
 )
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import member_workspaces, require_manager
-from timeboxd.services.catalog.common import apply_changes, reject_nulls, target_workspace
+from timeboxd.services.catalog.common import (
+    announce,
+    apply_changes,
+    reject_nulls,
+    target_workspace,
+    tombstone,
+)
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest, select_page
 
@@ -98,7 +104,7 @@ def create_client(
     )
     session.add(client)
     session.flush()
-    return _client_view(client), versioning.etag(client)
+    return _announced(session, principal, now, "client.created", client)
 
 
 def get_client(session: Session, principal: Principal, client_id: str) -> tuple[ClientOut, str]:
@@ -128,7 +134,7 @@ def update_client(
     reject_nulls(changes, "name", "notes")
     apply_changes(client, changes, now)
     session.flush()
-    return _client_view(client), versioning.etag(client)
+    return _announced(session, principal, now, "client.updated", client)
 
 
 def delete_client(
@@ -146,6 +152,8 @@ def delete_client(
     session.execute(delete(Contact).where(Contact.client_id == client.id))
     session.delete(client)
     session.flush()
+    gone = tombstone(client.workspace_id, client.id)
+    announce(session, principal, now, "client.deleted", client.id, client.workspace_id, gone)
 
 
 # -- contacts ------------------------------------------------------------------------------
@@ -175,7 +183,7 @@ def list_contacts(
 def create_contact(
     session: Session, principal: Principal, now: datetime, client_id: str, body: ContactCreate
 ) -> tuple[ContactOut, str]:
-    _load_managed(session, principal, client_id)
+    client = _load_managed(session, principal, client_id)
     contact = Contact(
         id=new_id("con"),
         client_id=client_id,
@@ -188,7 +196,7 @@ def create_contact(
     )
     session.add(contact)
     session.flush()
-    return _contact_view(contact), versioning.etag(contact)
+    return _contact_announced(session, principal, now, "contact.created", client, contact)
 
 
 def get_contact(
@@ -207,18 +215,48 @@ def update_contact(
     changes: ContactChanges,
     if_match: str | None,
 ) -> tuple[ContactOut, str]:
-    contact = _load_contact(session, _load_managed(session, principal, client_id), contact_id)
+    client = _load_managed(session, principal, client_id)
+    contact = _load_contact(session, client, contact_id)
     versioning.check_row(contact, if_match, "contact")
     reject_nulls(changes, "name")
     apply_changes(contact, changes, now)
     session.flush()
-    return _contact_view(contact), versioning.etag(contact)
+    return _contact_announced(session, principal, now, "contact.updated", client, contact)
 
 
 def delete_contact(
-    session: Session, principal: Principal, client_id: str, contact_id: str, if_match: str | None
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    client_id: str,
+    contact_id: str,
+    if_match: str | None,
 ) -> None:
-    contact = _load_contact(session, _load_managed(session, principal, client_id), contact_id)
+    client = _load_managed(session, principal, client_id)
+    contact = _load_contact(session, client, contact_id)
     versioning.check_row(contact, if_match, "contact")
     session.delete(contact)
     session.flush()
+    gone = tombstone(client.workspace_id, contact.id, client_id=client.id)
+    announce(session, principal, now, "contact.deleted", contact.id, client.workspace_id, gone)
+
+
+def _announced(
+    session: Session, principal: Principal, now: datetime, type: str, client: Client
+) -> tuple[ClientOut, str]:
+    view = _client_view(client)
+    announce(session, principal, now, type, client.id, client.workspace_id, view)
+    return view, versioning.etag(client)
+
+
+def _contact_announced(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    type: str,
+    client: Client,
+    contact: Contact,
+) -> tuple[ContactOut, str]:
+    view = _contact_view(contact)
+    announce(session, principal, now, type, contact.id, client.workspace_id, view)
+    return view, versioning.etag(contact)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -16,6 +17,7 @@ from timeboxd.schemas.clients import ClientChanges, ContactChanges
 from timeboxd.schemas.common import sent
 from timeboxd.schemas.tags import TagChanges
 from timeboxd.schemas.tasks import TaskChanges
+from timeboxd.services import outbox
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 
@@ -47,3 +49,22 @@ def apply_changes(
 def target_workspace(session: Session, principal: Principal, workspace_id: str | None) -> str:
     """The workspace a new client or tag goes to: the one named, else the personal one."""
     return workspace_id or personal_workspace_id(session, principal.user_id)
+
+
+def announce(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    type: str,
+    row_id: str,
+    workspace_id: str,
+    data: Any,
+) -> None:
+    """The change's event, for every member of the workspace (each of them reads it)."""
+    outbox.emit(
+        session, now, principal.livemode, type, row_id, data, outbox.members(session, workspace_id)
+    )
+
+
+def tombstone(workspace_id: str, row_id: str, **place: Any) -> dict[str, Any]:
+    return {"id": row_id, "deleted": True, "workspace_id": workspace_id, **place}

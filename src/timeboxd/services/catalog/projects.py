@@ -18,6 +18,7 @@ from timeboxd.schemas.projects import ProjectChanges, ProjectCreate, ProjectOut
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import require_manager, visible_project
 from timeboxd.services.accounts.users import personal_workspace_id
+from timeboxd.services.catalog.common import announce, tombstone
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest, select_page
 
@@ -104,7 +105,7 @@ def create_project(
     )
     session.add(project)
     session.flush()
-    return _view(project), versioning.etag(project)
+    return _announced(session, principal, now, "project.created", project)
 
 
 def get_project(session: Session, principal: Principal, project_id: str) -> tuple[ProjectOut, str]:
@@ -145,7 +146,7 @@ def update_project(
         _bump_blocks_showing(session, project.id, now)
     project.updated_at = now
     session.flush()
-    return _view(project), versioning.etag(project)
+    return _announced(session, principal, now, "project.updated", project)
 
 
 def set_archived(
@@ -161,6 +162,7 @@ def set_archived(
         project.archived_at = now if archived else None
         project.updated_at = now
         session.flush()
+        return _announced(session, principal, now, "project.updated", project)
     return _view(project), versioning.etag(project)
 
 
@@ -196,6 +198,16 @@ def delete_project(
         )
     session.delete(project)
     session.flush()
+    gone = tombstone(project.workspace_id, project.id)
+    announce(session, principal, now, "project.deleted", project.id, project.workspace_id, gone)
+
+
+def _announced(
+    session: Session, principal: Principal, now: datetime, type: str, project: Project
+) -> tuple[ProjectOut, str]:
+    view = _view(project)
+    announce(session, principal, now, type, project.id, project.workspace_id, view)
+    return view, versioning.etag(project)
 
 
 def _bump_blocks_showing(session: Session, project_id: str, now: datetime) -> None:

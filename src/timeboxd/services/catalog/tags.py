@@ -18,7 +18,13 @@ from timeboxd.schemas.common import UNSET
 from timeboxd.schemas.tags import TagChanges, TagCreate, TagOut
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import member_workspaces, require_manager
-from timeboxd.services.catalog.common import apply_changes, reject_nulls, target_workspace
+from timeboxd.services.catalog.common import (
+    announce,
+    apply_changes,
+    reject_nulls,
+    target_workspace,
+    tombstone,
+)
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest, select_page
 
@@ -96,7 +102,7 @@ def create_tag(
     )
     session.add(tag)
     _flush(session, tag.name)
-    return _view(tag), versioning.etag(tag)
+    return _announced(session, principal, now, "tag.created", tag)
 
 
 def get_tag(session: Session, principal: Principal, tag_id: str) -> tuple[TagOut, str]:
@@ -128,7 +134,7 @@ def update_tag(
         _check_unique_name(session, principal, tag.workspace_id, changes.name, tag.id)
     apply_changes(tag, changes, now)
     _flush(session, tag.name)
-    return _view(tag), versioning.etag(tag)
+    return _announced(session, principal, now, "tag.updated", tag)
 
 
 def delete_tag(
@@ -155,3 +161,13 @@ def delete_tag(
     session.execute(delete(entry_tags).where(entry_tags.c.tag_id == tag.id))
     session.delete(tag)
     session.flush()
+    gone = tombstone(tag.workspace_id, tag.id)
+    announce(session, principal, now, "tag.deleted", tag.id, tag.workspace_id, gone)
+
+
+def _announced(
+    session: Session, principal: Principal, now: datetime, type: str, tag: Tag
+) -> tuple[TagOut, str]:
+    view = _view(tag)
+    announce(session, principal, now, type, tag.id, tag.workspace_id, view)
+    return view, versioning.etag(tag)

@@ -22,7 +22,7 @@ from timeboxd.errors import Conflict, NotFound, ValidationFailed
 from timeboxd.schemas.tasks import Priority, Status, TaskChanges, TaskCreate, TaskOut
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import require_tags, visible_project, visible_task
-from timeboxd.services.catalog.common import apply_changes, reject_nulls
+from timeboxd.services.catalog.common import announce, apply_changes, reject_nulls, tombstone
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import Page, PageRequest, select_page
 
@@ -118,7 +118,7 @@ def create_task(
     session.add(task)
     session.flush()
     tag_ids = _set_tags(session, principal, task, workspace_id, body.tag_ids)
-    return _view(task, tag_ids), versioning.etag(task)
+    return _announced(session, principal, now, "task.created", task, tag_ids, workspace_id)
 
 
 def get_task(session: Session, principal: Principal, task_id: str) -> tuple[TaskOut, str]:
@@ -181,7 +181,7 @@ def update_task(
         tag_ids = _tags_of(session, [task.id])[task.id]
     else:
         tag_ids = _set_tags(session, principal, task, workspace_id, wanted)
-    return _view(task, tag_ids), versioning.etag(task)
+    return _announced(session, principal, now, "task.updated", task, tag_ids, workspace_id)
 
 
 def _check_movable(session: Session, task: Task) -> None:
@@ -212,8 +212,26 @@ def delete_task(
             .execution_options(synchronize_session=False)
         )
     session.execute(delete(task_tags).where(task_tags.c.task_id == task.id))
+    workspace_id = session.scalar(select(Project.workspace_id).where(Project.id == task.project_id))
     session.delete(task)
     session.flush()
+    if workspace_id is not None:
+        gone = tombstone(workspace_id, task.id, project_id=task.project_id)
+        announce(session, principal, now, "task.deleted", task.id, workspace_id, gone)
+
+
+def _announced(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    type: str,
+    task: Task,
+    tag_ids: list[str],
+    workspace_id: str,
+) -> tuple[TaskOut, str]:
+    view = _view(task, tag_ids)
+    announce(session, principal, now, type, task.id, workspace_id, view)
+    return view, versioning.etag(task)
 
 
 def require_visible(conn: Connection, principal: Principal, task_id: str) -> None:
