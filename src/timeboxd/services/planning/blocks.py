@@ -17,9 +17,10 @@ from timeboxd.domain.wallclock import NonexistentLocalTime, to_utc, zone
 from timeboxd.errors import Conflict, NotFound, ValidationFailed
 from timeboxd.schemas.blocks import BlockChanges, BlockFields, BlockOut
 from timeboxd.schemas.common import UNSET
-from timeboxd.services import versioning
+from timeboxd.services import outbox, versioning
 from timeboxd.services.accounts.access import require_project, require_task
 from timeboxd.services.context import Principal
+from timeboxd.services.outbox import Change
 
 
 @dataclass(slots=True)
@@ -165,7 +166,28 @@ def create_block(
     )
     session.add(block)
     session.flush()
-    return get_block(session, principal, block.id)
+    found = get_block(session, principal, block.id)
+    announce(session, principal, now, [Change("block.created", block.id, found[0])])
+    return found
+
+
+def announce(session: Session, principal: Principal, now: datetime, changes: list[Change]) -> None:
+    """Blocks are their owner's alone: the events go to the owner's feed."""
+    outbox.record(session, now, principal.livemode, changes, [principal.user_id])
+
+
+def changed(view: BlockOut, was_done: bool) -> list[Change]:
+    """The events of an update: ``block.updated``, and ``block.completed`` when it
+    became done."""
+    found = [Change("block.updated", view.id, view)]
+    if view.done and not was_done:
+        found.append(Change("block.completed", view.id, view))
+    return found
+
+
+def gone(block_id: str, day: date) -> Change:
+    """A deleted block's tombstone, with its date for a calendar to find it."""
+    return Change.deleted("block.deleted", block_id, date=day)
 
 
 def apply_changes(block: Block, changes: BlockChanges, principal: Principal, now: datetime) -> None:
@@ -221,9 +243,12 @@ def update_block(
         require_project(session, principal, changes.project_id)
     if changes.task_id is not UNSET and changes.task_id is not None:
         require_task(session, principal, changes.task_id, target_project(block, changes))
+    was_done = block.done
     apply_changes(block, changes, principal, now)
     session.flush()
-    return get_block(session, principal, block.id)
+    found = get_block(session, principal, block.id)
+    announce(session, principal, now, changed(found[0], was_done))
+    return found
 
 
 def _set_state(
@@ -237,17 +262,25 @@ def _set_state(
     deleted: bool | None = None,
 ) -> tuple[BlockOut, str]:
     block = _load_for_write(session, principal, block_id, if_match)
+    event: str | None = None
     if archived is not None:
         if block.deleted_at is not None:
             raise Conflict("the block is in the trash; restore it first", field="id")
         if archived != (block.archived_at is not None):
             block.archived_at = now if archived else None
             _touch(block, now)
+            event = "block.updated"
     if deleted is not None and deleted != (block.deleted_at is not None):
         block.deleted_at = now if deleted else None
         _touch(block, now)
+        event = "block.deleted" if deleted else "block.restored"
     session.flush()
-    return get_block(session, principal, block.id)
+    found = get_block(session, principal, block.id)
+    if event == "block.deleted":
+        announce(session, principal, now, [gone(block.id, block.date)])
+    elif event is not None:
+        announce(session, principal, now, [Change(event, block.id, found[0])])
+    return found
 
 
 def delete_block(
