@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from timeboxd.db import migrate
 from timeboxd.db.engine import make_engine, make_sessionmaker
 
 
@@ -42,6 +41,9 @@ class Database:
         return UnitOfWork(self, write=write)
 
     def upgrade(self) -> None:
+        # Alembic is for the command line and tests: a server process never imports it.
+        from timeboxd.db import migrate
+
         migrate.upgrade(self.url)
 
     def ping(self) -> bool:
