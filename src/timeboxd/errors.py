@@ -90,6 +90,13 @@ class RateLimited(DomainError):
     status = 429
 
 
+class ServiceUnavailable(DomainError):
+    # Not in SPEC's table: the server is at a limit of its own (every database connection
+    # busy, every stream slot taken), not the caller's quota; retry shortly.
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+
+
 class InternalError(DomainError):
     code = "INTERNAL_ERROR"
     status = 500
@@ -107,6 +114,7 @@ ERROR_CODES: dict[str, int] = {
         PayloadTooLarge,
         UnsupportedVersion,
         RateLimited,
+        ServiceUnavailable,
         InternalError,
     )
 }
