@@ -253,5 +253,5 @@ def test_simultaneous_creates_of_one_name_make_one_tag(
     for response in answers:
         if response.status_code == 409:
             assert_error(response, 409, "CONFLICT", "name")
-    with httpx.Client(base_url=base, headers=headers) as http:
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
         assert [t["name"].lower() for t in http.get("/v1/tags").json()["data"]] == ["race"]

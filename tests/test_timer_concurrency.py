@@ -40,7 +40,7 @@ def race(
 
 
 def running_entries(server: RealServer, headers: dict[str, str]) -> list[dict[str, Any]]:
-    with httpx.Client(base_url=server.base, headers=headers) as http:
+    with httpx.Client(base_url=server.base, headers=headers, timeout=60) as http:
         listed = http.get("/v1/time-entries").json()["data"]
         timer = http.get("/v1/timer").json()["data"]
     running = [e for e in listed if e["running"]]
@@ -72,7 +72,7 @@ def test_simultaneous_starts_that_stop_the_running_timer_all_succeed(
     real_server: RealServer,
 ) -> None:
     headers = real_server.new_user()
-    with httpx.Client(base_url=real_server.base, headers=headers) as http:
+    with httpx.Client(base_url=real_server.base, headers=headers, timeout=60) as http:
         assert http.post("/v1/timer/start", json={"description": "first"}).status_code == 201
     bodies = [{"description": f"racer {n}", "stop_running": True} for n in range(RACERS)]
     responses = race(real_server, headers, bodies)
@@ -105,7 +105,7 @@ def test_users_racing_at_once_each_get_their_own_timer(real_server: RealServer) 
 @pytest.mark.slow
 def test_simultaneous_stops_stop_once_and_find_nothing_after(real_server: RealServer) -> None:
     headers = real_server.new_user()
-    with httpx.Client(base_url=real_server.base, headers=headers) as http:
+    with httpx.Client(base_url=real_server.base, headers=headers, timeout=60) as http:
         started = http.post("/v1/timer/start", json={}).json()["data"]
     responses = race(real_server, headers, [{}] * RACERS, "/v1/timer/stop")
 
@@ -113,7 +113,7 @@ def test_simultaneous_stops_stop_once_and_find_nothing_after(real_server: RealSe
     assert statuses == [200] + [404] * (RACERS - 1), (statuses, real_server.log.read_text())
     (stopped,) = [r.json()["data"] for r in responses if r.status_code == 200]
     assert stopped["id"] == started["id"] and stopped["running"] is False
-    with httpx.Client(base_url=real_server.base, headers=headers) as http:
+    with httpx.Client(base_url=real_server.base, headers=headers, timeout=60) as http:
         assert http.get("/v1/timer").json()["data"] is None
         again = http.get(f"/v1/time-entries/{started['id']}").json()["data"]
     assert again["end_at"] == stopped["end_at"]  # a later stop did not move the end

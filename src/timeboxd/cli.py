@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +66,34 @@ def _run(action: Callable[[Database], Any]) -> Any:
 
 
 WORKER_HEALTHCHECK_SECONDS = 60
+READY_POLL_SECONDS = 0.1
+
+
+def _announce_when_ready(settings: Settings) -> None:
+    """Print "listening" once the server answers ``/ready`` (every worker imports the app
+    first, which takes seconds on a busy machine): a script or a person that waits for the
+    line can send requests at once. Nothing is printed if the server never gets ready."""
+    host = settings.host
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    while True:
+        connection = http.client.HTTPConnection(host, settings.port, timeout=5)
+        try:
+            connection.request("GET", "/ready")
+            if connection.getresponse().status == 200:
+                break
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(READY_POLL_SECONDS)
+    database = settings.resolved_database_url.split(":")[0]
+    click.echo(
+        f"timeboxd listening on http://{settings.host}:{settings.port} "
+        f"({settings.workers} worker(s), database {database})"
+    )
 
 
 @click.group()
@@ -86,10 +117,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
             os.environ[name] = str(value)  # worker processes read the same settings
     settings = _settings()
     _database(settings).dispose()
-    click.echo(
-        f"timeboxd listening on http://{settings.host}:{settings.port} "
-        f"({settings.workers} worker(s), database {settings.resolved_database_url.split(':')[0]})"
-    )
+    threading.Thread(target=_announce_when_ready, args=(settings,), daemon=True).start()
     uvicorn.run(
         "timeboxd.api.app:create_app_from_env",
         factory=True,

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # last_used_at is written at most this often per key, so reads stay reads.
     key_touch_interval_seconds: int = Field(default=60, ge=0)
+    # How long a request waits for a free database connection before it is answered 503.
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # NDJSON streams served at once: per API key, and by each server process in all.
+    stream_max_per_key: int = Field(default=2, ge=1, le=1000)
+    stream_max: int = Field(default=16, ge=1, le=10_000)
+    # A stream whose client has taken nothing for this long is cut.
+    stream_idle_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     # Events and webhooks (docs/api.md "Events and webhooks").
     event_retention_days: int = Field(default=30, ge=1, le=3650)

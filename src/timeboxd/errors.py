@@ -96,6 +96,13 @@ class CursorExpired(DomainError):
     status = 410
 
 
+class ServiceUnavailable(DomainError):
+    # Not in SPEC's table: the server is at a limit of its own (every database connection
+    # busy, every stream slot taken), not the caller's quota; retry shortly.
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+
+
 class InternalError(DomainError):
     code = "INTERNAL_ERROR"
     status = 500
@@ -114,6 +121,7 @@ ERROR_CODES: dict[str, int] = {
         UnsupportedVersion,
         RateLimited,
         CursorExpired,
+        ServiceUnavailable,
         InternalError,
     )
 }

@@ -38,6 +38,7 @@ from timeboxd.api.routes import (
     webhooks,
     workspaces,
 )
+from timeboxd.api.streams import StreamSlots
 from timeboxd.config import Settings, load_settings
 from timeboxd.schemas.common import ErrorEnvelope
 from timeboxd.services.context import Clock, system_clock
@@ -55,6 +56,8 @@ ERROR_STATUSES = {
     "413": "Body too large (PAYLOAD_TOO_LARGE)",
     "429": "Over quota (RATE_LIMITED); Retry-After is set",
     "500": "INTERNAL_ERROR",
+    "503": "The server is at a limit of its own, every database connection or stream slot "
+    "busy (SERVICE_UNAVAILABLE); retry shortly",
 }
 RAW_BODY_PREFIXES = ("/v1/imports/",)
 
@@ -66,7 +69,9 @@ def create_app(
     clock: Clock = system_clock,
 ) -> FastAPI:
     settings = settings or load_settings()
-    database = db or Database(settings.resolved_database_url)
+    database = db or Database(
+        settings.resolved_database_url, pool_timeout=settings.database_pool_timeout_seconds
+    )
     limiter = RateLimiter(
         settings.rate_limit_per_minute, settings.rate_limit_per_second, settings.redis_url
     )
@@ -84,6 +89,7 @@ def create_app(
         clock=clock,
         limiter=limiter,
         stats_store=make_store(settings.redis_url),
+        streams=StreamSlots(settings.stream_max_per_key, settings.stream_max),
     )
     handlers.install(app)
     # The most requested routers first: a request is matched against routers in order.

@@ -27,8 +27,9 @@ from starlette.responses import Response
 
 from timeboxd.api import envelope, idempotency
 from timeboxd.api.ratelimit import RateLimiter
+from timeboxd.api.streams import StreamSlots
 from timeboxd.config import Settings
-from timeboxd.errors import RateLimited, Unauthorized
+from timeboxd.errors import RateLimited, ServiceUnavailable, Unauthorized
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
 from timeboxd.services.database import Database, UnitOfWork
@@ -45,6 +46,7 @@ class Runtime:
     clock: Clock
     limiter: RateLimiter
     stats_store: Store  # the statistics cache: in process, or the settings' Redis
+    streams: StreamSlots  # the NDJSON streams open in this process
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -93,25 +95,24 @@ def scoped(scope: str | None, *, replayable: bool = True) -> Any:  # FastAPI typ
         if not secret:
             raise Unauthorized("send an API key as Authorization: Bearer <key> or X-API-Key")
         now = rt.clock()
-        interval = timedelta(seconds=rt.settings.key_touch_interval_seconds)
-        with rt.db.connect() as conn:
-            principal = apikeys.authenticate(conn, secret, now, interval)
-        verdict = rt.limiter.hit(principal.key_id or principal.user_id)
-        request.state.extra_headers = verdict.headers()
-        if not verdict.allowed:
-            raise RateLimited(f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s")
-        if scope is not None:
-            principal.require(scope)
-        if request.method == "POST":
-            owner = principal.key_id or principal.user_id
-            idempotency.claim(request, rt.db, owner, now, store=replayable)
-        base_url = rt.settings.public_url or str(request.base_url).rstrip("/")
         unit = rt.db.unit(write=request.method not in READ_METHODS)
         try:
+            # Everything that waits on the database or the rate-limit store runs in the
+            # thread pool, in one hand-off: the event loop never waits for a pooled
+            # connection, and /health answers however busy the pool is.
+            principal = await run_in_threadpool(
+                _admit, rt, request, unit, secret, now, scope, replayable
+            )
+            base_url = rt.settings.public_url or str(request.base_url).rstrip("/")
             yield Ctx(principal, unit, now, request.state.request_id, base_url, rt.db)
             if unit.write:  # an async handler's unit (a sync one committed in its thread)
                 await run_in_threadpool(unit.commit)
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, ServiceUnavailable):
+                request.state.extra_headers = [
+                    *getattr(request.state, "extra_headers", ()),
+                    (b"retry-after", b"1"),
+                ]
             unit.rollback()
             raise
         finally:
@@ -122,6 +123,40 @@ def scoped(scope: str | None, *, replayable: bool = True) -> Any:  # FastAPI typ
     # "function": the unit ends when the handler returns, before the response is sent, so
     # a failed commit is the caller's error response, never a 200 for a lost write.
     return Depends(dependency, scope="function")
+
+
+def _admit(
+    rt: Runtime,
+    request: Request,
+    unit: UnitOfWork,
+    secret: str,
+    now: datetime,
+    scope: str | None,
+    replayable: bool,
+) -> Principal:
+    """Authenticate, count the request against its key's quota, check the scope and
+    claim an ``Idempotency-Key``; in a pool thread (see ``scoped``).
+
+    A read authenticates on its own unit's connection, which the handler then reads on
+    (one checkout, taken here rather than on the event loop by an async handler). A
+    write authenticates on a connection of its own: its unit takes the write lock at its
+    first statement, which must not happen before the request is admitted."""
+    interval = timedelta(seconds=rt.settings.key_touch_interval_seconds)
+    if unit.write:
+        with rt.db.connect() as conn:
+            principal = apikeys.authenticate(conn, secret, now, interval)
+    else:
+        principal = apikeys.authenticate(unit.connection(), secret, now, interval)
+    verdict = rt.limiter.hit(principal.key_id or principal.user_id)
+    request.state.extra_headers = verdict.headers()
+    if not verdict.allowed:
+        raise RateLimited(f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s")
+    if scope is not None:
+        principal.require(scope)
+    if request.method == "POST":
+        owner = principal.key_id or principal.user_id
+        idempotency.claim(request, rt.db, owner, now, store=replayable)
+    return principal
 
 
 def api_key(request: Request) -> str | None:

@@ -7,16 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from timeboxd.db import migrate
-from timeboxd.db.engine import make_engine, make_sessionmaker
+from timeboxd.db.engine import (
+    POOL_TIMEOUT_SECONDS,
+    make_engine,
+    make_probe_engine,
+    make_sessionmaker,
+)
+from timeboxd.errors import ServiceUnavailable
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, pool_timeout: float = POOL_TIMEOUT_SECONDS, pool_size: int | None = None
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.pool_timeout = pool_timeout
+        self.engine = make_engine(url, pool_timeout=pool_timeout, pool_size=pool_size)
+        self._probe = make_probe_engine(url)
         self._sessions = make_sessionmaker(self.engine)
         self.dialect = self.engine.dialect.name
 
@@ -42,18 +52,38 @@ class Database:
         return UnitOfWork(self, write=write)
 
     def upgrade(self) -> None:
+        # Alembic is for the command line and tests: a server process never imports it.
+        from timeboxd.db import migrate
+
         migrate.upgrade(self.url)
 
     def ping(self) -> bool:
+        """Whether the database answers, on a connection of its own: a pool that every
+        request and stream is using must not make the server look unreachable."""
         try:
-            with self.engine.connect() as conn:
+            with self._probe.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:
             return False
         return True
 
+    def checkout(self) -> Connection:
+        """A pooled connection, or ServiceUnavailable once the pool timeout has passed
+        with every connection busy: a caller is told to retry rather than left waiting."""
+        try:
+            return self.engine.connect()
+        except PoolTimeout:
+            raise self.busy() from None
+
+    def busy(self) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"the server is busy: no database connection was free within "
+            f"{self.pool_timeout:g} s; retry shortly"
+        )
+
     def dispose(self) -> None:
         self.engine.dispose()
+        self._probe.dispose()
 
 
 class UnitOfWork:
@@ -79,17 +109,22 @@ class UnitOfWork:
         if self._session is None:
             if self._conn is not None:  # a hot read went first: share its transaction
                 self._session = self._db._sessions(bind=self._conn)
-            else:
+            elif self.write:
                 self._session = self._db._sessions()
-                if self.write:
+                try:
                     self._session.connection(execution_options={"timeboxd_write": True})
+                except PoolTimeout:
+                    raise self._db.busy() from None
+            else:  # a read runs on a connection of its own, as a hot read does
+                self._conn = self._db.checkout()
+                self._session = self._db._sessions(bind=self._conn)
         return self._session
 
     def connection(self) -> Connection:
         if self._session is not None or self.write:
             return self.session.connection()
         if self._conn is None:
-            self._conn = self._db.engine.connect()
+            self._conn = self._db.checkout()
         return self._conn
 
     def __enter__(self) -> UnitOfWork:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response, StreamingResponse
 
-from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
+from timeboxd.api import streams
+from timeboxd.api.deps import Ctx, UnitOfWorkRoute, runtime, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IdsParam, IfMatch, bulk_ids
+from timeboxd.errors import RateLimited, ServiceUnavailable
 from timeboxd.schemas.blocks import (
     BlockChanges,
     BlockCreate,
@@ -53,11 +55,20 @@ def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "one block a line"}},
 )
-def stream_blocks(ctx: Ctx = read, q: BlockQuery = Depends(query(BlockQuery))) -> Response:
-    # ctx.db, not the request's unit: the stream reads on its own connection for as long
-    # as the response lasts, after the unit has ended.
-    chunks = blocks_query.stream_blocks(ctx.db, ctx.principal, blocks_query.filter_of(q))
-    return StreamingResponse(chunks, media_type="application/x-ndjson")
+async def stream_blocks(
+    request: Request, ctx: Ctx = read, q: BlockQuery = Depends(query(BlockQuery))
+) -> Response:
+    # ctx.db, not the request's unit: the stream reads page by page, each on a connection
+    # of its own, for as long as the response lasts, after the unit has ended.
+    pages = blocks_query.stream_blocks(ctx.db, ctx.principal, blocks_query.filter_of(q))
+    rt = runtime(request)
+    try:
+        slot = rt.streams.take(ctx.principal.key_id or ctx.principal.user_id)
+    except (RateLimited, ServiceUnavailable):
+        retry = str(streams.RETRY_AFTER_SECONDS).encode()
+        request.state.extra_headers = [*request.state.extra_headers, (b"retry-after", retry)]
+        raise
+    return streams.NdjsonStream(pages, slot, rt.settings.stream_idle_timeout_seconds)
 
 
 @router.post(

@@ -19,11 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
-
-import recurring_ical_events  # type: ignore[import-untyped]
-from dateutil.rrule import rrule, rrulestr
-from icalendar import Calendar, Event, vRecur
+from typing import TYPE_CHECKING, Any, Literal
 
 from timeboxd.domain.recurrence import occurrences
 from timeboxd.domain.wallclock import zone
@@ -31,6 +27,12 @@ from timeboxd.errors import ValidationFailed
 from timeboxd.services.imports.common import Problems, Report, fail_line
 from timeboxd.services.imports.planned import MAX_BLOCKS, PlannedBlock
 from timeboxd.services.planning.blocks import place
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
+# icalendar, recurring-ical-events and dateutil's rrule are imported where a file is read:
+# together they cost a server process a quarter of a second at start for a rare request.
 
 AllDay = Literal["skip", "import"]
 MAX_KEY = 500  # the width of blocks.external_uid
@@ -73,6 +75,8 @@ class _Event:
 
 
 def read_calendar(data: bytes) -> Calendar:
+    from icalendar import Calendar
+
     try:
         calendars = Calendar.from_ical(data, multiple=True)
     except Exception as exc:  # the parser meets any input; some break it in other ways
@@ -83,6 +87,8 @@ def read_calendar(data: bytes) -> Calendar:
 
 
 def parse(data: bytes, tz_name: str, window: Window, all_day: AllDay) -> IcsPlan:
+    from icalendar import Event
+
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise fail_line(line, "file", "the file holds a NUL character")
@@ -201,6 +207,8 @@ def _check(
         if before == within == -1:
             # A rule with no date ever (BYMONTH=2;BYMONTHDAY=30) would send the expansion
             # looking for one up to the year 9999: it repeats only DTSTART, so say that.
+            from icalendar import vRecur
+
             rules[index] = vRecur(FREQ="YEARLY", COUNT=1)
             event["RRULE"] = rules if len(rules) > 1 else rules[0]
             continue
@@ -234,6 +242,8 @@ def _count(rule: Any, start: date, window: Window) -> tuple[int, int]:
     margin), counted one by one and no further than needed: (before, inside), each at
     most one past its limit; (-1, -1) for a rule that has no occurrence at all. A rule
     dateutil cannot read counts nothing here; the expansion reports it."""
+    from dateutil.rrule import rrule, rrulestr
+
     text = _UNTIL_Z.sub(r"\1", rule.to_ical().decode())
     # Wall-clock times of the event's own zone are close enough to count by date.
     first = start.replace(tzinfo=None) if isinstance(start, datetime) else start
@@ -280,6 +290,9 @@ def _expand(
 ) -> list[Event]:
     """The occurrences of one UID that touch the window (a day of margin on each side
     for other zones; the exact local dates are checked afterwards)."""
+    import recurring_ical_events  # type: ignore[import-untyped]
+    from icalendar import Calendar, Event
+
     series = Calendar()
     for event in events:
         series.add_component(event)

@@ -9,7 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Integer, Select, bindparam, func, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.types import NullType
 
 from timeboxd.db.models import Block, Project
@@ -241,50 +253,115 @@ def list_task_blocks(
 def stream_blocks(
     db: Database, principal: Principal, f: BlockFilter, batch: int = 5000
 ) -> Iterator[bytes]:
-    """Every matching block as NDJSON, in chunks of ``batch`` lines, holding one server-side
-    cursor: memory stays flat. Each line is the object the list returns.
+    """Every matching block as NDJSON, in pages of ``batch`` lines: memory stays flat.
+    Each line is the object the list returns.
+
+    Each page is read by keyset (after the last row sent, in the stream's order, which
+    ends with the id) on a connection checked out for that page alone and returned
+    before the page is sent: a client that reads slowly holds no connection and no open
+    transaction. A block written while the stream runs shows in it if its place in the
+    order is still ahead; no block is sent twice unless a change moved it further on.
 
     Not a generator itself: a bad filter must fail here, before a response has started."""
     shape, params = _prepare(principal, f)
-    return _ndjson(db, _statements(shape)[0], params, principal.timezone, batch)
+    keyset = _Keyset(shape.order_by, db.dialect == "postgresql")
+    return _ndjson(db, _statements(shape)[0], keyset, params, principal.timezone, batch)
 
 
 STREAM_JSON = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_APPEND_NEWLINE
+# The only orderable column that may be NULL; the others need no NULL cases.
+_NULLABLE = frozenset({"completed_at"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyset:
+    """Where the next page starts, in the order the statement sorts by: ``order_by``'s
+    terms, then the id (unique, ascending). ``nulls_last``: the database sorts NULL after
+    every value in ascending order (PostgreSQL) rather than before (SQLite)."""
+
+    order_by: tuple[str, ...]
+    nulls_last: bool
+
+    def after(self, last: Sequence[Any]) -> Any:
+        """The condition for rows after ``last`` (a raw row of the statement)."""
+        terms = [(t.lstrip("-"), t.startswith("-")) for t in self.order_by]
+        # Raw values bound back as they came (NullType): the driver gives each column
+        # the representation it was read in, on either database.
+        values = [last[getattr(_AT, name)] for name, _ in terms]
+        last_id = _raw(last[_AT.id])
+        if all(not desc and name not in _NULLABLE for name, desc in terms):
+            # One row-value comparison, which both databases run as an index range.
+            cols = [ORDERABLE[name] for name, _ in terms]
+            return tuple_(*cols, Block.id) > tuple_(*map(_raw, values), last_id)
+        ors: list[Any] = []
+        equal: list[Any] = []
+        for (name, desc), value in zip(terms, values, strict=True):
+            col = ORDERABLE[name]
+            nulls_after = self.nulls_last != desc
+            if value is None:
+                if not nulls_after:
+                    ors.append(and_(*equal, col.is_not(None)))
+                equal.append(col.is_(None))
+                continue
+            bound = _raw(value)
+            beyond = col < bound if desc else col > bound
+            if name in _NULLABLE and nulls_after:
+                beyond = or_(beyond, col.is_(None))
+            ors.append(and_(*equal, beyond))
+            equal.append(col == bound)
+        ors.append(and_(*equal, Block.id > last_id))
+        return or_(*ors)
+
+
+def _raw(value: Any) -> Any:
+    # type_coerce keeps the comparison from giving the value the column's type (whose
+    # bind processing expects a Python value, not the driver's).
+    return type_coerce(literal(value, NullType()), NullType())
 
 
 def _ndjson(
-    db: Database, stmt: Rows, params: dict[str, Any], tz_name: str, batch: int
+    db: Database,
+    stmt: Rows,
+    keyset: _Keyset,
+    params: dict[str, Any],
+    tz_name: str,
+    batch: int,
 ) -> Iterator[bytes]:
     tz, dumps, at = zone(tz_name), orjson.dumps, _AT
-    # Its own connection, not the request's unit: the response outlives the request.
-    with db.connect() as conn:
-        raw = decoders(conn)
+    page_stmt: Rows = stmt.limit(batch)
+    while True:
+        with db.connect() as conn:  # for this page only; see stream_blocks
+            raw = decoders(conn)
+            rows = conn.execute(page_stmt, params).all()
+        if not rows:
+            return
         instant, day, hhmm, utc = raw.instant, raw.day, raw.hhmm, raw.utc_json
-        result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt, params)
-        for part in result.partitions():
-            lines = []
-            for r in part:  # the fields and order of BlockOut, built inline for speed
-                start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
-                line = {
-                    "id": r[at.id],
-                    "project_id": r[at.project_id],
-                    "project_name": r[at.project_name],
-                    "task_id": r[at.task_id],
-                    "date": day(r[at.date]),
-                    "start": hhmm(r[at.start]),
-                    "end": hhmm(r[at.end]),
-                    "duration_minutes": int((end_at - start_at).total_seconds()) // 60,
-                    "topic": r[at.topic],
-                    "done": bool(r[at.done]),
-                    "completed_at": r[at.completed_at] and utc(r[at.completed_at]),
-                    "start_at": start_at.astimezone(tz),
-                    "end_at": end_at.astimezone(tz),
-                    "series_id": r[at.series_id],
-                    "has_time_entry": bool(r[at.has_time_entry]),
-                    "archived_at": r[at.archived_at] and utc(r[at.archived_at]),
-                    "deleted_at": r[at.deleted_at] and utc(r[at.deleted_at]),
-                    "created_at": utc(r[at.created_at]),
-                    "updated_at": utc(r[at.updated_at]),
-                }
-                lines.append(dumps(line, option=STREAM_JSON))
-            yield b"".join(lines)
+        lines = []
+        for r in rows:  # the fields and order of BlockOut, built inline for speed
+            start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
+            line = {
+                "id": r[at.id],
+                "project_id": r[at.project_id],
+                "project_name": r[at.project_name],
+                "task_id": r[at.task_id],
+                "date": day(r[at.date]),
+                "start": hhmm(r[at.start]),
+                "end": hhmm(r[at.end]),
+                "duration_minutes": int((end_at - start_at).total_seconds()) // 60,
+                "topic": r[at.topic],
+                "done": bool(r[at.done]),
+                "completed_at": r[at.completed_at] and utc(r[at.completed_at]),
+                "start_at": start_at.astimezone(tz),
+                "end_at": end_at.astimezone(tz),
+                "series_id": r[at.series_id],
+                "has_time_entry": bool(r[at.has_time_entry]),
+                "archived_at": r[at.archived_at] and utc(r[at.archived_at]),
+                "deleted_at": r[at.deleted_at] and utc(r[at.deleted_at]),
+                "created_at": utc(r[at.created_at]),
+                "updated_at": utc(r[at.updated_at]),
+            }
+            lines.append(dumps(line, option=STREAM_JSON))
+        yield b"".join(lines)
+        if len(rows) < batch:
+            return
+        page_stmt = stmt.where(keyset.after(rows[-1])).limit(batch)

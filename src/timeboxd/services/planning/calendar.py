@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -62,6 +61,9 @@ def block_uid(block_id: str) -> str:
 
 def render_feed(session: Session, token: str, now: datetime) -> bytes:
     """The iCalendar document for ``token``, or NotFound for an unknown or rotated token."""
+    # Here, not at the top: every server process would pay icalendar's import at start.
+    from icalendar import Calendar, Event
+
     feed = session.get(CalendarFeed, token) if token.startswith(TOKEN_PREFIX) else None
     user = session.get(User, feed.user_id) if feed else None
     if feed is None or user is None:

@@ -10,8 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from timeboxd.schemas.reports import (
@@ -163,6 +161,10 @@ def to_csv(columns: Sequence[str], rows: list[list[Any]]) -> bytes:
 
 def to_xlsx(title: str, columns: Sequence[str], rows: list[list[Any]]) -> bytes:
     """Numbers as numbers (amounts and hours with two decimals), text as text."""
+    # Here, not at the top: every server process would pay openpyxl's import at start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
