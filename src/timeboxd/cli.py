@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -107,17 +109,58 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port [default: 8080]")
 @click.option("--workers", type=int, default=None, help="Worker processes [default: 1]")
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
-    """Migrate the database, then serve the API."""
-    import uvicorn
-
+    """Migrate the database, then serve the API (and deliver webhooks)."""
     settings = _settings()
     overrides = {"TIMEBOXD_HOST": host, "TIMEBOXD_PORT": port, "TIMEBOXD_WORKERS": workers}
     for name, value in overrides.items():
         if value is not None:
             os.environ[name] = str(value)  # worker processes read the same settings
     settings = _settings()
-    _database(settings).dispose()
+    db = _database(settings)
+    metrics_dir = _metrics_dir()
     threading.Thread(target=_announce_when_ready, args=(settings,), daemon=True).start()
+    webhooks = _in_process_worker(settings, db) if settings.worker_in_process else None
+    try:
+        _uvicorn(settings)
+    finally:
+        if webhooks is not None:
+            webhooks.stop()  # attempts in flight finish, within their 15 s
+        db.dispose()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> str:
+    """A fresh directory where every process of this server writes its metrics, so that
+    whichever worker answers ``/metrics`` sums them all (prometheus_client's multiprocess
+    mode). Set before any process makes a metric."""
+    path = tempfile.mkdtemp(prefix="timeboxd-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
+
+
+class _Running:
+    def __init__(self, worker: Worker, thread: threading.Thread) -> None:
+        self.worker, self.thread = worker, thread
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.thread.join(timeout=60)
+
+
+def _in_process_worker(settings: Settings, db: Database) -> _Running:
+    """The server's one webhook worker, in the main process (never one per uvicorn
+    worker): a thread with an event loop of its own."""
+    import anyio
+
+    worker = _webhook_worker(settings, db)
+    thread = threading.Thread(target=anyio.run, args=(worker.run,), name="webhooks", daemon=True)
+    thread.start()
+    return _Running(worker, thread)
+
+
+def _uvicorn(settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         "timeboxd.api.app:create_app_from_env",
         factory=True,
