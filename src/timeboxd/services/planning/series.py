@@ -22,8 +22,10 @@ from timeboxd.schemas.common import UNSET
 from timeboxd.schemas.series import SeriesChanges, SeriesCreate, SeriesOut
 from timeboxd.services.accounts.access import require_project, require_task
 from timeboxd.services.context import Principal
+from timeboxd.services.outbox import Change
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import blocks_bulk
+from timeboxd.services.planning.blocks import announce
 from timeboxd.services.planning.blocks_query import BlockFilter, list_blocks
 
 
@@ -90,7 +92,9 @@ def create_series(
             if not detail.message.startswith(day):
                 detail.message = f"{day}: {detail.message}"
         raise
-    return _view(series, created)
+    view = _view(series, created)
+    announce(session, principal, now, [Change("series.created", series.id, view)])
+    return view
 
 
 def _load(session: Session, principal: Principal, series_id: str) -> Series:
@@ -186,7 +190,9 @@ def update_series(
             series.topic = changes.topic or ""
         _touch(series, now)
     session.flush()
-    return _view(series, _blocks(session, principal, series.id))
+    view = _view(series, _blocks(session, principal, series.id))
+    announce(session, principal, now, [Change("series.updated", series.id, view)])
+    return view
 
 
 def _touch(series: Series, now: datetime) -> None:
@@ -209,4 +215,7 @@ def delete_series(
         series.ended_at = now
         _touch(series, now)
     session.flush()
+    # The series stays readable (ended); its occurrences from ``since`` are in the trash.
+    ended = Change.deleted("series.deleted", series.id, since=since, blocks=ids)
+    announce(session, principal, now, [ended])
     return BulkDeleted(ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -17,7 +19,7 @@ from timeboxd.domain.wallclock import zone
 from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from timeboxd.schemas.common import UNSET, Unset
 from timeboxd.schemas.entries import EntryChanges, EntryCreate, EntryOut
-from timeboxd.services import versioning
+from timeboxd.services import outbox, versioning
 from timeboxd.services.accounts.access import (
     is_member,
     managed_workspaces,
@@ -27,6 +29,7 @@ from timeboxd.services.accounts.access import (
 )
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
+from timeboxd.services.outbox import Change
 from timeboxd.services.paging import Page
 
 LOCKED = ("submitted", "approved")
@@ -298,7 +301,31 @@ def create_entry(
     session: Session, principal: Principal, now: datetime, body: EntryCreate
 ) -> tuple[EntryOut, str]:
     entry = new_entry(session, principal, now, EntryFields.of(body), "manual")
-    return get_entry(session, principal, now, entry.id)
+    found = get_entry(session, principal, now, entry.id)
+    announce(session, principal, now, [(Change("time_entry.created", entry.id, found[0]), entry)])
+    return found
+
+
+def announce(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    changes: Sequence[tuple[Change, TimeEntry]],
+) -> None:
+    """The events of changed entries, each for its owner and the owner and admins of its
+    workspace (who read every member's time there)."""
+    groups: dict[tuple[str, str], list[Change]] = defaultdict(list)
+    for change, entry in changes:
+        groups[(entry.user_id, entry.workspace_id)].append(change)
+    for (user_id, workspace_id), found in groups.items():
+        audience = [user_id, *outbox.managers(session, workspace_id)]
+        outbox.record(session, now, principal.livemode, found, audience)
+
+
+def gone(entry: TimeEntry, tz_name: str) -> Change:
+    """A deleted entry's tombstone, with its start for a timeline to find it."""
+    start = entry.start_at.astimezone(zone(tz_name))
+    return Change.deleted("time_entry.deleted", entry.id, start_at=start)
 
 
 def _given(value: T | Unset, current: T) -> T:
@@ -378,7 +405,9 @@ def update_entry(
     entry = load_own_unlocked(session, principal, entry_id, if_match)
     apply_patch(session, principal, now, entry, changes)
     session.flush()
-    return get_entry(session, principal, now, entry.id)
+    found = get_entry(session, principal, now, entry.id)
+    announce(session, principal, now, [(Change("time_entry.updated", entry.id, found[0]), entry)])
+    return found
 
 
 def delete_entry(
@@ -386,6 +415,7 @@ def delete_entry(
 ) -> None:
     entry = load_own_unlocked(session, principal, entry_id, if_match)
     block_id = entry.block_id
+    announce(session, principal, now, [(gone(entry, principal.timezone), entry)])
     session.delete(entry)
     session.flush()
     refresh_block_tracked(session, block_id, now)

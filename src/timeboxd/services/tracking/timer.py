@@ -24,7 +24,8 @@ from timeboxd.errors import Conflict, NotFound
 from timeboxd.schemas.entries import EntryOut, TimerStart
 from timeboxd.services import versioning
 from timeboxd.services.context import Principal
-from timeboxd.services.tracking.entries import EntryFields, get_entry, new_entry
+from timeboxd.services.outbox import Change
+from timeboxd.services.tracking.entries import EntryFields, announce, get_entry, new_entry
 
 
 def _running(session: Session, principal: Principal) -> TimeEntry | None:
@@ -73,6 +74,7 @@ def start(
             )
         _stop(running, now)
         session.flush()
+        _announce_stopped(session, principal, now, running)
     fields = EntryFields(
         start_at=now,
         end_at=None,
@@ -91,7 +93,25 @@ def start(
         # Another request started a timer between our check and our insert (the running
         # index refused the insert); the request's unit of work rolls back.
         raise Conflict("a timer is already running", field="stop_running") from None
-    return get_entry(session, principal, now, entry.id)
+    found = get_entry(session, principal, now, entry.id)
+    started = [
+        Change("timer.started", entry.id, found[0]),
+        Change("time_entry.created", entry.id, found[0]),
+    ]
+    announce(session, principal, now, [(change, entry) for change in started])
+    return found
+
+
+def _announce_stopped(
+    session: Session, principal: Principal, now: datetime, entry: TimeEntry
+) -> tuple[EntryOut, str]:
+    found = get_entry(session, principal, now, entry.id)
+    stopped = [
+        Change("timer.stopped", entry.id, found[0]),
+        Change("time_entry.updated", entry.id, found[0]),
+    ]
+    announce(session, principal, now, [(change, entry) for change in stopped])
+    return found
 
 
 def _defaults_from_block(session: Session, principal: Principal, fields: EntryFields) -> None:
@@ -125,4 +145,4 @@ def stop(
     versioning.check_row(entry, if_match, "running entry")
     _stop(entry, now)
     session.flush()
-    return get_entry(session, principal, now, entry.id)
+    return _announce_stopped(session, principal, now, entry)
