@@ -8,13 +8,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from timeboxd.schemas.common import UNSET, Input, TimeZoneName, Unset
+from timeboxd.schemas.common import UNSET, Input, TimeZoneName, Unset, omittable
 
 
 class MePatch(Input):
-    name: str | None = Field(default=None, max_length=200)
-    timezone: TimeZoneName | None = None
-    week_start: Literal["monday", "sunday"] | None = None
+    name: str | None = omittable(max_length=200)
+    timezone: TimeZoneName | None = omittable()
+    week_start: Literal["monday", "sunday"] | None = omittable()
     daily_goal_minutes: int | None = Field(default=None, ge=0, le=1440)
 
 

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR, UNSET, Id, Input, Unset
+from timeboxd.schemas.common import (
+    MAX_YEAR,
+    MIN_YEAR,
+    UNSET,
+    YEARS_PATTERN,
+    Id,
+    Input,
+    Unset,
+    omittable,
+)
 
 MAX_BULK = 10_000
 
@@ -30,7 +39,14 @@ def _instant(value: Any) -> datetime:
 Instant = Annotated[
     datetime,
     BeforeValidator(_instant),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": YEARS_PATTERN,
+            "description": f"ISO 8601 with a UTC offset, years {MIN_YEAR} to {MAX_YEAR}",
+        }
+    ),
 ]
 TagIds = Annotated[list[Id], Field(max_length=50)]
 
@@ -51,7 +67,7 @@ class EntryPut(EntryCreate):
 
 
 class EntryPatch(Input):
-    start_at: Instant | None = None
+    start_at: Instant | None = omittable()
     end_at: Instant | None = None
     description: str | None = Field(default=None, max_length=2000)
     project_id: Id | None = None
