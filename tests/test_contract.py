@@ -150,3 +150,34 @@ def test_a_body_that_is_not_utf8_is_not_valid_json(owner: Persona) -> None:
         response = owner.post("/v1/projects", content=body, headers=headers)
         error = assert_error(response, 400, "VALIDATION_ERROR")
         assert error["message"] == "the body is not valid JSON"
+
+
+def test_a_required_field_is_not_documented_as_nullable_in_a_patch(
+    owner: Persona, document: dict[str, Any]
+) -> None:
+    tag = owner.ok("POST", "/v1/tags", 201, json={"name": "exam"})
+    for component, field in (("TagPatch", "name"), ("MePatch", "timezone"), ("BlockPatch", "end")):
+        schema = _component(document, component)["properties"][field]
+        assert "anyOf" not in schema and "default" not in schema, (component, schema)
+    response = owner.patch(f"/v1/tags/{tag['id']}", json={"name": None})
+    assert_error(response, 400, "VALIDATION_ERROR", "name")
+    # An optional field still clears with null.
+    color = _component(document, "TagPatch")["properties"]["color"]
+    assert {"type": "null"} in color["anyOf"]
+
+
+def test_an_xlsx_export_leaves_out_what_xml_cannot_hold(owner: Persona) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    project = new_project(owner, "Bell\x07 and\x1b tab\there")
+    entry = {"start_at": "2026-11-23T09:00:00Z", "end_at": "2026-11-23T10:00:00Z"}
+    owner.ok("POST", "/v1/time-entries", 201, json={**entry, "project_id": project["id"]})
+    query = {"format": "xlsx", "date_from": "2026-11-01", "date_to": "2026-11-30"}
+    response = owner.get("/v1/reports/summary", params=query)
+    assert response.status_code == 200, response.text
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
+    labels = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "Bell and tab\there" in labels, labels
