@@ -181,3 +181,17 @@ def test_an_xlsx_export_leaves_out_what_xml_cannot_hold(owner: Persona) -> None:
     assert sheet is not None
     labels = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "Bell and tab\there" in labels, labels
+
+
+def test_settings_take_json_types_as_documented(owner: Persona) -> None:
+    """A boolean is not a number of minutes, nor a number a boolean (no lax coercion where
+    the document says integer or boolean)."""
+    assert_error(
+        owner.patch("/v1/me", json={"daily_goal_minutes": True}),
+        400,
+        "VALIDATION_ERROR",
+        "daily_goal_minutes",
+    )
+    workspace = owner.ok("POST", "/v1/workspaces", 201, json={"name": "T"})
+    response = owner.patch(f"/v1/workspaces/{workspace['id']}", json={"allow_self_approval": 0})
+    assert_error(response, 400, "VALIDATION_ERROR", "allow_self_approval")

@@ -42,8 +42,9 @@ def _zone(value: Any) -> str:
 
 
 # The years the API accepts, as a pattern every JSON Schema validator and generator reads
-# (``format: date`` alone admits 0001-9999).
-YEARS_PATTERN = "^(19[0-9]{2}|2[0-9]{3})-"
+# (``format: date`` alone admits 0001-9999). Months and days are spelled out too, so that
+# generators drawing from the pattern seldom make a string the format then refuses.
+DATE_PATTERN = "(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 LocalDate = Annotated[
     date,
     BeforeValidator(_date),
@@ -51,7 +52,7 @@ LocalDate = Annotated[
         {
             "type": "string",
             "format": "date",
-            "pattern": YEARS_PATTERN + "[0-9]{2}-[0-9]{2}$",
+            "pattern": f"^{DATE_PATTERN}$",
             "description": f"YYYY-MM-DD, {MIN_YEAR} to {MAX_YEAR}",
         }
     ),

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from timeboxd.schemas.common import (
+    DATE_PATTERN,
     MAX_YEAR,
     MIN_YEAR,
     UNSET,
-    YEARS_PATTERN,
     Id,
     Input,
     Unset,
@@ -20,6 +20,11 @@ from timeboxd.schemas.common import (
 )
 
 MAX_BULK = 10_000
+# RFC 3339 with the years 1900-2999 (the server also takes other ISO 8601 spellings).
+INSTANT_PATTERN = (
+    f"^{DATE_PATTERN}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{{1,6}})?"
+    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 
 
 def _instant(value: Any) -> datetime:
@@ -43,7 +48,7 @@ Instant = Annotated[
         {
             "type": "string",
             "format": "date-time",
-            "pattern": YEARS_PATTERN,
+            "pattern": INSTANT_PATTERN,
             "description": f"ISO 8601 with a UTC offset, years {MIN_YEAR} to {MAX_YEAR}",
         }
     ),

@@ -14,7 +14,7 @@ from timeboxd.schemas.common import UNSET, Input, Unset, omittable
 
 class WorkspaceCreate(Input):
     name: Name
-    allow_self_approval: bool = False
+    allow_self_approval: StrictBool = False
 
 
 class WorkspacePatch(Input):
