@@ -195,3 +195,9 @@ def test_settings_take_json_types_as_documented(owner: Persona) -> None:
     workspace = owner.ok("POST", "/v1/workspaces", 201, json={"name": "T"})
     response = owner.patch(f"/v1/workspaces/{workspace['id']}", json={"allow_self_approval": 0})
     assert_error(response, 400, "VALIDATION_ERROR", "allow_self_approval")
+
+
+def test_a_repeated_query_parameter_is_refused(owner: Persona) -> None:
+    response = owner.get("/v1/reports/summary?client_id=cli_a&client_id=cli_b")
+    assert_error(response, 400, "VALIDATION_ERROR", "client_id")
+    assert_error(owner.get("/v1/blocks?done=true&done=false"), 400, "VALIDATION_ERROR", "done")

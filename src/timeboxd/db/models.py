@@ -70,9 +70,7 @@ class Workspace(Base):
     livemode: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # Whether an owner or admin may approve or reject their own submitted time while the
     # workspace has another owner or admin to do it (services.tracking.approvals).
-    allow_self_approval: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
