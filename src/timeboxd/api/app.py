@@ -14,6 +14,7 @@ from timeboxd.api import handlers
 from timeboxd.api.deps import SECURITY_SCHEMES, Runtime
 from timeboxd.api.idempotency import IdempotencyMiddleware
 from timeboxd.api.middleware import PlatformMiddleware
+from timeboxd.api.openapi_rules import forbid_nul_in_inputs
 from timeboxd.api.query import openapi_parameters
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.api.routes import (
@@ -110,6 +111,7 @@ def create_app(
         service,
     ):
         app.include_router(module.router)
+    handlers.refuse_shadowed_methods(app)
     app.add_middleware(IdempotencyMiddleware, db=lambda: database)
     app.add_middleware(
         PlatformMiddleware,
@@ -180,11 +182,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": False,
-                        "schema": {"type": "string", "maxLength": 255},
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                         "description": "Retry safely: the same key and body replay the "
                         "first response; another body is a 409.",
                     }
                 )
+    forbid_nul_in_inputs(schema)
     app.openapi_schema = schema
     return schema
 
