@@ -13,6 +13,7 @@ from fastapi import Request
 
 from tests.conftest import Persona, assert_error, make_settings
 from timeboxd.api.app import RAW_BODY_PREFIXES, api_routes, create_app
+from timeboxd.api.openapi_rules import NO_NUL
 
 # Not behind an API key: the service routes, the documents, and the calendar feed, which
 # calendar apps fetch with a token in the URL (tested in test_calendar_feed.py).
@@ -91,7 +92,10 @@ def json_body_schema(app: Any, method: str, path: str) -> dict[str, Any]:
 def filler(schema: dict[str, Any]) -> str | None:
     """A good value for a required text field (so the sweep can fill it in), if simple."""
     for option in (schema, *schema.get("anyOf", [])):
-        if option.get("type") == "string" and not {"pattern", "enum"} & set(option):
+        # Free text (its pattern only refuses NUL), or a date or an instant (whose pattern
+        # holds the years 1900-2999).
+        free = option.get("pattern") in (None, NO_NUL) or "format" in option
+        if option.get("type") == "string" and free and "enum" not in option:
             return GOOD.get(option.get("format", ""))
     return None
 
@@ -101,13 +105,12 @@ def path_regex(path: str) -> re.Pattern[str]:
 
 
 def unrouted_method(app: Any, url: str) -> tuple[str | None, set[str]]:
-    """A method no route serves at ``url`` (so the answer must be 405), and those served."""
-    served = {
-        method
-        for route in api_routes(app)
-        if path_regex(route.path).match(url)
-        for method in route.methods or ()
-    }
+    """A method no route serves at ``url`` (so the answer must be 405), and those served:
+    a route whose path is ``url`` itself decides alone (``/v1/blocks/bulk`` is not a block
+    id), else every route whose template matches."""
+    matching = [route for route in api_routes(app) if path_regex(route.path).match(url)]
+    exact = [route for route in matching if route.path == url] or matching
+    served = {method for route in exact for method in route.methods or ()}
     missing = [m for m in ("DELETE", "PUT", "PATCH", "POST", "GET") if m not in served]
     return (missing[0] if missing else None), served
 

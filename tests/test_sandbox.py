@@ -217,6 +217,7 @@ def bodies(world: World) -> dict[str, Any]:
             "json": {"email": world.outsider_email, "role": "admin"}
         },
         "PATCH /v1/workspaces/{workspace_id}/members/{user_id}": {"json": {"role": "member"}},
+        "PATCH /v1/workspaces/{workspace_id}": {"json": {"allow_self_approval": True}},
         "POST /v1/imports/blocks": {
             "content": syllabus.encode(),
             "headers": {"Content-Type": "text/csv"},

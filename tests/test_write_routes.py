@@ -27,6 +27,7 @@ WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", "/v1/api-keys/{key_id}"): (f"{ACCOUNTS}apikeys.revoke_key",),
     ("POST", "/v1/workspaces"): (f"{ACCOUNTS}workspaces.create_workspace",),
     ("POST", "/v1/workspaces/{workspace_id}/members"): (f"{ACCOUNTS}workspaces.add_member",),
+    ("PATCH", "/v1/workspaces/{workspace_id}"): (f"{ACCOUNTS}workspaces.update_workspace",),
     ("PATCH", "/v1/workspaces/{workspace_id}/members/{user_id}"): (
         f"{ACCOUNTS}workspaces.update_member",
     ),

@@ -15,6 +15,7 @@ from timeboxd.api.deps import SECURITY_SCHEMES, Runtime
 from timeboxd.api.idempotency import IdempotencyMiddleware
 from timeboxd.api.metrics import MetricsMiddleware
 from timeboxd.api.middleware import PlatformMiddleware
+from timeboxd.api.openapi_rules import forbid_nul_in_inputs
 from timeboxd.api.query import openapi_parameters
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.api.routes import (
@@ -116,6 +117,7 @@ def create_app(
         metrics,
     ):
         app.include_router(module.router)
+    handlers.refuse_shadowed_methods(app)
     # Innermost, so the router has put the matched route into the scope it sees.
     app.add_middleware(MetricsMiddleware)
     metrics.count_pool(database)
@@ -189,11 +191,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": False,
-                        "schema": {"type": "string", "maxLength": 255},
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                         "description": "Retry safely: the same key and body replay the "
                         "first response; another body is a 409.",
                     }
                 )
+    forbid_nul_in_inputs(schema)
     app.openapi_schema = schema
     return schema
 

@@ -10,6 +10,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Route
 
 from timeboxd.api.envelope import failure
 from timeboxd.api.idempotency import Replayed, replayed_response
@@ -76,16 +77,56 @@ def validation_to_domain(exc: RequestValidationError) -> ValidationFailed:
     return ValidationFailed(message, field=field)
 
 
+def _refused(request: Request) -> Response:
+    raise HTTPException(status_code=405)
+
+
+def _is_literal(path_format: str) -> bool:
+    return "{" not in path_format
+
+
+def refuse_shadowed_methods(app: FastAPI) -> None:
+    """A path spelled out by a route (``/v1/blocks/bulk``) serves only that route's
+    methods. Without this, a method it lacks would fall through to a route with a
+    parameter that also matches it (``GET /v1/blocks/{block_id}`` with the id "bulk") and
+    answer 404 or 400 instead of 405. Call once every router is included."""
+    served: dict[str, set[str]] = {}
+    contexts = list(iter_route_contexts(app.routes))
+    for context in contexts:
+        path_format = getattr(context.route, "path_format", None)
+        if path_format is not None and _is_literal(path_format):
+            methods = getattr(context.route, "methods", None) or ()
+            served.setdefault(path_format, set()).update(methods)
+    for path, methods in served.items():
+        caught: set[str] = set()
+        for context in contexts:
+            route = context.route
+            path_format = str(getattr(route, "path_format", ""))
+            regex = getattr(route, "path_regex", None)
+            if not _is_literal(path_format) and regex is not None and regex.match(path):
+                caught |= set(getattr(route, "methods", None) or ())
+        if extra := caught - methods:
+            refusal = Route(path, _refused, methods=sorted(extra), include_in_schema=False)
+            app.router.routes.insert(0, refusal)
+
+
 def _allowed(request: Request) -> str:
-    """Every method some route serves at this path. Each method is its own route, so the
-    router's own ``Allow`` names only the first route that matched the path."""
+    """The methods served at this path: a route that spells the path out (no parameters)
+    decides alone, else every route whose template matches it. Each method is its own
+    route, so the router's own ``Allow`` names only the first route that matched."""
     path = request.scope["path"]
-    methods: set[str] = set()
+    literal: set[str] = set()
+    matching: set[str] = set()
     for context in iter_route_contexts(request.app.routes):
-        regex = getattr(context.route, "path_regex", None)
-        if regex is not None and regex.match(path):
-            methods |= set(getattr(context.route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+        route = context.route
+        regex = getattr(route, "path_regex", None)
+        if getattr(route, "endpoint", None) is _refused or regex is None or not regex.match(path):
+            continue
+        methods = set(getattr(route, "methods", None) or ())
+        matching |= methods
+        if _is_literal(getattr(route, "path_format", "{")):
+            literal |= methods
+    return ", ".join(sorted(literal or matching))
 
 
 def _request_id(request: Request) -> str:
@@ -121,6 +162,9 @@ def install(app: FastAPI) -> None:
             error = Forbidden(str(exc.detail))
         elif exc.status_code == 413:
             error = PayloadTooLarge(str(exc.detail))
+        elif isinstance(exc.__cause__, UnicodeDecodeError):
+            # A JSON body that is not UTF-8: FastAPI's reading of it failed before parsing.
+            error = ValidationFailed("the body is not valid JSON")
         else:
             error = ValidationFailed(str(exc.detail))
         headers = dict(exc.headers or {})

@@ -21,6 +21,12 @@ M = TypeVar("M", bound=BaseModel)
 def query(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     async def dependency(request: Request) -> M:
         params = request.query_params
+        # Every parameter holds one value (lists are comma-separated): a repeated one is
+        # refused rather than silently read as its last value.
+        for name in model.model_fields:
+            if len(params.getlist(name)) > 1:
+                error = {"type": "value_error", "loc": ("query", name), "input": None}
+                raise RequestValidationError([{**error, "msg": f"give {name} once"}])
         try:
             return model.model_validate({k: params[k] for k in params})
         except ValidationError as exc:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,6 +68,9 @@ class Workspace(Base):
     # A team workspace made with a test key is a sandbox workspace (False); a personal
     # workspace holds both modes and keeps True.
     livemode: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Whether an owner or admin may approve or reject their own submitted time while the
+    # workspace has another owner or admin to do it (services.tracking.approvals).
+    allow_self_approval: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

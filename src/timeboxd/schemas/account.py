@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
-from timeboxd.schemas.common import UNSET, Input, TimeZoneName, Unset
+from timeboxd.schemas.common import UNSET, Input, TimeZoneName, Unset, omittable
 
 
 class MePatch(Input):
-    name: str | None = Field(default=None, max_length=200)
-    timezone: TimeZoneName | None = None
-    week_start: Literal["monday", "sunday"] | None = None
-    daily_goal_minutes: int | None = Field(default=None, ge=0, le=1440)
+    name: str | None = omittable(max_length=200)
+    timezone: TimeZoneName | None = omittable()
+    week_start: Literal["monday", "sunday"] | None = omittable()
+    # Strict: JSON true is not a number of minutes.
+    daily_goal_minutes: StrictInt | None = Field(default=None, ge=0, le=1440)
 
 
 @dataclass(slots=True)

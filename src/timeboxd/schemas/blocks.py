@@ -16,6 +16,7 @@ from timeboxd.schemas.common import (
     Paging,
     QueryModel,
     Unset,
+    omittable,
 )
 
 MAX_BULK = 10_000
@@ -36,9 +37,9 @@ class BlockPut(BlockCreate):
 
 
 class BlockPatch(Input):
-    date: LocalDate | None = None
-    start: HHMM | None = None
-    end: HHMM | None = None
+    date: LocalDate | None = omittable()
+    start: HHMM | None = omittable()
+    end: HHMM | None = omittable()
     topic: str | None = Field(default=None, max_length=500)
     project_id: Id | None = None
     task_id: Id | None = None

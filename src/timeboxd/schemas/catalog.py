@@ -10,7 +10,8 @@ from timeboxd.schemas.common import Paging
 
 COLOR = r"^#[0-9A-Fa-f]{6}$"
 # A plausible address; whether it receives mail is not ours to check.
-EmailStr = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+EmailStr = Annotated[str, Field(max_length=320, pattern=EMAIL)]
 
 
 def _trimmed(value: str) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from timeboxd.schemas.catalog import EmailStr, Name
-from timeboxd.schemas.common import UNSET, Id, Input, Unset
+from timeboxd.schemas.common import UNSET, Id, Input, Unset, omittable
 
 Notes = Annotated[str, Field(max_length=10_000)]
 Phone = Annotated[str, Field(max_length=50, pattern=r"^[0-9+()./ -]{3,50}$")]
@@ -29,9 +29,9 @@ class ClientCreate(ClientPut):
 
 
 class ClientPatch(Input):
-    name: Name | None = None
+    name: Name | None = omittable()
     email: EmailStr | None = None
-    notes: Notes | None = None
+    notes: Notes | None = omittable()
 
 
 @dataclass(slots=True)
@@ -64,7 +64,7 @@ class ContactCreate(Input):
 
 
 class ContactPatch(Input):
-    name: Name | None = None
+    name: Name | None = omittable()
     email: EmailStr | None = None
     phone: Phone | None = None
     role: Role | None = None

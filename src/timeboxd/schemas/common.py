@@ -41,8 +41,21 @@ def _zone(value: Any) -> str:
     return value
 
 
+# The years the API accepts, as a pattern every JSON Schema validator and generator reads
+# (``format: date`` alone admits 0001-9999). Months and days are spelled out too, so that
+# generators drawing from the pattern seldom make a string the format then refuses.
+DATE_PATTERN = "(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 LocalDate = Annotated[
-    date, BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})
+    date,
+    BeforeValidator(_date),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": f"^{DATE_PATTERN}$",
+            "description": f"YYYY-MM-DD, {MIN_YEAR} to {MAX_YEAR}",
+        }
+    ),
 ]
 HHMM = Annotated[
     time,
@@ -53,6 +66,24 @@ TimeZoneName = Annotated[
     str, BeforeValidator(_zone), WithJsonSchema({"type": "string", "example": "Europe/Berlin"})
 ]
 Id = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    variants = schema.pop("anyOf", None)
+    if variants is not None:
+        kept = [v for v in variants if v != {"type": "null"}]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+
+
+def omittable(**constraints: Any) -> Any:  # Field() is typed Any
+    """A PATCH field that may be left out but not sent as null (a required field of the
+    resource): the typed changes see a sent ``None``, which the service refuses naming the
+    field, and the document shows the field without null."""
+    return Field(None, json_schema_extra=_not_null, **constraints)
 
 
 class Input(BaseModel):

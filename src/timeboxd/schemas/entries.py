@@ -8,9 +8,23 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from timeboxd.schemas.common import MAX_YEAR, MIN_YEAR, UNSET, Id, Input, Unset
+from timeboxd.schemas.common import (
+    DATE_PATTERN,
+    MAX_YEAR,
+    MIN_YEAR,
+    UNSET,
+    Id,
+    Input,
+    Unset,
+    omittable,
+)
 
 MAX_BULK = 10_000
+# RFC 3339 with the years 1900-2999 (the server also takes other ISO 8601 spellings).
+INSTANT_PATTERN = (
+    f"^{DATE_PATTERN}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{{1,6}})?"
+    "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 
 
 def _instant(value: Any) -> datetime:
@@ -30,7 +44,14 @@ def _instant(value: Any) -> datetime:
 Instant = Annotated[
     datetime,
     BeforeValidator(_instant),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": INSTANT_PATTERN,
+            "description": f"ISO 8601 with a UTC offset, years {MIN_YEAR} to {MAX_YEAR}",
+        }
+    ),
 ]
 TagIds = Annotated[list[Id], Field(max_length=50)]
 
@@ -51,7 +72,7 @@ class EntryPut(EntryCreate):
 
 
 class EntryPatch(Input):
-    start_at: Instant | None = None
+    start_at: Instant | None = omittable()
     end_at: Instant | None = None
     description: str | None = Field(default=None, max_length=2000)
     project_id: Id | None = None

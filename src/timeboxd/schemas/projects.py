@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from timeboxd.schemas.common import UNSET, Id, Input, Unset
+from timeboxd.schemas.common import UNSET, Id, Input, Unset, omittable
 
 COLOR = r"^#[0-9A-Fa-f]{6}$"
 CURRENCY = r"^[A-Z]{3}$"
@@ -30,10 +30,10 @@ class ProjectPut(ProjectCreate):
 
 
 class ProjectPatch(Input):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = omittable(min_length=1, max_length=200)
     color: str | None = Field(default=None, pattern=COLOR)
     client_id: Id | None = None
-    billable: bool | None = None
+    billable: bool | None = omittable()
     hourly_rate: Decimal | None = Field(default=None, ge=0, le=1_000_000, decimal_places=2)
     currency: str | None = Field(default=None, pattern=CURRENCY)
     budget_minutes: int | None = Field(default=None, ge=0, le=100_000_000)

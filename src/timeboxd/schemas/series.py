@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from timeboxd.schemas.blocks import BlockCreate, BlockOut
-from timeboxd.schemas.common import HHMM, UNSET, Id, Input, Unset
+from timeboxd.schemas.common import HHMM, UNSET, Id, Input, Unset, omittable
 
 
 class SeriesCreate(BlockCreate):
@@ -22,8 +22,8 @@ class SeriesCreate(BlockCreate):
 
 
 class SeriesPatch(Input):
-    start: HHMM | None = None
-    end: HHMM | None = None
+    start: HHMM | None = omittable()
+    end: HHMM | None = omittable()
     topic: str | None = Field(default=None, max_length=500)
     project_id: Id | None = None
     task_id: Id | None = None

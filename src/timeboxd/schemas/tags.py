@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from timeboxd.schemas.catalog import COLOR, TagName
-from timeboxd.schemas.common import UNSET, Id, Input, Unset
+from timeboxd.schemas.common import UNSET, Id, Input, Unset, omittable
 
 Color = Annotated[str, Field(pattern=COLOR)]
 
@@ -26,7 +26,7 @@ class TagCreate(TagPut):
 
 
 class TagPatch(Input):
-    name: TagName | None = None
+    name: TagName | None = omittable()
     color: Color | None = None
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, Strict
 
 from timeboxd.schemas.catalog import IdList, Name
-from timeboxd.schemas.common import UNSET, Id, Input, LocalDate, Paging, Unset
+from timeboxd.schemas.common import UNSET, Id, Input, LocalDate, Paging, Unset, omittable
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -34,14 +34,14 @@ class TaskPut(TaskCreate):
 
 
 class TaskPatch(Input):
-    project_id: Id | None = None
-    name: Name | None = None
-    notes: Notes | None = None
-    status: Status | None = None
-    priority: Priority | None = None
+    project_id: Id | None = omittable()
+    name: Name | None = omittable()
+    notes: Notes | None = omittable()
+    status: Status | None = omittable()
+    priority: Priority | None = omittable()
     estimated_minutes: Minutes | None = None
     due_date: LocalDate | None = None
-    tag_ids: IdList | None = None
+    tag_ids: IdList | None = omittable()
 
 
 @dataclass(slots=True)

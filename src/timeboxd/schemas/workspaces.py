@@ -6,14 +6,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from timeboxd.schemas.catalog import Name
-from timeboxd.schemas.common import UNSET, Input, Unset
+from timeboxd.schemas.common import UNSET, Input, Unset, omittable
 
 
 class WorkspaceCreate(Input):
     name: Name
+    allow_self_approval: StrictBool = False
+
+
+class WorkspacePatch(Input):
+    # Declared without None: a sent null fails the type (400 naming the field).
+    name: Name = omittable()
+    allow_self_approval: StrictBool = omittable()
+
+
+@dataclass(slots=True)
+class WorkspaceChanges:
+    """What a PATCH of a workspace changes; ``UNSET``: not sent, keep the value."""
+
+    name: str | Unset = UNSET
+    allow_self_approval: bool | Unset = UNSET
 
 
 class MemberAdd(Input):
@@ -39,6 +54,7 @@ class WorkspaceOut:
     personal: bool
     owner_id: str
     role: str
+    allow_self_approval: bool
     created_at: datetime
 
 

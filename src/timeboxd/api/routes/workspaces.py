@@ -12,8 +12,10 @@ from timeboxd.schemas.workspaces import (
     MemberChanges,
     MemberOut,
     MemberPatch,
+    WorkspaceChanges,
     WorkspaceCreate,
     WorkspaceOut,
+    WorkspacePatch,
 )
 from timeboxd.services.accounts import workspaces
 
@@ -38,6 +40,14 @@ def create_workspace(body: WorkspaceCreate, ctx: Ctx = admin) -> Response:
 @router.get("/{workspace_id}", operation_id="getWorkspace", response_model=Envelope[WorkspaceOut])
 async def get_workspace(workspace_id: str, ctx: Ctx = read) -> Response:
     return ctx.ok(workspaces.get_workspace(ctx.session, ctx.principal, workspace_id))
+
+
+@router.patch(
+    "/{workspace_id}", operation_id="updateWorkspace", response_model=Envelope[WorkspaceOut]
+)
+def update_workspace(workspace_id: str, body: WorkspacePatch, ctx: Ctx = admin) -> Response:
+    changes = changes_of(WorkspaceChanges, body)
+    return ctx.ok(workspaces.update_workspace(ctx.session, ctx.principal, workspace_id, changes))
 
 
 @router.get(

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import User, Workspace, WorkspaceMember
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from timeboxd.schemas.common import UNSET
+from timeboxd.schemas.common import UNSET, sent
 from timeboxd.schemas.workspaces import (
     MemberAdd,
     MemberChanges,
     MemberOut,
+    WorkspaceChanges,
     WorkspaceCreate,
     WorkspaceOut,
 )
@@ -37,7 +38,9 @@ def list_workspaces(session: Session, principal: Principal) -> list[WorkspaceOut
 
 
 def _view(w: Workspace, role: str) -> WorkspaceOut:
-    return WorkspaceOut(w.id, w.name, w.personal, w.owner_id, role, w.created_at)
+    return WorkspaceOut(
+        w.id, w.name, w.personal, w.owner_id, role, w.allow_self_approval, w.created_at
+    )
 
 
 def get_workspace(session: Session, principal: Principal, workspace_id: str) -> WorkspaceOut:
@@ -72,6 +75,7 @@ def create_workspace(
         personal=False,
         # made with a test key, it is a sandbox workspace: live keys never see it
         livemode=principal.livemode,
+        allow_self_approval=body.allow_self_approval,
         created_at=now,
     )
     session.add(workspace)
@@ -83,6 +87,21 @@ def create_workspace(
     )
     session.flush()
     return _view(workspace, "owner")
+
+
+def update_workspace(
+    session: Session, principal: Principal, workspace_id: str, changes: WorkspaceChanges
+) -> WorkspaceOut:
+    """Owners and admins rename a workspace and set its approval rule; a plain member is
+    403, a non-member 404. A personal workspace may be renamed too (its setting has no
+    effect there: its owner is its only manager)."""
+    workspace, role = _member_of(session, principal, workspace_id)
+    if role not in MANAGER_ROLES:
+        raise Forbidden("only the workspace's owner or admins change its settings")
+    for name, value in sent(changes).items():
+        setattr(workspace, name, value)
+    session.flush()
+    return _view(workspace, role)
 
 
 def list_members(session: Session, principal: Principal, workspace_id: str) -> list[MemberOut]:

@@ -3,15 +3,20 @@
 draft --submit--> submitted --approve--> approved (locked)
                             --reject---> rejected --submit--> submitted
 reopen (admin: any reviewed or submitted entry; owner: withdraw a submission) -> draft
+
+Nobody reviews their own time while the workspace has another owner or admin to do it,
+unless the workspace's ``allow_self_approval`` says so; the only owner or admin of a
+workspace (a freelancer in their personal workspace) reviews their own.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from timeboxd.db.models import Workspace, WorkspaceMember
 from timeboxd.db.tracking import TimeEntry
 from timeboxd.errors import Conflict, Forbidden
 from timeboxd.schemas.entries import EntryOut
@@ -24,6 +29,28 @@ from timeboxd.services.tracking.entries import get_entry, load_visible, page_vie
 
 def _is_manager(session: Session, principal: Principal, entry: TimeEntry) -> bool:
     return role_in(session, principal, entry.workspace_id) in MANAGER_ROLES
+
+
+def _check_self_review(session: Session, principal: Principal, entry: TimeEntry) -> None:
+    if entry.user_id != principal.user_id:
+        return
+    workspace = session.get(Workspace, entry.workspace_id)
+    if workspace is None or workspace.allow_self_approval:
+        return
+    other_managers = session.scalar(
+        select(func.count())
+        .select_from(WorkspaceMember)
+        .where(
+            WorkspaceMember.workspace_id == entry.workspace_id,
+            WorkspaceMember.role.in_(MANAGER_ROLES),
+            WorkspaceMember.user_id != principal.user_id,
+        )
+    )
+    if other_managers:
+        raise Forbidden(
+            "another owner or admin of this workspace reviews your time"
+            " (the workspace's allow_self_approval setting is off)"
+        )
 
 
 def submit(
@@ -55,6 +82,7 @@ def review(
     entry = load_visible(session, principal, entry_id)
     if not _is_manager(session, principal, entry):
         raise Forbidden("only the workspace's owner or admins approve time")
+    _check_self_review(session, principal, entry)
     versioning.check_row(entry, if_match, "entry")
     if entry.approval_status != "submitted":
         raise Conflict(

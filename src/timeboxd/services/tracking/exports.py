@@ -159,6 +159,18 @@ def to_csv(columns: Sequence[str], rows: list[list[Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _xlsx_value(value: Any) -> Any:
+    """XLSX is XML 1.0, which cannot hold most control characters (a name may): they are
+    left out of the cell, as a spreadsheet would not show them anyway."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # see to_xlsx
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def to_xlsx(title: str, columns: Sequence[str], rows: list[list[Any]]) -> bytes:
     """Numbers as numbers (amounts and hours with two decimals), text as text."""
     # Here, not at the top: every server process would pay openpyxl's import at start.
@@ -173,7 +185,7 @@ def to_xlsx(title: str, columns: Sequence[str], rows: list[list[Any]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append([_xlsx_value(v) for v in row])
         for cell, value in zip(sheet[sheet.max_row], row, strict=True):
             if isinstance(value, Decimal):
                 cell.number_format = "0.00"
