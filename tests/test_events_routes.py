@@ -39,6 +39,7 @@ EVENTS: dict[tuple[str, str], Expect] = {
     ("POST", "/v1/api-keys"): NONE,
     ("DELETE", "/v1/api-keys/{key_id}"): NONE,
     ("POST", "/v1/workspaces"): NONE,
+    ("PATCH", "/v1/workspaces/{workspace_id}"): NONE,
     ("POST", "/v1/workspaces/{workspace_id}/members"): NONE,
     ("PATCH", "/v1/workspaces/{workspace_id}/members/{user_id}"): NONE,
     ("DELETE", "/v1/workspaces/{workspace_id}/members/{user_id}"): NONE,
@@ -115,6 +116,10 @@ BEFORE: dict[tuple[str, str], Callable[[World], None]] = {
         "POST", f"/v1/projects/{w.ids['project_id']}/archive"
     ),
     ("POST", "/v1/timer/stop"): lambda w: w.owner.ok("POST", "/v1/timer/start", 201),
+    # The team's project has submitted time, so it cannot go: delete another one.
+    ("DELETE", "/v1/projects/{project_id}"): lambda w: w.ids.update(
+        project_id=w.owner.ok("POST", "/v1/projects", 201, json={"name": "Spare"})["id"]
+    ),
     ("POST", "/v1/time-entries/{entry_id}/reopen"): lambda w: w.owner.ok(
         "POST", f"/v1/time-entries/{w.ids['entry_id']}/submit"
     ),

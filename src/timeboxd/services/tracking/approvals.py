@@ -23,8 +23,9 @@ from timeboxd.schemas.entries import EntryOut
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import MANAGER_ROLES, managed_workspaces, role_in
 from timeboxd.services.context import Principal
+from timeboxd.services.outbox import Change
 from timeboxd.services.paging import Page, PageRequest, select_page
-from timeboxd.services.tracking.entries import get_entry, load_visible, page_views
+from timeboxd.services.tracking.entries import announce, get_entry, load_visible, page_views
 
 
 def _is_manager(session: Session, principal: Principal, entry: TimeEntry) -> bool:
@@ -67,7 +68,7 @@ def submit(
     entry.approval_status = "submitted"
     entry.updated_at = now
     session.flush()
-    return get_entry(session, principal, now, entry.id)
+    return _announced(session, principal, now, "time_entry.submitted", entry)
 
 
 def review(
@@ -95,7 +96,8 @@ def review(
     entry.reviewed_at = now
     entry.updated_at = now
     session.flush()
-    return get_entry(session, principal, now, entry.id)
+    kind = "time_entry.approved" if approve else "time_entry.rejected"
+    return _announced(session, principal, now, kind, entry)
 
 
 def reopen(
@@ -112,7 +114,15 @@ def reopen(
     entry.approval_status = "draft"
     entry.updated_at = now
     session.flush()
-    return get_entry(session, principal, now, entry.id)
+    return _announced(session, principal, now, "time_entry.updated", entry)
+
+
+def _announced(
+    session: Session, principal: Principal, now: datetime, kind: str, entry: TimeEntry
+) -> tuple[EntryOut, str]:
+    found = get_entry(session, principal, now, entry.id)
+    announce(session, principal, now, [(Change(kind, entry.id, found[0]), entry)])
+    return found
 
 
 def queue(
