@@ -175,22 +175,26 @@ def test_a_sandbox_key_references_only_sandbox_projects(owner: Persona) -> None:
     assert [e["id"] for e in sandbox.ok("GET", "/v1/time-entries")] == [made[0]["id"]]
 
 
-def rollups(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+def _rows(conn: Any, user_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table: sorted(
+            tuple(r)
+            for r in conn.execute(text(f"SELECT * FROM {table} WHERE user_id = :u"), {"u": user_id})
+        )
+        for table in TABLES
+    }
+
+
+def rollups(db: Database, user_id: str) -> dict[str, list[tuple[Any, ...]]]:
     with db.engine.connect() as conn:
-        return {
-            table: sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {table}")))
-            for table in TABLES
-        }
+        return _rows(conn, user_id)
 
 
-def recounted(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """The rollups as ``rebuild`` counts them from the rows (rolled back afterwards)."""
+def recounted(db: Database, user_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The user's rollups as ``rebuild`` counts them from the rows (rolled back after)."""
     with db.engine.connect() as conn:
         rebuild(conn)
-        out = {
-            table: sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {table}")))
-            for table in TABLES
-        }
+        out = _rows(conn, user_id)
         conn.rollback()
     return out
 
@@ -198,6 +202,6 @@ def recounted(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 def test_bulk_created_entries_are_counted_in_the_statistics(owner: Persona, db: Database) -> None:
     items = rich_items(owner, 60)
     owner.ok("POST", "/v1/time-entries/bulk", 201, json={"time_entries": items})
-    assert rollups(db) == recounted(db)
+    assert rollups(db, owner.user_id) == recounted(db, owner.user_id)
     stats = owner.ok("GET", "/v1/stats?date_from=2026-10-01&date_to=2026-10-31")
     assert stats["tracked_minutes"] == 60 * 40

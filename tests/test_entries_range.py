@@ -17,6 +17,7 @@ from sqlalchemy import event
 from tests.conftest import FrozenClock, Persona
 from tests.factories import new_entry, new_project, team_of
 from timeboxd.db.models import User
+from timeboxd.db.prepared import Prepared
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
 from timeboxd.services.database import Database
@@ -145,17 +146,27 @@ def test_the_detailed_report_has_the_same_entries_as_the_list(
 
 @contextmanager
 def statements(db: Database) -> Iterator[list[tuple[str, Any]]]:
-    """The statements the app sends to the database meanwhile, with their parameters."""
+    """The statements the app sends to the database meanwhile, with their parameters:
+    through SQLAlchemy, and prepared ones run on the driver's cursor (db/prepared.py)."""
     seen: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
         if not many:
             seen.append((sql, params))
 
+    run = Prepared.all
+
+    def prepared(self: Prepared, conn: Any, params: Any) -> Any:
+        c = self._compile(conn)
+        seen.append((c.sql, tuple(params[k] for k in c.positions) if c.positions else params))
+        return run(self, conn, params)
+
     event.listen(db.engine, "before_cursor_execute", record)
+    Prepared.all = prepared  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        Prepared.all = run  # type: ignore[method-assign]
         event.remove(db.engine, "before_cursor_execute", record)
 
 

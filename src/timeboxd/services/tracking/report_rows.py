@@ -157,13 +157,15 @@ class Sums:
 LONG = 7 * 24 * 3600  # entries longer than this are few and have a partial index (0007)
 
 
-def crossing_start(start: datetime) -> list[list[Any]]:
+def crossing_start(start: Any, week_before: Any = None) -> list[list[Any]]:
     """Ended entries begun before ``start`` that end after it, as two sets: those begun
     within the week before (most; an index range on the start), and the few longer ones,
-    found through their own small indexes (0007, 0014)."""
+    found through their own small indexes (0007, 0014). ``start`` is an instant, or a bound
+    parameter with ``week_before`` the one for the instant a week earlier."""
     # One lower and one upper bound on start_at each, computed here: given two, the database
     # may bound its index scan by the looser one.
-    week_before = start - timedelta(seconds=LONG)
+    if week_before is None:
+        week_before = start - timedelta(seconds=LONG)
     ended = TimeEntry.end_at.is_not(None)
     return [
         [
@@ -191,7 +193,7 @@ def unindexed(column: Any) -> Any:
     return func.coalesce(column, column)
 
 
-def running(before: datetime) -> list[Any]:
+def running(before: Any) -> list[Any]:
     """Running entries begun before ``before``: at most one per user and mode, read through
     the partial indexes of running entries (per user, and per workspace since 0014). The
     start is tested on the rows found: compared as the column, both databases read the
@@ -219,10 +221,11 @@ def edges(start: datetime, end: datetime) -> list[list[Any]]:
     ]
 
 
-def overlapping(start: datetime | None, end: datetime | None) -> list[list[Any]]:
+def overlapping(start: Any, end: Any, week_before: Any = None) -> list[list[Any]]:
     """The entries overlapping [start, end) (``None``: open on that side) as disjoint sets
     that each have an index bounded below: begun inside, ended ones crossing the start
-    (``crossing_start``), and running ones begun before it.
+    (``crossing_start``, which also says what ``week_before`` is), and running ones begun
+    before it.
 
     Not one condition ``start_at < end AND (end_at > start OR end_at IS NULL)``: that has
     no lower bound on the start for an index, and the database reads every entry of the
@@ -230,7 +233,11 @@ def overlapping(start: datetime | None, end: datetime | None) -> list[list[Any]]
     before_end = [] if end is None else [TimeEntry.start_at < end]
     if start is None:
         return [before_end]
-    return [[TimeEntry.start_at >= start, *before_end], *crossing_start(start), running(start)]
+    return [
+        [TimeEntry.start_at >= start, *before_end],
+        *crossing_start(start, week_before),
+        running(start),
+    ]
 
 
 def visibility(session: Session, principal: Principal, user_id: str | None) -> list[Any]:
