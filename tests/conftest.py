@@ -248,6 +248,7 @@ class RealServer:
     base: str
     db: Database
     log: Path
+    process: subprocess.Popen[bytes]  # the server (its only process with one worker)
 
     def new_user(self) -> dict[str, str]:
         """A fresh user with a live key, written to the server's database: their headers."""
@@ -293,7 +294,7 @@ def serving_for_tests(
     log = tmp / "server.log"
     try:
         with servers.serving(env, workers=workers, log=log) as served:
-            yield RealServer(served.base_url, db, log)
+            yield RealServer(served.base_url, db, log, served.process)
     finally:
         db.dispose()
 

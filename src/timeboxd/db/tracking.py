@@ -162,6 +162,23 @@ class TimeEntry(Base):
             sqlite_where=text("duration_seconds > 604800"),
             postgresql_where=text("duration_seconds > 604800"),
         ),
+        # The same two kinds per workspace, for team admins' range reads (migration 0014).
+        Index(
+            "ix_time_entries_workspace_long",
+            "workspace_id",
+            "livemode",
+            "start_at",
+            sqlite_where=text("duration_seconds > 604800"),
+            postgresql_where=text("duration_seconds > 604800"),
+        ),
+        Index(
+            "ix_time_entries_workspace_running",
+            "workspace_id",
+            "livemode",
+            "start_at",
+            sqlite_where=text("end_at IS NULL"),
+            postgresql_where=text("end_at IS NULL"),
+        ),
         # One running timer per user and mode, enforced by the database itself.
         Index(
             "uq_time_entries_running",

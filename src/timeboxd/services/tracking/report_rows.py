@@ -20,7 +20,6 @@ from sqlalchemy import (
     cast,
     column,
     func,
-    or_,
     select,
     text,
     true,
@@ -28,15 +27,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Project
+from timeboxd.db.models import Project, Workspace, WorkspaceMember
 from timeboxd.db.tracking import TimeEntry, entry_tags
 from timeboxd.db.types import UTCDateTime
 from timeboxd.domain.days import local_midnight, week_of
-
-
-def overlapping(start: datetime, end: datetime) -> list[Any]:
-    return [TimeEntry.start_at < end, or_(TimeEntry.end_at.is_(None), TimeEntry.end_at > start)]
-
+from timeboxd.services.accounts.access import managed_workspaces
+from timeboxd.services.context import Principal
 
 RATE_CENTS = cast(func.round(Project.hourly_rate * 100), Integer)
 
@@ -161,38 +157,113 @@ class Sums:
 LONG = 7 * 24 * 3600  # entries longer than this are few and have a partial index (0007)
 
 
-def edges(start: datetime, end: datetime) -> list[list[Any]]:
-    """The entries of [start, end) not wholly inside it, as disjoint sets that each have an
-    index to read: crossing the start (most last under a week; the longer ones are found
-    through their own small index), crossing the end, and still running."""
+def crossing_start(start: Any, week_before: Any = None) -> list[list[Any]]:
+    """Ended entries begun before ``start`` that end after it, as two sets: those begun
+    within the week before (most; an index range on the start), and the few longer ones,
+    found through their own small indexes (0007, 0014). ``start`` is an instant, or a bound
+    parameter with ``week_before`` the one for the instant a week earlier."""
     # One lower and one upper bound on start_at each, computed here: given two, the database
     # may bound its index scan by the looser one.
-    week_before = start - timedelta(seconds=LONG)
-    late = max(start, end - timedelta(seconds=LONG))  # an entry crossing the end began after
+    if week_before is None:
+        week_before = start - timedelta(seconds=LONG)
     ended = TimeEntry.end_at.is_not(None)
-    # Written out, not bound: only then can the database match the partial index's condition.
-    long = text(f"time_entries.duration_seconds > {LONG}")
     return [
-        # crossing the start
         [
             ended,
             TimeEntry.start_at >= week_before,
             TimeEntry.start_at < start,
             TimeEntry.end_at > start,
         ],
-        [ended, long, TimeEntry.start_at < week_before, TimeEntry.end_at > start],
+        # Bounds on the columns themselves would have the database prefer the large
+        # (user, mode, start) index, read unbounded below, when it also sorts by the start.
+        [_long(), unindexed(TimeEntry.start_at) < week_before, unindexed(TimeEntry.end_at) > start],
+    ]
+
+
+def _long() -> Any:
+    """Entries longer than a week (stopped ones: a running entry has no duration)."""
+    # Written out, not bound: only then can the database match the partial index's condition.
+    return text(f"time_entries.duration_seconds > {LONG}")
+
+
+def unindexed(column: Any) -> Any:
+    """``column`` as an expression that no index holds, for a condition the database must
+    test on the rows a small partial index finds: given the column itself, both databases
+    may rather read a large index that holds it, unbounded."""
+    return func.coalesce(column, column)
+
+
+def running(before: Any) -> list[Any]:
+    """Running entries begun before ``before``: at most one per user and mode, read through
+    the partial indexes of running entries (per user, and per workspace since 0014). The
+    start is tested on the rows found: compared as the column, both databases read the
+    (user, mode, start) index from its first entry instead."""
+    return [TimeEntry.end_at.is_(None), unindexed(TimeEntry.start_at) < before]
+
+
+def edges(start: datetime, end: datetime) -> list[list[Any]]:
+    """The entries of [start, end) not wholly inside it, as disjoint sets that each have an
+    index to read: crossing the start (``crossing_start``), crossing the end, and still
+    running."""
+    late = max(start, end - timedelta(seconds=LONG))  # an entry crossing the end began after
+    ended = TimeEntry.end_at.is_not(None)
+    return [
+        *crossing_start(start),
         # begun inside, crossing the end
         [ended, TimeEntry.start_at >= late, TimeEntry.start_at < end, TimeEntry.end_at > end],
         [
-            ended,
-            long,
+            _long(),
             TimeEntry.start_at >= start,
             TimeEntry.start_at < late,
-            TimeEntry.end_at > end,
+            unindexed(TimeEntry.end_at) > end,
         ],
-        # running
-        [TimeEntry.end_at.is_(None), TimeEntry.start_at < end],
+        running(end),
     ]
+
+
+def overlapping(start: Any, end: Any, week_before: Any = None) -> list[list[Any]]:
+    """The entries overlapping [start, end) (``None``: open on that side) as disjoint sets
+    that each have an index bounded below: begun inside, ended ones crossing the start
+    (``crossing_start``, which also says what ``week_before`` is), and running ones begun
+    before it.
+
+    Not one condition ``start_at < end AND (end_at > start OR end_at IS NULL)``: that has
+    no lower bound on the start for an index, and the database reads every entry of the
+    owner up to the range's end."""
+    before_end = [] if end is None else [TimeEntry.start_at < end]
+    if start is None:
+        return [before_end]
+    return [
+        [TimeEntry.start_at >= start, *before_end],
+        *crossing_start(start, week_before),
+        running(start),
+    ]
+
+
+def visibility(session: Session, principal: Principal, user_id: str | None) -> list[Any]:
+    """What the caller may see (services.entries.visible_entry) as alternatives that each
+    use an index: their own entries, and others' entries in workspaces they manage
+    (``user_id``: only that person's). One query with the OR of both would scan every
+    entry."""
+    own = and_(TimeEntry.user_id == principal.user_id, TimeEntry.livemode == principal.livemode)
+    # A personal workspace has no other members: only shared ones can hold others' time.
+    shared = select(Workspace.id).where(Workspace.personal.is_(False))
+    managed = list(
+        session.scalars(
+            managed_workspaces(principal).where(WorkspaceMember.workspace_id.in_(shared))
+        )
+    )
+    parts: list[Any] = []
+    if user_id in (None, principal.user_id):
+        parts.append(own)
+    if managed and user_id != principal.user_id:
+        others = and_(
+            TimeEntry.workspace_id.in_(managed),
+            TimeEntry.livemode == principal.livemode,
+            TimeEntry.user_id != principal.user_id,
+        )
+        parts.append(others if user_id is None else and_(others, TimeEntry.user_id == user_id))
+    return parts
 
 
 def day_table(first: date, last: date, tz_name: str, group_by: str, week_start: str) -> Any:

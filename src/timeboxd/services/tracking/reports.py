@@ -29,12 +29,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import (
-    and_,
     select,
 )
 from sqlalchemy.orm import Session
 
-from timeboxd.db.models import Project, User, Workspace, WorkspaceMember
+from timeboxd.db.models import Project, User
 from timeboxd.db.tracking import Client, Tag, Task, TimeEntry, entry_tags
 from timeboxd.domain.days import local_midnight, split_by_day, week_of
 from timeboxd.domain.wallclock import local_today, zone
@@ -49,7 +48,6 @@ from timeboxd.schemas.reports import (
     SummaryOut,
     TotalsOut,
 )
-from timeboxd.services.accounts.access import managed_workspaces
 from timeboxd.services.context import Principal
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.tracking.report_rows import (
@@ -60,8 +58,10 @@ from timeboxd.services.tracking.report_rows import (
     edges,
     entries_of,
     overlapping,
+    running,
     sum_inside,
     tags_of,
+    visibility,
 )
 
 GROUPS = ("project", "client", "task", "tag", "user", "day", "week")
@@ -138,31 +138,6 @@ def resolve_range(principal: Principal, now: datetime, q: ReportQuery) -> tuple[
     return first, last
 
 
-def _visibility(session: Session, principal: Principal, q: ReportQuery) -> list[Any]:
-    """What the caller may see (services.entries.visible_entry) as alternatives that each
-    use an index: their own entries, and others' entries in workspaces they manage. One
-    query with the OR of both would scan every entry."""
-    own = and_(TimeEntry.user_id == principal.user_id, TimeEntry.livemode == principal.livemode)
-    # A personal workspace has no other members: only shared ones can hold others' time.
-    shared = select(Workspace.id).where(Workspace.personal.is_(False))
-    managed = list(
-        session.scalars(
-            managed_workspaces(principal).where(WorkspaceMember.workspace_id.in_(shared))
-        )
-    )
-    parts: list[Any] = []
-    if q.user_id in (None, principal.user_id):
-        parts.append(own)
-    if managed and q.user_id != principal.user_id:
-        others = and_(
-            TimeEntry.workspace_id.in_(managed),
-            TimeEntry.livemode == principal.livemode,
-            TimeEntry.user_id != principal.user_id,
-        )
-        parts.append(others if q.user_id is None else and_(others, TimeEntry.user_id == q.user_id))
-    return parts
-
-
 def _conditions(q: ReportQuery, visible: Any) -> list[Any]:
     """The report's filters, without its range (each query adds the part of it it reads,
     so that the database bounds its index scan by that part only)."""
@@ -219,7 +194,7 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
     by_day = q.group_by in ("day", "week")
     days = day_table(first, last, tz, q.group_by, principal.week_start) if by_day else None
     entries: list[Entry] = []
-    for visible in _visibility(session, principal, q):
+    for visible in visibility(session, principal, q.user_id):
         cond = _conditions(q, visible)
         sum_inside(session, cond, q.group_by, q.rounding_mode, step, start, end, sums, days)
         if days is None:
@@ -228,8 +203,7 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
             continue
         for edge in edges(start, end)[:2]:  # ended, crossing the report's start
             entries += entries_of(session, cond, edge)
-        running = [TimeEntry.end_at.is_(None), TimeEntry.start_at < end]
-        entries += entries_of(session, cond, running)
+        entries += entries_of(session, cond, running(end))
         # Ended, begun inside the report, crossing the end of their day: a condition on the
         # end alone (no OR), which the (user, mode, start, end) index tests for each day.
         entries += entries_of(session, cond, [TimeEntry.end_at > days.c.hi], days)
@@ -318,8 +292,9 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
     entries = [
         e
-        for visible in _visibility(session, principal, q)
-        for e in entries_of(session, _conditions(q, visible), overlapping(start, end))
+        for visible in visibility(session, principal, q.user_id)
+        for part in overlapping(start, end)
+        for e in entries_of(session, _conditions(q, visible), part)
     ]
     entries.sort(key=lambda e: (e.start_at, e.id))
     ids = [e.id for e in entries]
