@@ -25,9 +25,13 @@ from timeboxd.schemas.common import UNSET, Unset
 from timeboxd.services import versioning
 from timeboxd.services.accounts.access import check_projects_visible, check_task, task_projects
 from timeboxd.services.context import Principal
+from timeboxd.services.outbox import Change
 from timeboxd.services.planning.blocks import (
     VIEW_COLUMNS,
+    announce,
     apply_changes,
+    changed,
+    gone,
     place,
     target_project,
     view_from_row,
@@ -105,10 +109,12 @@ def bulk_create(
     wanted = {r["project_id"] for r in rows if r["project_id"]}
     found = select(Project.id, Project.name).where(Project.id.in_(wanted))
     names = {pid: name for pid, name in session.execute(found)} if wanted else {}
-    return [
+    made = [
         view_from_row(SimpleNamespace(**r, project_name=names.get(r["project_id"])), tz)
         for r in rows
     ]
+    announce(session, principal, now, [Change("block.created", v.id, v) for v in made])
+    return made
 
 
 def _load_owned(
@@ -154,6 +160,7 @@ def bulk_update(
         session, principal, (_sent(i.changes.project_id) for i in items)
     )
     tasks = task_projects(session, principal, (_sent(i.changes.task_id) for i in items))
+    was_done = {block_id: block.done for block_id, block in blocks.items()}
     errors: list[ErrorItem] = []
     for index, item in enumerate(items):
         changes = item.changes
@@ -168,7 +175,9 @@ def bulk_update(
             errors.append(ErrorItem(index=index, field=exc.field, message=exc.message))
     fail_bulk(errors)  # raising rolls back the changes already applied to passing items
     _write_back(session, [(blocks[item.id], item.changes) for item in items])
-    return _views(session, principal, ids)
+    found = _views(session, principal, ids)
+    announce(session, principal, now, [c for v in found for c in changed(v, was_done[v.id])])
+    return found
 
 
 def _written(changes: BlockChanges) -> tuple[str, ...]:
@@ -224,11 +233,13 @@ def bulk_delete(
         raise ValidationFailed("give at least one id", field="ids")
     if len(ids) > 10_000:
         raise ValidationFailed("at most 10000 ids at once", field="ids")
-    _load_owned(session, principal, ids, "ids")
+    blocks = _load_owned(session, principal, ids, "ids")
+    live = [blocks[i] for i in ids if blocks[i].deleted_at is None]
     stmt = (
         update(blocks_table)
         .where(blocks_table.c.id == bindparam("b_id"), blocks_table.c.deleted_at.is_(None))
         .values(deleted_at=now, updated_at=now, **versioning.bump(blocks_table.c.version))
     )
     session.execute(stmt, [{"b_id": i} for i in ids])
+    announce(session, principal, now, [gone(b.id, b.date) for b in live])
     return BulkDeleted(ids)

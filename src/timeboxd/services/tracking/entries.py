@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -306,11 +306,21 @@ def create_entry(
     return found
 
 
+class Owned(Protocol):
+    """What places an entry's event: whose entry it is, in which workspace."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def workspace_id(self) -> str: ...
+
+
 def announce(
     session: Session,
     principal: Principal,
     now: datetime,
-    changes: Sequence[tuple[Change, TimeEntry]],
+    changes: Sequence[tuple[Change, Owned]],
 ) -> None:
     """The events of changed entries, each for its owner and the owner and admins of its
     workspace (who read every member's time there)."""

@@ -29,9 +29,12 @@ from timeboxd.schemas.entries import EntriesDeleted, EntryChanges, EntryCreate, 
 from timeboxd.services.accounts.access import task_projects, visible_project
 from timeboxd.services.accounts.users import personal_workspace_id
 from timeboxd.services.context import Principal
+from timeboxd.services.outbox import Change
 from timeboxd.services.tracking.entries import (
+    announce,
     apply_patch,
     check_span,
+    gone,
     load_own_unlocked,
     refresh_block_tracked,
     view,
@@ -132,6 +135,11 @@ def insert_imported(
         entries.append(row)
         tags.extend({"entry_id": str(row["id"]), "tag_id": t} for t in item.tag_ids)
     _insert(session, entries, tags)
+    made = [
+        view(cast(TimeEntry, SimpleNamespace(**r)), sorted(item.tag_ids), principal.timezone, now)
+        for r, item in zip(entries, items, strict=True)
+    ]
+    announce(session, principal, now, [(Change("time_entry.created", v.id, v), v) for v in made])
 
 
 def _chunks(ids: set[str]) -> Iterator[list[str]]:
@@ -261,7 +269,7 @@ def bulk_create(
     blocks = sorted({str(r["block_id"]) for r in entries if r["block_id"]})
     if blocks:
         session.execute(_TRACKED, [{"b_id": b, "now": now} for b in blocks])
-    return [
+    made = [
         view(
             cast(TimeEntry, SimpleNamespace(**r)),
             sorted(tags[str(r["id"])]),
@@ -270,6 +278,8 @@ def bulk_create(
         )
         for r in entries
     ]
+    announce(session, principal, now, [(Change("time_entry.created", v.id, v), v) for v in made])
+    return made
 
 
 def _each_own(
@@ -323,7 +333,9 @@ def bulk_update(
     # raising rolls back the changes already applied to passing items
     fail_bulk(errors, _status(codes))
     session.flush()
-    return views(session, entries, principal, now)
+    changed = views(session, entries, principal, now)
+    announce(session, principal, now, [(Change("time_entry.updated", v.id, v), v) for v in changed])
+    return changed
 
 
 def bulk_delete(
@@ -343,6 +355,7 @@ def bulk_delete(
             errors.append(ErrorItem(index, exc.field or "ids", exc.message))
             codes.add(type(exc))
     fail_bulk(errors, _status(codes))
+    announce(session, principal, now, [(gone(e, principal.timezone), e) for e in entries])
     blocks = {e.block_id for e in entries if e.block_id}
     for entry in entries:
         session.delete(entry)
