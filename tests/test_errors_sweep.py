@@ -17,7 +17,7 @@ from timeboxd.api.openapi_rules import NO_NUL
 
 # Not behind an API key: the service routes, the documents, and the calendar feed, which
 # calendar apps fetch with a token in the URL (tested in test_calendar_feed.py).
-OPEN = {"/health", "/ready", "/openapi.json", "/docs", "/v1/calendar.ics"}
+OPEN = {"/health", "/ready", "/metrics", "/openapi.json", "/docs", "/v1/calendar.ics"}
 LEAKS = re.compile(r"Traceback|File \"|sqlalchemy|psycopg|sqlite3|SELECT |INSERT |UPDATE ", re.I)
 
 
