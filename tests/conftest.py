@@ -270,17 +270,25 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 @contextmanager
 def serving_for_tests(
-    backend: str, tmp: Path, *, workers: int = 2, **settings: str
+    backend: str,
+    tmp: Path,
+    *,
+    workers: int = 2,
+    database_url: str | None = None,
+    **settings: str,
 ) -> Iterator[RealServer]:
     """``timeboxd serve`` on a free port against a fresh SQLite file in ``tmp`` or the test
-    PostgreSQL database, with quotas no test reaches and the extra ``TIMEBOXD_*``
-    ``settings`` given (``key_touch_interval_seconds="0"`` for TIMEBOXD_KEY_TOUCH_...)."""
+    PostgreSQL database (or ``database_url``), with quotas no test reaches and the extra
+    ``TIMEBOXD_*`` ``settings`` given (``key_touch_interval_seconds="0"`` for
+    TIMEBOXD_KEY_TOUCH_...). No webhook worker unless ``worker_in_process="true"``: the
+    shared database holds other tests' webhooks, pointing nowhere."""
     env = {
         **os.environ,
         "TIMEBOXD_DATA_DIR": str(tmp),
         "TIMEBOXD_RATE_LIMIT_PER_MINUTE": "100000",
         "TIMEBOXD_RATE_LIMIT_PER_SECOND": "100000",
         "TIMEBOXD_LOG_LEVEL": "warning",
+        "TIMEBOXD_WORKER_IN_PROCESS": "false",
         **{f"TIMEBOXD_{name.upper()}": value for name, value in settings.items()},
     }
     env.pop("TIMEBOXD_DATABASE_URL", None)
@@ -289,6 +297,8 @@ def serving_for_tests(
     if backend == "postgresql":
         assert POSTGRES_URL
         env["TIMEBOXD_DATABASE_URL"] = url = POSTGRES_URL
+    if database_url is not None:
+        env["TIMEBOXD_DATABASE_URL"] = url = database_url
     _cli(env, "db", "upgrade")
     db = Database(url)
     log = tmp / "server.log"
@@ -324,3 +334,15 @@ def empty_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_db(empty_url: str) -> Iterator[Database]:
+    """A migrated database of this test's own (webhook workers deliver what they find in
+    the whole database: the shared one holds other tests' webhooks)."""
+    database = Database(empty_url)
+    database.upgrade()
+    try:
+        yield database
+    finally:
+        database.dispose()

@@ -16,11 +16,18 @@ from tests.receivers import WAIT, Receiver
 
 
 def test_a_served_change_reaches_its_webhook_and_metrics_sum_workers(
-    backend: str, tmp_path: Path, receivers: Callable[..., Receiver]
+    backend: str, tmp_path: Path, empty_url: str, receivers: Callable[..., Receiver]
 ) -> None:
     receiver = receivers()
     with (
-        serving_for_tests(backend, tmp_path, workers=2, webhook_allow_private="true") as server,
+        serving_for_tests(
+            backend,
+            tmp_path,
+            workers=2,
+            database_url=empty_url,
+            webhook_allow_private="true",
+            worker_in_process="true",
+        ) as server,
         httpx.Client(base_url=server.base, headers=server.new_user(), timeout=60) as api,
     ):
         made = api.post("/v1/webhooks", json={"url": receiver.url, "events": ["block.*"]})

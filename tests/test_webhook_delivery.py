@@ -31,6 +31,12 @@ from timeboxd.services.outbox import Change, record
 
 
 @pytest.fixture
+def db(fresh_db: Database) -> Database:
+    """Each test's own database: a worker delivers whatever it finds in it."""
+    return fresh_db
+
+
+@pytest.fixture
 def user(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
     """A persona on an app that allows private targets (the receivers are on loopback)."""
     app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=db, clock=clock)

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests import servers
-from tests.conftest import POSTGRES_URL
 from tests.receivers import WAIT, Receiver
 from timeboxd.db.events import Delivery, Webhook
 from timeboxd.services.accounts import users
@@ -23,7 +22,7 @@ from timeboxd.services.outbox import Change, record
 
 
 def test_sigterm_lets_the_attempt_in_flight_finish(
-    backend: str, tmp_path: Path, receivers: Callable[..., Receiver]
+    tmp_path: Path, empty_url: str, receivers: Callable[..., Receiver]
 ) -> None:
     gate = threading.Event()
     receiver = receivers(gate=gate)
@@ -32,18 +31,13 @@ def test_sigterm_lets_the_attempt_in_flight_finish(
         "TIMEBOXD_DATA_DIR": str(tmp_path),
         "TIMEBOXD_WEBHOOK_ALLOW_PRIVATE": "true",
     }
-    env.pop("TIMEBOXD_DATABASE_URL", None)
-    url = f"sqlite:///{tmp_path / 'timeboxd.db'}"
-    if backend == "postgresql":
-        assert POSTGRES_URL
-        env["TIMEBOXD_DATABASE_URL"] = url = POSTGRES_URL
+    # A database of its own: the worker delivers whatever it finds there.
+    env["TIMEBOXD_DATABASE_URL"] = url = empty_url
     db = Database(url)
     db.upgrade()
     now = datetime.now(UTC)
     with db.write() as session:
-        user = users.create_user(
-            session, now, f"w-{os.getpid()}-{backend}@example.com", name="W", timezone="UTC"
-        )
+        user = users.create_user(session, now, "worker@example.com", name="W", timezone="UTC")
         session.add(
             Webhook(
                 id=f"whk_{os.urandom(8).hex()}"[:24],

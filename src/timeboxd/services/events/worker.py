@@ -32,7 +32,7 @@ DELIVERIES = Counter(
 
 ATTEMPT_SECONDS = 15.0  # a 2xx answer within this is a success; anything else a failure
 MAX_RESPONSE = 4096  # bytes of a receiver's answer read, then the connection is dropped
-CONCURRENCY = 16
+CONCURRENCY = 64  # attempts in flight per worker (four at most to one webhook)
 POLL_SECONDS = 0.5
 EXPIRE_EVERY = timedelta(hours=1)
 USER_AGENT = "timeboxd-webhooks/1"
