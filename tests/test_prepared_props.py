@@ -54,6 +54,16 @@ def test_times_of_day_read_as_hh_mm(value: time) -> None:
     assert SQLITE.hhmm(process(value)) == OBJECTS.hhmm(value) == value.strftime("%H:%M")
 
 
+@given(st.dates(min_value=date(1, 1, 1)))
+def test_day_json_is_what_the_encoder_writes_for_the_date(value: date) -> None:
+    dialect = sqlite.dialect()
+    process = Date().dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    expected = orjson.dumps(value)
+    assert orjson.dumps(SQLITE.day_json(process(value))) == expected
+    assert orjson.dumps(OBJECTS.day_json(value)) == expected
+
+
 def sqlalchemy_stores(column_type: Any, value: Any) -> Any:
     """What SQLAlchemy's own bind processing hands the SQLite driver for ``value``."""
     dialect = sqlite.dialect()

@@ -86,6 +86,8 @@ class Decoders:
     # A UTC instant for the JSON encoder, written as an aware UTC datetime would be (with
     # OPT_NAIVE_UTC | OPT_UTC_Z): SQLite's text rewritten, the driver's naive datetime as is.
     utc_json: Callable[[Any], Any]
+    # A date for the JSON encoder: SQLite's text is already what orjson writes for it.
+    day_json: Callable[[Any], Any] = _same
 
 
 def _sqlite_instant(value: Any) -> datetime:

@@ -259,7 +259,7 @@ def _ndjson(
     # Its own connection, not the request's unit: the response outlives the request.
     with db.connect() as conn:
         raw = decoders(conn)
-        instant, day, hhmm, utc = raw.instant, raw.day, raw.hhmm, raw.utc_json
+        instant, day, hhmm, utc = raw.instant, raw.day_json, raw.hhmm, raw.utc_json
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt, params)
         for part in result.partitions():
             lines = []
