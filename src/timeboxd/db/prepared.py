@@ -88,6 +88,9 @@ class Decoders:
     utc_json: Callable[[Any], Any]
     # A date for the JSON encoder: SQLite's text is already what orjson writes for it.
     day_json: Callable[[Any], Any] = _same
+    # A UTC instant the envelope's encoder writes as it writes the aware UTC datetime, with
+    # no option for naive ones: SQLite's text rewritten, the driver's datetime made aware.
+    utc_out: Callable[[Any], Any] = _same
 
 
 def _sqlite_instant(value: Any) -> datetime:
@@ -115,8 +118,10 @@ def _pg_hhmm(value: Any) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-SQLITE = Decoders(_sqlite_instant, date.fromisoformat, _sqlite_hhmm, _sqlite_utc_json)
-OBJECTS = Decoders(_pg_instant, _same, _pg_hhmm, _same)
+SQLITE = Decoders(
+    _sqlite_instant, date.fromisoformat, _sqlite_hhmm, _sqlite_utc_json, _same, _sqlite_utc_json
+)
+OBJECTS = Decoders(_pg_instant, _same, _pg_hhmm, _same, _same, _pg_instant)
 
 
 def decoders(conn: Connection) -> Decoders:
