@@ -56,6 +56,8 @@ def postgres_rows(url: str, user_id: str) -> Iterator[list[Any]]:
 
 def main() -> None:
     url, user_id, tz_name = sys.argv[1:4]
+    sys.stderr.write("ready\n")  # imported: the benchmark's clock starts here
+    sys.stderr.flush()
     tz = ZoneInfo(tz_name)
     out = sys.stdout.buffer
     dumps = orjson.dumps
@@ -75,7 +77,7 @@ def main() -> None:
         batches = postgres_rows(url.replace("postgresql+psycopg://", "postgresql://"), user_id)
 
         def instant(v: Any) -> datetime:
-            return v.replace(tzinfo=UTC)
+            return datetime.combine(v.date(), v.time(), UTC)
 
         def utc(v: Any) -> Any:
             return v
