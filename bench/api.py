@@ -2,7 +2,8 @@
 is also given as a ratio to a baseline measured in the same run, on the same database:
 absolute figures move from machine to machine, the ratios much less.
 
-    .venv/bin/python bench/api.py [--postgres] [--duration 15] [--stream-rows 250000,1000000]
+    .venv/bin/python bench/api.py --duration 10 --bulk-runs 5 --stream-rows 250000,1000000
+    .venv/bin/python bench/api.py --duration 10 --bulk-runs 5 --stream-rows 250000 --postgres
 
 - ``GET /v1/blocks?date=`` returning 20 blocks, authenticated and rate-limited as in
   production (the limiter runs on every request; its quota is set high enough never to
