@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from dataclasses import fields
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Boolean, Date, DateTime, String, Time
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Time
 from sqlalchemy.dialects import sqlite
 
+from timeboxd.api.envelope import dumps
 from timeboxd.db.prepared import OBJECTS, SQLITE, sqlite_encoder
 from timeboxd.db.types import UTCDateTime
+from timeboxd.services.planning.blocks_query import _AT, _json_maker, _view_maker
 
 instants = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2200, 12, 31))
 ENCODE = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -54,6 +57,16 @@ def test_times_of_day_read_as_hh_mm(value: time) -> None:
     assert SQLITE.hhmm(process(value)) == OBJECTS.hhmm(value) == value.strftime("%H:%M")
 
 
+@given(st.dates(min_value=date(1, 1, 1)))
+def test_day_json_is_what_the_encoder_writes_for_the_date(value: date) -> None:
+    dialect = sqlite.dialect()
+    process = Date().dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    expected = orjson.dumps(value)
+    assert orjson.dumps(SQLITE.day_json(process(value))) == expected
+    assert orjson.dumps(OBJECTS.day_json(value)) == expected
+
+
 def sqlalchemy_stores(column_type: Any, value: Any) -> Any:
     """What SQLAlchemy's own bind processing hands the SQLite driver for ``value``."""
     dialect = sqlite.dialect()
@@ -83,3 +96,72 @@ def test_insert_many_encodes_days_times_flags_text_as_sqlalchemy_does(
         (String(), words),
     ):
         assert sqlite_encoder(column_type)(value) == sqlalchemy_stores(column_type, value)
+
+
+@given(
+    instants,
+    st.integers(min_value=1, max_value=24 * 60),
+    instants,
+    st.one_of(st.none(), instants),
+    st.one_of(st.none(), instants),
+    st.booleans(),
+    zones,
+)
+def test_a_listed_block_is_written_as_its_view_is(
+    start: datetime,
+    minutes: int,
+    written: datetime,
+    completed: datetime | None,
+    archived: datetime | None,
+    flag: bool,
+    tz: Any,
+) -> None:
+    """The block list writes each raw row as the JSON object the view (BlockOut) gives."""
+    end = start + timedelta(minutes=minutes)
+    objects = {
+        "id": "blk_1",
+        "project_id": "prj_1" if flag else None,
+        "project_name": "Algebra" if flag else None,
+        "task_id": None,
+        "date": start.date(),
+        "start": start.time(),
+        "end": end.time(),
+        "topic": "Chapter 1",
+        "done": flag,
+        "completed_at": completed,
+        "start_at": start,
+        "end_at": end,
+        "series_id": None,
+        "has_time_entry": not flag,
+        "archived_at": archived,
+        "deleted_at": None,
+        "created_at": written,
+        "updated_at": written,
+        "version": 1,
+    }
+    text = {k: sqlalchemy_stores(_TYPES[k], v) for k, v in objects.items()}
+    for raw, row in ((SQLITE, text), (OBJECTS, objects)):
+        values: list[Any] = [None] * len(fields(_AT))
+        for f in fields(_AT):
+            values[getattr(_AT, f.name)] = row[f.name]
+        view = _view_maker(raw, str(tz))(values)
+        listed = _json_maker(raw, str(tz))(values)
+        assert dumps(listed) == dumps(view)
+
+
+_TYPES: dict[str, Any] = {
+    **{k: String() for k in ("id", "project_id", "project_name", "task_id", "topic", "series_id")},
+    "date": Date(),
+    "start": Time(),
+    "end": Time(),
+    "done": Boolean(),
+    "has_time_entry": Boolean(),
+    "version": Integer(),
+    **{
+        k: DateTime()
+        for k in (
+            *("completed_at", "start_at", "end_at"),
+            *("archived_at", "deleted_at", "created_at", "updated_at"),
+        )
+    },
+}

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import Persona, assert_error
-from tests.factories import add_member, new_block, new_entry, new_project, new_workspace
+from tests.factories import (
+    add_member,
+    new_block,
+    new_client,
+    new_entry,
+    new_project,
+    new_workspace,
+)
 
 
 def personal_workspace(p: Persona) -> str:
@@ -74,6 +81,36 @@ def test_list_is_sorted_by_name_regardless_of_case(owner: Persona) -> None:
     body = response.json()
     assert [p["name"] for p in body["data"]] == ["Algebra", "Chemistry", "history", "programming"]
     assert body["meta"]["total"] == 4 and body["meta"]["has_more"] is False
+
+
+def test_list_shows_each_project_as_get_does(owner: Persona) -> None:
+    client = new_client(owner)
+    new_project(owner, "Plain")
+    new_project(
+        owner,
+        "Tutoring",
+        color="#059669",
+        client_id=client["id"],
+        billable=True,
+        hourly_rate="12345.67",
+        currency="EUR",
+        budget_minutes=600,
+    )
+    new_project(owner, "Cheap", hourly_rate="0.1", currency="USD")
+    new_project(owner, "Whole", hourly_rate=30)
+    gone = new_project(owner, "Gone", hourly_rate="7.05")
+    owner.ok("POST", f"/v1/projects/{gone['id']}/archive")
+    for url in ("/v1/projects", "/v1/projects?archived=true"):
+        listed = owner.ok("GET", url)
+        assert listed == [owner.ok("GET", f"/v1/projects/{p['id']}") for p in listed]
+    assert [p["hourly_rate"] for p in owner.ok("GET", "/v1/projects")] == [
+        "0.10",
+        None,
+        "12345.67",
+        "30.00",
+    ]
+    (archived,) = owner.ok("GET", "/v1/projects?archived=true")
+    assert archived["hourly_rate"] == "7.05" and archived["archived_at"] is not None
 
 
 def test_list_pages_with_meta(owner: Persona) -> None:

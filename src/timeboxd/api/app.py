@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -205,4 +206,11 @@ def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` (each worker process builds its own app)."""
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper())
-    return create_app(settings)
+    app = create_app(settings)
+    # What is built by now (modules, models, routes: some 150,000 objects) lives as long as
+    # the process. Frozen, the collector no longer walks it: a full collection of it
+    # stopped the worker for 0.2-0.5 s on a busy machine, the tail of every request then
+    # in flight (a list's p99 under 32 connections was seconds while its p50 was 0.1 s).
+    gc.collect()
+    gc.freeze()
+    return app

@@ -38,6 +38,26 @@ class Verdict:
         return out
 
 
+class _MemoryCounters(MemoryStorage):
+    """The library's in-memory counters without its sweeper thread. ``MemoryStorage``
+    starts a timer thread on each hit when none is alive (one every 10 ms under load), on
+    the event loop, which then waits until the new thread has been scheduled; each read
+    of a counter already drops it when expired (``get``), so the sweep only frees keys
+    nobody asks for again: done here inline, at most once a minute."""
+
+    SWEEP_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._swept_at = time.monotonic()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the private scheduler
+        now = time.monotonic()
+        if now - self._swept_at >= self.SWEEP_SECONDS:
+            self._swept_at = now
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 class RateLimiter:
     """Two windows per key: the per-minute quota and the per-second burst."""
 
@@ -49,10 +69,10 @@ class RateLimiter:
             storage = storage_from_string(redis_url, socket_connect_timeout=1, socket_timeout=1)
             self.errors = (redis.RedisError,)
         else:
-            storage = MemoryStorage()
+            storage = _MemoryCounters()
         self.storage = cast(Storage, storage)
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
-        self.fallback = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.fallback = SlidingWindowCounterRateLimiter(_MemoryCounters())
         self.minute = RateLimitItemPerMinute(per_minute)
         self.second = RateLimitItemPerSecond(per_second)
         self.warned_at = -math.inf

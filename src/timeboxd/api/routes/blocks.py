@@ -39,7 +39,7 @@ async def list_blocks(
 ) -> Response:
     paging = PageRequest.parse(q.page, q.per_page)
     return ctx.page(
-        blocks_query.list_blocks(ctx.conn, ctx.principal, blocks_query.filter_of(q), paging)
+        blocks_query.list_blocks_json(ctx.conn, ctx.principal, blocks_query.filter_of(q), paging)
     )
 
 

@@ -31,7 +31,7 @@ async def list_projects(
     ctx: Ctx = read,
 ) -> Response:
     paging = PageRequest.parse(page, per_page)
-    return ctx.page(projects.list_projects(ctx.session, ctx.principal, archived, paging))
+    return ctx.page(projects.list_projects(ctx.conn, ctx.principal, archived, paging))
 
 
 @router.post("", operation_id="createProject", status_code=201, response_model=Envelope[ProjectOut])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.db.prepared import insert_many
 from timeboxd.domain.ids import new_id
+from timeboxd.domain.wallclock import zone
 from timeboxd.errors import DomainError, ErrorItem, NotFound, ValidationFailed, fail_bulk
 from timeboxd.schemas.blocks import (
     BlockChanges,
@@ -109,12 +110,49 @@ def bulk_create(
     wanted = {r["project_id"] for r in rows if r["project_id"]}
     found = select(Project.id, Project.name).where(Project.id.in_(wanted))
     names = {pid: name for pid, name in session.execute(found)} if wanted else {}
-    made = [
-        view_from_row(SimpleNamespace(**r, project_name=names.get(r["project_id"])), tz)
-        for r in rows
-    ]
+    made = _created_views(rows, names, tz)
     announce(session, principal, now, [Change("block.created", v.id, v) for v in made])
     return made
+
+
+def _created_views(
+    rows: list[dict[str, Any]], names: dict[str, str], tz_name: str
+) -> list[BlockOut]:
+    """``view_from_row`` for each row written, with what repeats over 10,000 rows (the
+    zone, the "HH:MM" of a time of day) computed once."""
+    tz = zone(tz_name)
+    hhmm: dict[dt.time, str] = {}
+
+    def text(t: dt.time) -> str:
+        found = hhmm.get(t)
+        if found is None:
+            found = hhmm[t] = t.strftime("%H:%M")
+        return found
+
+    return [
+        BlockOut(
+            id=r["id"],
+            project_id=r["project_id"],
+            project_name=names.get(r["project_id"]),
+            task_id=r["task_id"],
+            date=r["date"],
+            start=text(r["start"]),
+            end=text(r["end"]),
+            duration_minutes=int((r["end_at"] - r["start_at"]).total_seconds() // 60),
+            topic=r["topic"],
+            done=r["done"],
+            completed_at=r["completed_at"],
+            start_at=r["start_at"].astimezone(tz),
+            end_at=r["end_at"].astimezone(tz),
+            series_id=r["series_id"],
+            has_time_entry=r["has_time_entry"],
+            archived_at=r["archived_at"],
+            deleted_at=r["deleted_at"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+        for r in rows
+    ]
 
 
 def _load_owned(

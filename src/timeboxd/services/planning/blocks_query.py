@@ -224,10 +224,43 @@ def _view_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], BlockO
     return make
 
 
-def list_blocks(
+def _json_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """Turn a row of raw driver values into the block as the envelope writes it: the
+    fields and order of BlockOut, each value one the encoder writes as it writes
+    BlockOut's (``_view_maker``), with no datetime made for the instants only written."""
+    tz, instant, hhmm, at = zone(tz_name), raw.instant, raw.hhmm, _AT
+    day, utc = raw.day_json, raw.utc_out
+
+    def make(r: Sequence[Any]) -> dict[str, Any]:
+        start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
+        return {
+            "id": r[at.id],
+            "project_id": r[at.project_id],
+            "project_name": r[at.project_name],
+            "task_id": r[at.task_id],
+            "date": day(r[at.date]),
+            "start": hhmm(r[at.start]),
+            "end": hhmm(r[at.end]),
+            "duration_minutes": int((end_at - start_at).total_seconds()) // 60,
+            "topic": r[at.topic],
+            "done": bool(r[at.done]),
+            "completed_at": r[at.completed_at] and utc(r[at.completed_at]),
+            "start_at": start_at.astimezone(tz),
+            "end_at": end_at.astimezone(tz),
+            "series_id": r[at.series_id],
+            "has_time_entry": bool(r[at.has_time_entry]),
+            "archived_at": r[at.archived_at] and utc(r[at.archived_at]),
+            "deleted_at": r[at.deleted_at] and utc(r[at.deleted_at]),
+            "created_at": utc(r[at.created_at]),
+            "updated_at": utc(r[at.updated_at]),
+        }
+
+    return make
+
+
+def _page_rows(
     conn: Connection, principal: Principal, f: BlockFilter, paging: PageRequest
-) -> Page[BlockOut]:
-    """A page of blocks. Callers holding an ORM session pass ``session.connection()``."""
+) -> Page[tuple[Any, ...]]:
     shape, params = _prepare(principal, f)
     _, page_stmt, count_stmt = _statements(shape)
     page_params = {**params, "limit": paging.limit + 1, "offset": paging.offset}
@@ -236,7 +269,23 @@ def list_blocks(
     def count() -> int:
         return conn.execute(count_stmt, params).scalar() or 0
 
-    return page_of(rows, paging, count).map(_view_maker(decoders(conn), principal.timezone))
+    return page_of(rows, paging, count)
+
+
+def list_blocks(
+    conn: Connection, principal: Principal, f: BlockFilter, paging: PageRequest
+) -> Page[BlockOut]:
+    """A page of blocks. Callers holding an ORM session pass ``session.connection()``."""
+    rows = _page_rows(conn, principal, f, paging)
+    return rows.map(_view_maker(decoders(conn), principal.timezone))
+
+
+def list_blocks_json(
+    conn: Connection, principal: Principal, f: BlockFilter, paging: PageRequest
+) -> Page[dict[str, Any]]:
+    """``list_blocks`` for the envelope alone: each block as the JSON object it writes."""
+    rows = _page_rows(conn, principal, f, paging)
+    return rows.map(_json_maker(decoders(conn), principal.timezone))
 
 
 def list_task_blocks(
@@ -335,7 +384,7 @@ def _ndjson(
             rows = conn.execute(page_stmt, params).all()
         if not rows:
             return
-        instant, day, hhmm, utc = raw.instant, raw.day, raw.hhmm, raw.utc_json
+        instant, day, hhmm, utc = raw.instant, raw.day_json, raw.hhmm, raw.utc_json
         lines = []
         for r in rows:  # the fields and order of BlockOut, built inline for speed
             start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
