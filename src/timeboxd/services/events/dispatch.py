@@ -214,8 +214,11 @@ def finish(
     delivery failed for five days, or for 100 events in a row, is disabled with the
     reason; one success starts the count again."""
     with db.write() as session:
+        # The webhook's row first, locked: attempts to one webhook finish side by side, and
+        # each must count on the failures the one before it wrote (its version would be
+        # stale otherwise, and the outcome lost).
+        hook = session.get(Webhook, job.webhook_id, with_for_update=True)
         delivery = session.get(Delivery, job.delivery_id)
-        hook = session.get(Webhook, job.webhook_id)
         if delivery is None or hook is None:
             return "failed"  # the webhook was deleted meanwhile
         delivery.attempt += 1
@@ -226,6 +229,8 @@ def finish(
         if outcome.ok:
             delivery.status, delivery.next_attempt_at = "succeeded", None
             if job.type != PING:
+                if hook.failing_since is not None:
+                    _back(session, now, hook.id)
                 hook.failures, hook.failing_since = 0, None
             return "succeeded"
         if delivery.attempt > len(delays):
@@ -249,6 +254,22 @@ def finish(
             )[:500]
         hook.updated_at = now
         return delivery.status if delivery.status == "failed" else "retrying"
+
+
+def _back(session: Session, now: datetime, webhook_id: str) -> None:
+    """The receiver answers again: its deliveries waiting for a later retry are due now,
+    not hours from now. A leased delivery is due again within a lease of its claim, so
+    one beyond two leases is waiting, not in some worker's hands (the margin is for the
+    clocks of workers on other machines)."""
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.webhook_id == webhook_id,
+            Delivery.status == "pending",
+            Delivery.next_attempt_at > now + 2 * LEASE,
+        )
+        .values(next_attempt_at=now)
+    )
 
 
 def release(db: Database, now: datetime, jobs: list[Job]) -> None:
