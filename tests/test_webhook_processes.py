@@ -54,7 +54,7 @@ def new_block(api: httpx.Client, n: int) -> dict[str, Any]:
 
 
 def deliveries(api: httpx.Client, webhook_id: str) -> list[dict[str, Any]]:
-    found = api.get(f"/v1/webhooks/{webhook_id}/deliveries", params={"limit": 200})
+    found = api.get(f"/v1/webhooks/{webhook_id}/deliveries", params={"per_page": 200})
     assert found.status_code == 200, found.text
     data: list[dict[str, Any]] = found.json()["data"]
     return data
