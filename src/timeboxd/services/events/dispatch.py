@@ -25,12 +25,11 @@ from sqlalchemy.sql.elements import ColumnClause
 from timeboxd.db.events import Cursor, Delivery, Event, Webhook
 from timeboxd.domain.ids import new_id
 from timeboxd.services.database import Database
-from timeboxd.services.events.webhooks import PING
+from timeboxd.services.events.webhooks import IN_HAND, LEASE, PING
 from timeboxd.services.outbox import JSON_OPTIONS
 
 BATCH = 500
 PER_WEBHOOK = 4  # attempts in flight to one webhook, per worker
-LEASE = timedelta(seconds=60)  # longer than an attempt may take (15 s) and a margin
 DISABLE_AFTER = timedelta(days=5)
 DISABLE_AFTER_EVENTS = 100
 JITTER = 0.1  # each wait between attempts is drawn within ±10% of the schedule's
@@ -258,15 +257,13 @@ def finish(
 
 def _back(session: Session, now: datetime, webhook_id: str) -> None:
     """The receiver answers again: its deliveries waiting for a later retry are due now,
-    not hours from now. A leased delivery is due again within a lease of its claim, so
-    one beyond two leases is waiting, not in some worker's hands (the margin is for the
-    clocks of workers on other machines)."""
+    not hours from now; those that may be in some worker's hands keep their time."""
     session.execute(
         update(Delivery)
         .where(
             Delivery.webhook_id == webhook_id,
             Delivery.status == "pending",
-            Delivery.next_attempt_at > now + 2 * LEASE,
+            Delivery.next_attempt_at > now + IN_HAND,
         )
         .values(next_attempt_at=now)
     )
