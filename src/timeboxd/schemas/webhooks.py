@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from timeboxd.schemas.common import UNSET, Input, Paging, Unset
 
+MAX_PATTERN = 60
+
+
+def _patterns(value: Any) -> Any:
+    """Each pattern a short string, said of ``events`` itself: the list is one setting,
+    not a batch of items to report one by one."""
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, str) or not 1 <= len(item) <= MAX_PATTERN:
+                raise ValueError(
+                    f"each entry must be an event type, a wildcard like block.* or *, "
+                    f"of 1 to {MAX_PATTERN} characters"
+                )
+    return value
+
+
 Url = Annotated[str, Field(min_length=1, max_length=2000, examples=["https://example.com/hooks"])]
 Patterns = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=60)]],
+    list[Annotated[str, Field(min_length=1, max_length=MAX_PATTERN)]],
+    BeforeValidator(_patterns),
     Field(
         min_length=1,
         max_length=50,

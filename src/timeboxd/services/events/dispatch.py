@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import orjson
@@ -25,19 +25,17 @@ from sqlalchemy.sql.elements import ColumnClause
 from timeboxd.db.events import Cursor, Delivery, Event, Webhook
 from timeboxd.domain.ids import new_id
 from timeboxd.services.database import Database
-from timeboxd.services.events.webhooks import PING
+from timeboxd.services.events.webhooks import IN_HAND, LEASE, PING
 from timeboxd.services.outbox import JSON_OPTIONS
 
 BATCH = 500
 PER_WEBHOOK = 4  # attempts in flight to one webhook, per worker
-LEASE = timedelta(seconds=60)  # longer than an attempt may take (15 s) and a margin
 DISABLE_AFTER = timedelta(days=5)
 DISABLE_AFTER_EVENTS = 100
 JITTER = 0.1  # each wait between attempts is drawn within ±10% of the schedule's
 CURSOR = "webhooks"
 _XMIN: ColumnClause[int] = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 deliveries_table: Table = Delivery.__table__  # type: ignore[assignment]
-webhooks_table: Table = Webhook.__table__  # type: ignore[assignment]
 
 
 def matches(subscription: str, event_type: str) -> bool:
@@ -215,70 +213,60 @@ def finish(
     delivery failed for five days, or for 100 events in a row, is disabled with the
     reason; one success starts the count again."""
     with db.write() as session:
+        # The webhook's row first, locked: attempts to one webhook finish side by side, and
+        # each must count on the failures the one before it wrote (its version would be
+        # stale otherwise, and the outcome lost).
+        hook = session.get(Webhook, job.webhook_id, with_for_update=True)
         delivery = session.get(Delivery, job.delivery_id)
-        if delivery is None:
+        if delivery is None or hook is None:
             return "failed"  # the webhook was deleted meanwhile
         delivery.attempt += 1
         delivery.status_code = outcome.status_code
         delivery.duration_ms = outcome.duration_ms
         delivery.error = outcome.error[:500] if outcome.error else None
         delivery.updated_at = now
-        # The webhook's counters change with single UPDATE statements (and no new version:
-        # they are not part of what the API shows): attempts to one webhook finish side by
-        # side, and each must add to the count the other left.
-        hook = webhooks_table.c
         if outcome.ok:
             delivery.status, delivery.next_attempt_at = "succeeded", None
             if job.type != PING:
-                session.execute(
-                    update(webhooks_table)
-                    .where(hook.id == job.webhook_id, hook.failures != 0)
-                    .values(failures=0, failing_since=None)
-                )
+                if hook.failing_since is not None:
+                    _back(session, now, hook.id)
+                hook.failures, hook.failing_since = 0, None
             return "succeeded"
         if delivery.attempt > len(delays):
             delivery.status, delivery.next_attempt_at = "failed", None
         else:
             wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
             delivery.next_attempt_at = now + timedelta(seconds=wait)
-        final = delivery.status if delivery.status == "failed" else "retrying"
         if job.type == PING:
-            return final
-        session.execute(
-            update(webhooks_table)
-            .where(hook.id == job.webhook_id)
-            .values(
-                failures=hook.failures + (1 if delivery.attempt == 1 else 0),
-                failing_since=func.coalesce(hook.failing_since, now),
-            )
-        )
-        found = session.execute(
-            select(hook.failures, hook.failing_since).where(
-                hook.id == job.webhook_id, hook.active.is_(True)
-            )
-        ).first()
-        if found is not None and (
-            found.failures >= DISABLE_AFTER_EVENTS
-            or now - _aware(found.failing_since) >= DISABLE_AFTER
-        ):
-            reason = (
+            return delivery.status if delivery.status == "failed" else "retrying"
+        if hook.failing_since is None:
+            hook.failing_since = now
+        if delivery.attempt == 1:
+            hook.failures += 1
+        failing_for = now - hook.failing_since
+        if hook.active and (hook.failures >= DISABLE_AFTER_EVENTS or failing_for >= DISABLE_AFTER):
+            hook.active = False
+            hook.disabled_reason = (
                 f"disabled {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
-                f"{_aware(found.failing_since):%Y-%m-%d %H:%M} UTC ({found.failures} events); "
+                f"{hook.failing_since:%Y-%m-%d %H:%M} UTC ({hook.failures} events); "
                 f"last: {delivery.error or delivery.status_code}"
             )[:500]
-            session.execute(
-                update(webhooks_table)
-                .where(hook.id == job.webhook_id, hook.active.is_(True))
-                .values(
-                    active=False, disabled_reason=reason, updated_at=now, version=hook.version + 1
-                )
-            )
-        return final
+        hook.updated_at = now
+        return delivery.status if delivery.status == "failed" else "retrying"
 
 
-def _aware(value: datetime) -> datetime:
-    """A timestamp as a plain Core read gives it (naive UTC on SQLite), as an aware one."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _back(session: Session, now: datetime, webhook_id: str) -> None:
+    """The receiver answers again: its deliveries waiting for a later retry are due now,
+    not hours from now; those that may be in some worker's hands keep their time."""
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.webhook_id == webhook_id,
+            Delivery.status == "pending",
+            Delivery.next_attempt_at > now + IN_HAND,
+        )
+        .values(next_attempt_at=now)
+    )
 
 
 def release(db: Database, now: datetime, jobs: list[Job]) -> None:

@@ -58,6 +58,8 @@ def parse(url: str) -> Target:
         raise ValidationFailed("the URL must start with http:// or https://", field="url")
     if not parts.hostname:
         raise ValidationFailed("the URL has no host", field="url")
+    if port == 0:
+        raise ValidationFailed("the URL's port must be from 1 to 65535", field="url")
     if parts.username is not None or parts.password is not None:
         raise ValidationFailed("the URL must not hold a user name or password", field="url")
     default = 443 if parts.scheme == "https" else 80
@@ -72,9 +74,9 @@ def check(
     target = parse(url)
     try:
         addresses = (resolve or resolve_blocking)(target.host, target.port)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a label no DNS name may hold
         raise ValidationFailed(
-            f"the host {target.host!r} does not resolve ({exc})", field="url"
+            f"the host {target.host[:100]!r} does not resolve ({exc})", field="url"
         ) from None
     if not allow_private:
         for address in addresses:
@@ -130,8 +132,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        with anyio.fail_after(timeout):
-            addresses = await self._resolve(host, port)
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await self._resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"{host[:100]} does not resolve ({exc})") from None
         if not addresses:
             raise httpcore.ConnectError(f"{host} does not resolve")
         if not self._allow_private:

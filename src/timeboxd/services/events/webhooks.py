@@ -6,9 +6,9 @@ routes that call them run in a worker thread."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select, update
 from sqlalchemy.orm import Session
 
 from timeboxd.db.events import Delivery, Event, Webhook
@@ -28,6 +28,10 @@ from timeboxd.services.events.feed import checked
 from timeboxd.services.paging import Page, PageRequest, select_page
 
 PING = "webhook.ping"  # a delivery's test event; never in the change feed
+LEASE = timedelta(seconds=60)  # a claim's hold: longer than an attempt may take (15 s)
+# A pending delivery due within this from now may be in a worker's hands (a claim moves it
+# a lease ahead; the margin is for the clocks of workers on other machines).
+IN_HAND = 2 * LEASE
 
 
 def _view(w: Webhook) -> WebhookOut:
@@ -244,9 +248,23 @@ def redeliver(
     )
     if delivery is None:
         raise NotFound(f"no delivery {delivery_id}")
-    delivery.status = "pending"
-    delivery.attempt = 0
-    delivery.next_attempt_at = now
-    delivery.updated_at = now
-    session.flush()
+    # One attempt at a time: a delivery some worker may be sending right now is left to
+    # it (it is pending, and its retries follow), never handed to a second worker. The
+    # condition is in the UPDATE so that a claim committing meanwhile is seen.
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            not_(
+                and_(
+                    Delivery.status == "pending",
+                    Delivery.next_attempt_at > now,
+                    Delivery.next_attempt_at <= now + IN_HAND,
+                )
+            ),
+        )
+        .values(status="pending", attempt=0, next_attempt_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(delivery)
     return _delivery_view(delivery)
