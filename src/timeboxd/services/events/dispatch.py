@@ -70,9 +70,13 @@ def dispatch(db: Database, now: datetime) -> list[str]:
     A webhook takes the events written after it was made, of its owner and mode."""
     with db.write() as session:
         cursor = _cursor(session)
-        cond = [tuple_(Event.txid, Event.seq) > tuple_(cursor.txid, cursor.seq)]
         if session.get_bind().dialect.name == "postgresql":
-            cond.append(Event.txid < _XMIN)  # commit order: see services/events/feed.py
+            cond = [
+                tuple_(Event.txid, Event.seq) > tuple_(cursor.txid, cursor.seq),
+                Event.txid < _XMIN,  # commit order: see services/events/feed.py
+            ]
+        else:  # txid is always 0: a range of the primary key, not a scan of every event
+            cond = [Event.txid == cursor.txid, Event.seq > cursor.seq]
         events = session.execute(
             select(
                 Event.txid,

@@ -96,6 +96,7 @@ class Worker:
         self.stopping = threading.Event()  # set from any thread, e.g. a signal handler
         self._in_hand: dict[str, Job] = {}
         self._rng = random.Random()
+        self._freed: anyio.Event | None = None  # set when an attempt ends: a place is free
 
     def stop(self) -> None:
         self.stopping.set()
@@ -133,8 +134,14 @@ class Worker:
                 for job in jobs:
                     self._in_hand[job.delivery_id] = job
                     group.start_soon(self._attempt, pool, job)
-                busy = busy or bool(jobs)
-                await anyio.sleep(0 if busy else self.poll_seconds)
+                if busy or jobs:
+                    await anyio.sleep(0)
+                else:
+                    # Nothing to do until the next poll, or until an attempt ends: then a
+                    # webhook at its limit of attempts in flight takes another at once.
+                    self._freed = anyio.Event()
+                    with anyio.move_on_after(self.poll_seconds):
+                        await self._freed.wait()
         await to_thread.run_sync(
             dispatch.release, self.db, self.clock(), list(self._in_hand.values())
         )
@@ -150,3 +157,5 @@ class Worker:
             log.exception("webhook worker: delivery %s", job.delivery_id)
         finally:
             self._in_hand.pop(job.delivery_id, None)
+            if self._freed is not None:
+                self._freed.set()
