@@ -198,7 +198,9 @@ def bench_bulk(use_postgres: bool, runs: int) -> list[float]:
     return seconds
 
 
-def bench_throughput(use_postgres: bool, total: int, workers: int) -> dict[str, float]:
+def bench_throughput(
+    use_postgres: bool, total: int, workers: int, webhooks: int
+) -> dict[str, float]:
     with ExitStack() as stack:
         server = events_server(stack, use_postgres, worker_in_process="false")
         headers = {"Authorization": f"Bearer {server.new_key('bench@example.com')}"}
@@ -206,11 +208,15 @@ def bench_throughput(use_postgres: bool, total: int, workers: int) -> dict[str, 
         stack.callback(receiver.stop)
         server.start()
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=WAIT) as http:
-            subscribe(http, receiver.url)
+            for _ in range(webhooks):
+                subscribe(http, receiver.url)
             project_id = project(http, "Throughput")
-            for n in range(0, total, 10_000):
-                body = bulk_body(date(2030, 1, 1) + timedelta(days=n // 20), 10_000, project_id)
+            blocks = total // webhooks - 1  # and the project's event
+            for n in range(0, blocks, 10_000):
+                first = date(2030, 1, 1) + timedelta(days=n // 20)
+                body = bulk_body(first, min(10_000, blocks - n), project_id)
                 checked(http.post("/v1/blocks/bulk", json=body), 201)
+            total = (blocks // 20 * 20 + 1) * webhooks
         server.stop()
         started = time.monotonic()
         procs = []
@@ -223,6 +229,7 @@ def bench_throughput(use_postgres: bool, total: int, workers: int) -> dict[str, 
     span = arrivals[-1] - arrivals[0]
     return {
         "deliveries": len(arrivals),
+        "webhooks": webhooks,
         "seconds": span,
         "rate": (len(arrivals) - 1) / span,
         "to_first": arrivals[0] - started,
@@ -375,7 +382,8 @@ def report(name: str, figures: Any, backend: str) -> None:
         print(f"| {backend}: delivery, 2 workers | deliveries | s | per s | >= 500/s |")
         print("| --- | ---: | ---: | ---: | --- |")
         print(
-            f"| first after {figures['to_first']:.1f} s | {figures['deliveries']:,} | "
+            f"| {figures['webhooks']} webhook(s), first after {figures['to_first']:.1f} s | "
+            f"{figures['deliveries']:,} | "
             f"{figures['seconds']:.2f} | {figures['rate']:,.0f} | {verdict} |\n"
         )
     elif name == "latency":
@@ -420,6 +428,7 @@ def main() -> None:
     parser.add_argument("--bulk-runs", type=int, default=5)
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--webhooks", type=int, default=1, help="subscribed, to one receiver")
     parser.add_argument("--latency-seconds", type=int, default=30)
     parser.add_argument("--feed-events", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -432,7 +441,9 @@ def main() -> None:
     print(f"Machine: {machine()}\nDatabase: {backend}\n", flush=True)
     runs = {
         "bulk": lambda: bench_bulk(args.postgres, args.bulk_runs),
-        "throughput": lambda: bench_throughput(args.postgres, args.deliveries, args.workers),
+        "throughput": lambda: bench_throughput(
+            args.postgres, args.deliveries, args.workers, args.webhooks
+        ),
         "latency": lambda: bench_latency(args.postgres, args.latency_seconds, 50),
         "feed": lambda: bench_feed(args.postgres, args.feed_events, 1000),
         "metrics": lambda: bench_metrics(args.postgres, args.duration, args.rounds),

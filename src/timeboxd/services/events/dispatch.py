@@ -217,42 +217,65 @@ def finish(
     jitter), or failed for good once the schedule is spent. A webhook whose every
     delivery failed for five days, or for 100 events in a row, is disabled with the
     reason; one success starts the count again."""
+    return finish_many(db, now, [(job, outcome)], delays, rng)[0]
+
+
+def finish_many(
+    db: Database,
+    now: datetime,
+    attempts: list[tuple[Job, Outcome]],
+    delays: tuple[int, ...],
+    rng: random.Random | None = None,
+) -> list[str]:
+    """``finish`` for each of ``attempts``, in one transaction (one commit for many
+    deliveries: what bounds a worker's rate is commits, not requests)."""
     with db.write() as session:
-        delivery = session.get(Delivery, job.delivery_id)
-        hook = session.get(Webhook, job.webhook_id)
-        if delivery is None or hook is None:
-            return "failed"  # the webhook was deleted meanwhile
-        delivery.attempt += 1
-        delivery.status_code = outcome.status_code
-        delivery.duration_ms = outcome.duration_ms
-        delivery.error = outcome.error[:500] if outcome.error else None
-        delivery.updated_at = now
-        if outcome.ok:
-            delivery.status, delivery.next_attempt_at = "succeeded", None
-            if job.type != PING:
-                hook.failures, hook.failing_since = 0, None
-            return "succeeded"
-        if delivery.attempt > len(delays):
-            delivery.status, delivery.next_attempt_at = "failed", None
-        else:
-            wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
-            delivery.next_attempt_at = now + timedelta(seconds=wait)
-        if job.type == PING:
-            return delivery.status if delivery.status == "failed" else "retrying"
-        if hook.failing_since is None:
-            hook.failing_since = now
-        if delivery.attempt == 1:
-            hook.failures += 1
-        failing_for = now - hook.failing_since
-        if hook.active and (hook.failures >= DISABLE_AFTER_EVENTS or failing_for >= DISABLE_AFTER):
-            hook.active = False
-            hook.disabled_reason = (
-                f"disabled {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
-                f"{hook.failing_since:%Y-%m-%d %H:%M} UTC ({hook.failures} events); "
-                f"last: {delivery.error or delivery.status_code}"
-            )[:500]
-        hook.updated_at = now
+        return [_finish(session, now, job, outcome, delays, rng) for job, outcome in attempts]
+
+
+def _finish(
+    session: Session,
+    now: datetime,
+    job: Job,
+    outcome: Outcome,
+    delays: tuple[int, ...],
+    rng: random.Random | None,
+) -> str:
+    delivery = session.get(Delivery, job.delivery_id)
+    hook = session.get(Webhook, job.webhook_id)
+    if delivery is None or hook is None:
+        return "failed"  # the webhook was deleted meanwhile
+    delivery.attempt += 1
+    delivery.status_code = outcome.status_code
+    delivery.duration_ms = outcome.duration_ms
+    delivery.error = outcome.error[:500] if outcome.error else None
+    delivery.updated_at = now
+    if outcome.ok:
+        delivery.status, delivery.next_attempt_at = "succeeded", None
+        if job.type != PING:
+            hook.failures, hook.failing_since = 0, None
+        return "succeeded"
+    if delivery.attempt > len(delays):
+        delivery.status, delivery.next_attempt_at = "failed", None
+    else:
+        wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+    if job.type == PING:
         return delivery.status if delivery.status == "failed" else "retrying"
+    if hook.failing_since is None:
+        hook.failing_since = now
+    if delivery.attempt == 1:
+        hook.failures += 1
+    failing_for = now - hook.failing_since
+    if hook.active and (hook.failures >= DISABLE_AFTER_EVENTS or failing_for >= DISABLE_AFTER):
+        hook.active = False
+        hook.disabled_reason = (
+            f"disabled {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
+            f"{hook.failing_since:%Y-%m-%d %H:%M} UTC ({hook.failures} events); "
+            f"last: {delivery.error or delivery.status_code}"
+        )[:500]
+    hook.updated_at = now
+    return delivery.status if delivery.status == "failed" else "retrying"
 
 
 def release(db: Database, now: datetime, jobs: list[Job]) -> None:
