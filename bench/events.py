@@ -283,9 +283,9 @@ def copy_events(database_url: str, copies: int) -> None:
     engine = create_engine(database_url)
     columns = "user_id, livemode, type, resource_id, data, created_at"
     pg = engine.dialect.name == "postgresql"
-    txid = ", txid" if pg else ""
-    new_txid = ", pg_current_xact_id()::text::bigint" if pg else ""
-    number = "lpad(:k::text, 4, '0')" if pg else "printf('%04d', :k)"
+    txid = ", txid"
+    new_txid = ", pg_current_xact_id()::text::bigint" if pg else ", txid"
+    number = "lpad(CAST(:k AS text), 4, '0')" if pg else "printf('%04d', :k)"
     with engine.connect() as conn:
         first = conn.execute(text("SELECT max(seq) FROM events")).scalar_one()
     for k in range(1, copies + 1):
@@ -308,9 +308,8 @@ def bench_feed(use_postgres: bool, total: int, page: int) -> dict[str, float]:
         server.start()
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=WAIT) as http:
             project_id = project(http, "Feed")
-            checked(
-                http.post("/v1/blocks/bulk", json=bulk_body(date(2030, 1, 1), 10_000, project_id))
-            )
+            body = bulk_body(date(2030, 1, 1), 10_000, project_id)
+            checked(http.post("/v1/blocks/bulk", json=body), 201)
         server.stop()
         copy_events(server.database_url, total // 10_000 - 1)
         server.start()
