@@ -130,6 +130,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Bounded: methods x route templates (or "unmatched") x statuses.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,5 +151,10 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            DURATION.labels(template).observe(time.perf_counter() - started)
+            key = (scope["method"], template, status)
+            found = self._children.get(key)
+            if found is None:  # labels() takes a lock and builds its key on every call
+                found = (REQUESTS.labels(key[0], template, str(status)), DURATION.labels(template))
+                self._children[key] = found
+            found[0].inc()
+            found[1].observe(time.perf_counter() - started)

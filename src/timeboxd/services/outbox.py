@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from timeboxd.db.events import Event
 from timeboxd.db.models import WorkspaceMember
+from timeboxd.db.prepared import insert_many
 from timeboxd.domain.ids import new_id
 
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
@@ -44,6 +45,8 @@ TYPES: tuple[str, ...] = (
 )
 
 events_table = cast(Table, Event.__table__)
+# PostgreSQL: from this many rows on, COPY (two round trips) beats one INSERT's executemany.
+COPY_FROM = 50
 # PostgreSQL: the id of the writing transaction, which orders the feed (see db/events.py).
 _PG_TXID: ColumnClause[int] = literal_column("pg_current_xact_id()::text::bigint")
 
@@ -108,7 +111,7 @@ def record(
     readers = list(dict.fromkeys(audience))
     if not changes or not readers:
         return
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": new_id("evt"),
             "user_id": user_id,
@@ -121,7 +124,15 @@ def record(
         for change in changes
         for user_id in readers
     ]
-    statement = insert(events_table)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.values(txid=_PG_TXID)
-    session.execute(statement, rows)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and len(rows) < COPY_FROM:
+        session.execute(insert(events_table).values(txid=_PG_TXID), rows)
+        return
+    # Many rows (a bulk write, an import): encoded once and written in one go, executemany
+    # on SQLite and COPY on PostgreSQL (db/prepared.py), which cannot compute a column, so
+    # the transaction's id is read first; SQLite orders by ``seq`` alone.
+    conn = session.connection()
+    txid = conn.execute(select(_PG_TXID)).scalar_one() if postgres else 0
+    for row in rows:
+        row["txid"] = txid
+    insert_many(conn, events_table, rows)

@@ -69,9 +69,13 @@ def dispatch(db: Database, now: datetime) -> list[str]:
     A webhook takes the events written after it was made, of its owner and mode."""
     with db.write() as session:
         cursor = _cursor(session)
-        cond = [tuple_(Event.txid, Event.seq) > tuple_(cursor.txid, cursor.seq)]
         if session.get_bind().dialect.name == "postgresql":
-            cond.append(Event.txid < _XMIN)  # commit order: see services/events/feed.py
+            cond = [
+                tuple_(Event.txid, Event.seq) > tuple_(cursor.txid, cursor.seq),
+                Event.txid < _XMIN,  # commit order: see services/events/feed.py
+            ]
+        else:  # txid is always 0: a range of the primary key, not a scan of every event
+            cond = [Event.txid == cursor.txid, Event.seq > cursor.seq]
         events = session.execute(
             select(
                 Event.txid,
@@ -212,47 +216,73 @@ def finish(
     jitter), or failed for good once the schedule is spent. A webhook whose every
     delivery failed for five days, or for 100 events in a row, is disabled with the
     reason; one success starts the count again."""
+    return finish_many(db, now, [(job, outcome)], delays, rng)[0]
+
+
+def finish_many(
+    db: Database,
+    now: datetime,
+    attempts: list[tuple[Job, Outcome]],
+    delays: tuple[int, ...],
+    rng: random.Random | None = None,
+) -> list[str]:
+    """``finish`` for each of ``attempts``, in one transaction (one commit for many
+    deliveries: what bounds a worker's rate is commits, not requests)."""
     with db.write() as session:
-        # The webhook's row first, locked: attempts to one webhook finish side by side, and
-        # each must count on the failures the one before it wrote (its version would be
-        # stale otherwise, and the outcome lost).
-        hook = session.get(Webhook, job.webhook_id, with_for_update=True)
-        delivery = session.get(Delivery, job.delivery_id)
-        if delivery is None or hook is None:
-            return "failed"  # the webhook was deleted meanwhile
-        delivery.attempt += 1
-        delivery.status_code = outcome.status_code
-        delivery.duration_ms = outcome.duration_ms
-        delivery.error = outcome.error[:500] if outcome.error else None
-        delivery.updated_at = now
-        if outcome.ok:
-            delivery.status, delivery.next_attempt_at = "succeeded", None
-            if job.type != PING:
-                if hook.failing_since is not None:
-                    _back(session, now, hook.id)
-                hook.failures, hook.failing_since = 0, None
-            return "succeeded"
-        if delivery.attempt > len(delays):
-            delivery.status, delivery.next_attempt_at = "failed", None
-        else:
-            wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
-            delivery.next_attempt_at = now + timedelta(seconds=wait)
-        if job.type == PING:
-            return delivery.status if delivery.status == "failed" else "retrying"
-        if hook.failing_since is None:
-            hook.failing_since = now
-        if delivery.attempt == 1:
-            hook.failures += 1
-        failing_for = now - hook.failing_since
-        if hook.active and (hook.failures >= DISABLE_AFTER_EVENTS or failing_for >= DISABLE_AFTER):
-            hook.active = False
-            hook.disabled_reason = (
-                f"disabled {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
-                f"{hook.failing_since:%Y-%m-%d %H:%M} UTC ({hook.failures} events); "
-                f"last: {delivery.error or delivery.status_code}"
-            )[:500]
-        hook.updated_at = now
+        # Webhook rows are locked in one order by every worker, so two never deadlock.
+        order = sorted(range(len(attempts)), key=lambda n: attempts[n][0].webhook_id)
+        done = {n: _finish(session, now, *attempts[n], delays, rng) for n in order}
+        return [done[n] for n in range(len(attempts))]
+
+
+def _finish(
+    session: Session,
+    now: datetime,
+    job: Job,
+    outcome: Outcome,
+    delays: tuple[int, ...],
+    rng: random.Random | None,
+) -> str:
+    # The webhook's row first, locked: attempts to one webhook finish side by side, and
+    # each must count on the failures the one before it wrote (its version would be
+    # stale otherwise, and the outcome lost).
+    hook = session.get(Webhook, job.webhook_id, with_for_update=True)
+    delivery = session.get(Delivery, job.delivery_id)
+    if delivery is None or hook is None:
+        return "failed"  # the webhook was deleted meanwhile
+    delivery.attempt += 1
+    delivery.status_code = outcome.status_code
+    delivery.duration_ms = outcome.duration_ms
+    delivery.error = outcome.error[:500] if outcome.error else None
+    delivery.updated_at = now
+    if outcome.ok:
+        delivery.status, delivery.next_attempt_at = "succeeded", None
+        if job.type != PING:
+            if hook.failing_since is not None:
+                _back(session, now, hook.id)
+            hook.failures, hook.failing_since = 0, None
+        return "succeeded"
+    if delivery.attempt > len(delays):
+        delivery.status, delivery.next_attempt_at = "failed", None
+    else:
+        wait = delays[delivery.attempt - 1] * (1 + JITTER * (2 * (rng or random).random() - 1))
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+    if job.type == PING:
         return delivery.status if delivery.status == "failed" else "retrying"
+    if hook.failing_since is None:
+        hook.failing_since = now
+    if delivery.attempt == 1:
+        hook.failures += 1
+    failing_for = now - hook.failing_since
+    if hook.active and (hook.failures >= DISABLE_AFTER_EVENTS or failing_for >= DISABLE_AFTER):
+        hook.active = False
+        hook.disabled_reason = (
+            f"disabled {now:%Y-%m-%d %H:%M} UTC: every delivery failed since "
+            f"{hook.failing_since:%Y-%m-%d %H:%M} UTC ({hook.failures} events); "
+            f"last: {delivery.error or delivery.status_code}"
+        )[:500]
+    hook.updated_at = now
+    return delivery.status if delivery.status == "failed" else "retrying"
 
 
 def _back(session: Session, now: datetime, webhook_id: str) -> None:

@@ -101,7 +101,10 @@ def read(
                 "period); resynchronise in full, then follow the feed from its end",
                 field="after",
             )
-        cond.append(tuple_(Event.txid, Event.seq) > tuple_(position.txid, position.seq))
+        if session.get_bind().dialect.name == "postgresql":
+            cond.append(tuple_(Event.txid, Event.seq) > tuple_(position.txid, position.seq))
+        else:  # txid is always 0: SQLite seeks the index to the cursor instead of scanning
+            cond += [Event.txid == position.txid, Event.seq > position.seq]
     # Always by name: the feed holds other rows too (a webhook's ping), never handed out.
     allowed = readable_types(principal, types)
     cond.append(Event.type.in_(allowed) if allowed else false())

@@ -96,6 +96,8 @@ class Worker:
         self.stopping = threading.Event()  # set from any thread, e.g. a signal handler
         self._in_hand: dict[str, Job] = {}
         self._rng = random.Random()
+        self._freed: anyio.Event | None = None  # set when an attempt ends
+        self._outcomes: list[tuple[Job, Outcome]] = []  # ended, not yet recorded
 
     def stop(self) -> None:
         self.stopping.set()
@@ -118,6 +120,7 @@ class Worker:
                     if expired_at is None or now - expired_at >= EXPIRE_EVERY:
                         await to_thread.run_sync(dispatch.expire, self.db, now, self.retention_days)
                         expired_at = now
+                    await self._record()
                     types = await to_thread.run_sync(dispatch.dispatch, self.db, now)
                     for event_type, count in Tally(types).items():
                         EVENTS.labels(event_type).inc(count)
@@ -133,8 +136,16 @@ class Worker:
                 for job in jobs:
                     self._in_hand[job.delivery_id] = job
                     group.start_soon(self._attempt, pool, job)
-                busy = busy or bool(jobs)
-                await anyio.sleep(0 if busy else self.poll_seconds)
+                if busy or jobs:
+                    await anyio.sleep(0)
+                else:
+                    # Nothing to do until the next poll, or until an attempt ends: then
+                    # its outcome is recorded and its place taken at once.
+                    self._freed = anyio.Event()
+                    if not self._outcomes:
+                        with anyio.move_on_after(self.poll_seconds):
+                            await self._freed.wait()
+        await self._record()  # attempts that ended while stopping: never sent twice
         await to_thread.run_sync(
             dispatch.release, self.db, self.clock(), list(self._in_hand.values())
         )
@@ -142,11 +153,28 @@ class Worker:
     async def _attempt(self, pool: httpcore.AsyncConnectionPool, job: Job) -> None:
         try:
             outcome = await send(pool, job, self.clock(), self.attempt_seconds)
-            final = await to_thread.run_sync(
-                dispatch.finish, self.db, self.clock(), job, outcome, self.delays, self._rng
-            )
-            DELIVERIES.labels(final).inc()
         except Exception:  # recorded nowhere: the lease brings the delivery back
             log.exception("webhook worker: delivery %s", job.delivery_id)
-        finally:
             self._in_hand.pop(job.delivery_id, None)
+        else:  # kept in hand until recorded, so its webhook's count still holds it
+            self._outcomes.append((job, outcome))
+        if self._freed is not None:
+            self._freed.set()
+
+    async def _record(self) -> None:
+        """The outcomes of the attempts that ended since the last time, in one transaction
+        (a commit for each would bound the worker's rate far below its receivers')."""
+        if not self._outcomes:
+            return
+        done, self._outcomes = self._outcomes, []
+        try:
+            finals = await to_thread.run_sync(
+                dispatch.finish_many, self.db, self.clock(), done, self.delays, self._rng
+            )
+            for final, count in Tally(finals).items():
+                DELIVERIES.labels(final).inc(count)
+        except Exception:  # recorded nowhere: the leases bring the deliveries back
+            log.exception("webhook worker: %d outcomes could not be recorded", len(done))
+        finally:
+            for job, _ in done:
+                self._in_hand.pop(job.delivery_id, None)
