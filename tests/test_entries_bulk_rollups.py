@@ -2,10 +2,13 @@
 statements over the rows it wrote, not by a row trigger per entry (db/rollups_bulk.py;
 PostgreSQL's statement trigger over the transition table, SQLite's deferral). What it
 counts must equal a recount from the rows, whatever the mix: entries over existing
-rollups, focus sessions, entries across quarter hours, days and midnight, running ones."""
+rollups, focus sessions, entries across quarter hours, days and midnight. The search
+index takes them the same way on SQLite: they are found at once, and a later change or
+deletion of one is seen by the search as for any entry."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -97,7 +100,28 @@ def test_bulk_creates_over_existing_rollups_equal_a_recount(
     assert rollups(db, p.user_id) == recounted(db, p.user_id)
 
 
-def _iso(epoch: int) -> str:
-    from datetime import UTC, datetime
+def test_bulk_created_entries_are_found_by_the_search_and_follow_its_changes(
+    owner: Persona, teammate: Persona
+) -> None:
+    items = [
+        {
+            "start_at": f"2026-10-05T{8 + n:02d}:00:00Z",
+            "end_at": f"2026-10-05T{8 + n:02d}:30:00Z",
+            "description": f"Quaternion drill {n}",
+        }
+        for n in range(3)
+    ]
+    made = owner.ok("POST", "/v1/time-entries/bulk", 201, json={"time_entries": items})
+    hits = owner.ok("GET", "/v1/search", params={"q": "quaternion"})
+    assert sorted(h["id"] for h in hits if h["type"] == "entry") == sorted(e["id"] for e in made)
+    assert teammate.ok("GET", "/v1/search", params={"q": "quaternion"}) == []
+    owner.ok("PATCH", f"/v1/time-entries/{made[0]['id']}", json={"description": "Eigen"})
+    owner.ok("DELETE", f"/v1/time-entries/{made[1]['id']}")
+    hits = owner.ok("GET", "/v1/search", params={"q": "quaternion"})
+    assert [h["id"] for h in hits if h["type"] == "entry"] == [made[2]["id"]]
+    hits = owner.ok("GET", "/v1/search", params={"q": "eigen"})
+    assert [h["id"] for h in hits if h["type"] == "entry"] == [made[0]["id"]]
 
+
+def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")

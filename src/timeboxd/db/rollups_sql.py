@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from timeboxd.db.search_index import BULK_INSERTS
 from timeboxd.domain.stats import DAY, FOCUS_SECONDS, SLOT
 
 # Columns whose change re-counts a row (an update of anything else leaves the rollups be).
@@ -74,9 +75,6 @@ GRAINS = (
     Grain("stats_slot_projects", "slot", SLOT, True),
     Grain("stats_day_projects", "day", DAY, True),
 )
-# A row here (SQLite) tells the time entries' insert trigger that the transaction counts
-# its inserted entries itself (db/rollups_bulk.py); it is empty outside such a transaction.
-DEFERRED = "stats_deferred"
 TABLES = ("stats_block_days", "stats_block_projects", *(g.table for g in GRAINS))
 
 
@@ -323,10 +321,10 @@ def sqlite_create() -> list[str]:
     out = []
     for name, table, columns, is_block in BASES:
         added, removed = body("new.", is_block, 1), body("old.", is_block, -1)
-        # A bulk insert of entries marks its transaction in DEFERRED and counts its rows
+        # A bulk insert of entries marks its transaction in BULK_INSERTS and counts its rows
         # afterwards in one grouped statement per rollup (db/rollups_bulk.py): SQLite has
         # no statement triggers, and this one, run per row, was most of such an insert.
-        when = f" WHEN NOT EXISTS (SELECT 1 FROM {DEFERRED})" if not is_block else ""
+        when = f" WHEN NOT EXISTS (SELECT 1 FROM {BULK_INSERTS})" if not is_block else ""
         out += [
             f"CREATE TRIGGER stats_rollup_{name}_ai AFTER INSERT ON {table}{when} BEGIN{added} END",
             f"CREATE TRIGGER stats_rollup_{name}_au AFTER UPDATE OF {', '.join(columns)}"

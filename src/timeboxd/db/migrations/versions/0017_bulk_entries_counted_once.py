@@ -1,4 +1,4 @@
-"""SQLite: a bulk insert of time entries counts them into the rollups itself
+"""SQLite: a bulk insert of time entries indexes and counts them itself
 
 Revision ID: 0017
 Revises: 0016
@@ -10,21 +10,22 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from timeboxd.db import rollups_sql
+from timeboxd.db import rollups_sql, search_index
 
 revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# stats_deferred holds a row while a transaction counts the entries it inserts itself
-# (db/rollups_bulk.py); the time entries' insert trigger on SQLite stands aside then. The
-# counting is unchanged, so nothing is recounted. PostgreSQL gets the table (the models
-# are the same on both) and keeps its statement trigger.
+# bulk_inserts holds a row while a transaction indexes and counts the time entries it
+# inserts itself (db/rollups_bulk.py); the entries' two insert triggers on SQLite stand
+# aside then. What they index and count is unchanged, so nothing is recounted or
+# reindexed. PostgreSQL gets the table (the models are the same on both) and keeps its
+# statement trigger.
 
-# The trigger 0012 installed on SQLite (db/rollups_sql.py as it was), which the downgrade
-# puts back.
-SQLITE_0012_ENTRIES_AI = (
+# The triggers 0012 installed on SQLite (db/rollups_sql.py and db/search_index.py as they
+# were), which the downgrade puts back.
+SQLITE_0012_ROLLUP_ENTRIES_AI = (
     "CREATE TRIGGER stats_rollup_entries_ai AFTER INSERT ON time_entries BEGIN INSERT "
     "INTO stats_slots (user_id, livemode, slot, tracked_seconds, block_seconds) SELECT "
     "x.user_id, x.livemode, (x.s / 900 + n), CASE WHEN x.is_block = 0 THEN MIN(x.e, "
@@ -80,30 +81,42 @@ SQLITE_0012_ENTRIES_AI = (
     "MAX(stats_slots.entry_longest, excluded.entry_longest), block_longest = "
     "MAX(stats_slots.block_longest, excluded.block_longest); END"
 )
+SQLITE_0012_SEARCH_ENTRIES_AI = (
+    "CREATE TRIGGER search_time_entries_ai AFTER INSERT ON time_entries BEGIN INSERT "
+    "INTO search_rows(ref_id) VALUES (new.id); INSERT INTO search_fts(rowid, body, "
+    "scope, kind, ref_id) VALUES ((SELECT id FROM search_rows WHERE ref_id = new.id), "
+    "new.description, 'e' || hex(new.user_id) || CASE WHEN new.livemode THEN 'm1' ELSE "
+    "'m0' END || ' ' || 'f' || hex(new.workspace_id) || CASE WHEN new.livemode THEN 'm1' "
+    "ELSE 'm0' END, 'entry', new.id); END"
+)
+TRIGGERS = ("stats_rollup_entries_ai", "search_time_entries_ai")
 
 
-def _entries_ai() -> str:
+def _current(name: str) -> str:
     (statement,) = (
         s
-        for s in rollups_sql.create("sqlite")
-        if s.startswith("CREATE TRIGGER stats_rollup_entries_ai ")
+        for s in [*rollups_sql.create("sqlite"), *search_index.sqlite_create()]
+        if s.startswith(f"CREATE TRIGGER {name} ")
     )
     return statement
 
 
 def upgrade() -> None:
     op.create_table(
-        "stats_deferred",
+        "bulk_inserts",
         sa.Column("name", sa.String(32), nullable=False),
-        sa.PrimaryKeyConstraint("name", name="pk_stats_deferred"),
+        sa.PrimaryKeyConstraint("name", name="pk_bulk_inserts"),
     )
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER stats_rollup_entries_ai")
-        op.execute(_entries_ai())
+        for name in TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
+            op.execute(_current(name))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER stats_rollup_entries_ai")
-        op.execute(SQLITE_0012_ENTRIES_AI)
-    op.drop_table("stats_deferred")
+        for name in TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
+        op.execute(SQLITE_0012_ROLLUP_ENTRIES_AI)
+        op.execute(SQLITE_0012_SEARCH_ENTRIES_AI)
+    op.drop_table("bulk_inserts")
