@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from tests.conftest import Persona
 from tests.factories import new_project
@@ -125,3 +127,23 @@ def test_bulk_created_entries_are_found_by_the_search_and_follow_its_changes(
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_postgresql_counts_a_statement_s_rows_without_jit(db: Database) -> None:
+    """The planner takes every span for 1,000 quarter hours, so a bulk insert's grouped
+    upserts looked large enough to JIT-compile, which took longer than running them."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's statement triggers")
+    with db.engine.connect() as conn:
+        found = dict(
+            conn.execute(
+                text(
+                    "SELECT proname, proconfig FROM pg_proc WHERE proname IN"
+                    " ('timeboxd_stats_entries_inserted', 'timeboxd_stats_blocks_inserted')"
+                )
+            ).all()
+        )
+    assert found == {
+        "timeboxd_stats_entries_inserted": ["jit=off"],
+        "timeboxd_stats_blocks_inserted": ["jit=off"],
+    }

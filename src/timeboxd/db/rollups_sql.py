@@ -343,9 +343,16 @@ def sqlite_drop() -> list[str]:
 # -- PostgreSQL: statement triggers for inserts, row triggers for the rest ---------------------
 
 
-def _pg_function(name: str, body: list[str]) -> str:
+# What the functions that count a statement's inserted rows run with. The planner cannot
+# know how many units generate_series gives a span (it assumes 1,000), so a 10,000-row
+# insert looked like ten million rows to group, and JIT compilation of the four upserts
+# took longer than running them (1.4 s of 2.2 s for 10,000 entries).
+PG_STATEMENT_SETTINGS = "SET jit = off"
+
+
+def _pg_function(name: str, body: list[str], settings: str = "") -> str:
     return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql{settings} AS $$ BEGIN"
         f"{_body(body)} RETURN NULL; END $$"
     )
 
@@ -376,7 +383,11 @@ def postgresql_create() -> list[str]:
         )
         out += [
             _pg_function(f"timeboxd_stats_{name}", changed),
-            _pg_function(f"timeboxd_stats_{name}_inserted", inserted.statements()),
+            _pg_function(
+                f"timeboxd_stats_{name}_inserted",
+                inserted.statements(),
+                f" {PG_STATEMENT_SETTINGS}",
+            ),
             f"CREATE TRIGGER stats_rollup_{name} AFTER DELETE OR UPDATE OF {', '.join(columns)}"
             f" ON {table} FOR EACH ROW EXECUTE FUNCTION timeboxd_stats_{name}()",
             f"CREATE TRIGGER stats_rollup_{name}_inserted AFTER INSERT ON {table}"

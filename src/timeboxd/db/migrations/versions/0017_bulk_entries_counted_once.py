@@ -1,4 +1,5 @@
-"""SQLite: a bulk insert of time entries indexes and counts them itself
+"""bulk inserts of time entries indexed and counted once (SQLite), counted without JIT
+(PostgreSQL)
 
 Revision ID: 0017
 Revises: 0016
@@ -21,7 +22,8 @@ depends_on: str | Sequence[str] | None = None
 # inserts itself (db/rollups_bulk.py); the entries' two insert triggers on SQLite stand
 # aside then. What they index and count is unchanged, so nothing is recounted or
 # reindexed. PostgreSQL gets the table (the models are the same on both) and keeps its
-# statement trigger.
+# statement triggers, whose functions now run without JIT compilation (see
+# rollups_sql.PG_STATEMENT_SETTINGS): the statements are unchanged.
 
 # The triggers 0012 installed on SQLite (db/rollups_sql.py and db/search_index.py as they
 # were), which the downgrade puts back.
@@ -90,6 +92,7 @@ SQLITE_0012_SEARCH_ENTRIES_AI = (
     "ELSE 'm0' END, 'entry', new.id); END"
 )
 TRIGGERS = ("stats_rollup_entries_ai", "search_time_entries_ai")
+PG_FUNCTIONS = ("timeboxd_stats_blocks_inserted()", "timeboxd_stats_entries_inserted()")
 
 
 def _current(name: str) -> str:
@@ -107,14 +110,20 @@ def upgrade() -> None:
         sa.Column("name", sa.String(32), nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_bulk_inserts"),
     )
-    if op.get_bind().dialect.name == "sqlite":
-        for name in TRIGGERS:
-            op.execute(f"DROP TRIGGER {name}")
-            op.execute(_current(name))
+    if op.get_bind().dialect.name == "postgresql":
+        for function in PG_FUNCTIONS:
+            op.execute(f"ALTER FUNCTION {function} {rollups_sql.PG_STATEMENT_SETTINGS}")
+        return
+    for name in TRIGGERS:
+        op.execute(f"DROP TRIGGER {name}")
+        op.execute(_current(name))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    if op.get_bind().dialect.name == "postgresql":
+        for function in PG_FUNCTIONS:
+            op.execute(f"ALTER FUNCTION {function} RESET jit")
+    else:
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
         op.execute(SQLITE_0012_ROLLUP_ENTRIES_AI)
