@@ -120,8 +120,10 @@ def live_rows(db: Database, world: World) -> dict[str, list[str]]:
     with db.engine.connect() as conn:
         for name, t in tables.items():
             c = t.c
-            if name in ("idempotency_records", "event_cursors"):
-                continue  # the calling key's own replay records; the dispatcher's place
+            if name in ("idempotency_records", "event_cursors", "bulk_inserts"):
+                # the calling key's own replay records; the dispatcher's place; a bulk
+                # insert's mark, empty outside its transaction
+                continue
             elif name == "webhook_deliveries":
                 hooks = tables["webhooks"]
                 query = live(t, c.webhook_id.in_(ids("webhooks", hooks.c.user_id.in_(users))))

@@ -98,3 +98,14 @@ class StatsVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (PrimaryKeyConstraint("user_id", "livemode", name="pk_stats_versions"),)
+
+
+class BulkInsert(Base):
+    """A row while a transaction counts the time entries it inserts itself, in grouped
+    statements (SQLite; db/rollups_bulk.py): the entries' insert trigger then stands aside.
+    Empty outside such a transaction; unused on PostgreSQL, whose insert trigger runs once
+    per statement."""
+
+    __tablename__ = "bulk_inserts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -90,6 +90,9 @@ SOURCES = {
     ),
     "client": Source("clients", "{r}name || ' ' || {r}notes", (CLIENT,), None, ("name", "notes")),
 }
+# A row here (SQLite) while a transaction indexes and counts the time entries it inserts
+# itself (db/rollups_bulk.py): their insert triggers stand aside meanwhile.
+BULK_INSERTS = "bulk_inserts"
 GONE = "gone"  # the scope of a row nobody may find (a deleted block): no caller has it
 
 
@@ -123,13 +126,28 @@ def _sqlite_triggers(kind: str) -> list[str]:
         "DELETE FROM search_fts WHERE rowid = (SELECT id FROM search_rows WHERE ref_id = old.id);"
     )
     changed = " OR ".join(f'old."{c}" IS NOT new."{c}"' for c in source.watched)
+    # A bulk insert of entries indexes them itself, in two statements (``sqlite_inserted``,
+    # db/rollups_bulk.py): per row, this trigger was half of such an insert.
+    when = f" WHEN NOT EXISTS (SELECT 1 FROM {BULK_INSERTS})" if kind == "entry" else ""
     return [
-        f"CREATE TRIGGER search_{table}_ai AFTER INSERT ON {table} BEGIN"
+        f"CREATE TRIGGER search_{table}_ai AFTER INSERT ON {table}{when} BEGIN"
         f" INSERT INTO search_rows(ref_id) VALUES (new.id); {insert} END",
         f"CREATE TRIGGER search_{table}_au AFTER UPDATE ON {table} WHEN {changed} BEGIN"
         f" {drop} {insert} END",
         f"CREATE TRIGGER search_{table}_ad AFTER DELETE ON {table} BEGIN"
         f" {drop} DELETE FROM search_rows WHERE ref_id = old.id; END",
+    ]
+
+
+def sqlite_inserted(kind: str, inserted: str) -> list[str]:
+    """Index the rows of ``kind`` in ``inserted`` (a relation of its table's columns), as
+    the insert trigger does row by row."""
+    source = SOURCES[kind]
+    return [
+        f"INSERT INTO search_rows(ref_id) SELECT i.id FROM {inserted} AS i",
+        "INSERT INTO search_fts(rowid, body, scope, kind, ref_id)"
+        f" SELECT r.id, {source.text.format(r='i.')}, {sqlite_scope_sql(kind, 'i.')},"
+        f" '{kind}', i.id FROM {inserted} AS i JOIN search_rows AS r ON r.ref_id = i.id",
     ]
 
 

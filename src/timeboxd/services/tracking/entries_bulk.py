@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from timeboxd.db.models import Block, Project, blocks_table
 from timeboxd.db.prepared import insert_many
+from timeboxd.db.rollups_bulk import counted_once
 from timeboxd.db.tracking import Tag, TimeEntry, entry_tags
 from timeboxd.domain.ids import new_id
 from timeboxd.errors import (
@@ -99,9 +100,11 @@ def _row(
 
 def _insert(session: Session, entries: list[dict[str, object]], tags: list[dict[str, str]]) -> None:
     """Two statements (``insert_many``: executemany on SQLite, one COPY on PostgreSQL); the
-    statistics triggers count the rows as for any insert."""
-    insert_many(session.connection(), entries_table, entries)
-    insert_many(session.connection(), entry_tags, tags)
+    statistics rollups count the entries once, in grouped statements (``counted_once``)."""
+    conn = session.connection()
+    with counted_once(conn):
+        insert_many(conn, entries_table, entries)
+    insert_many(conn, entry_tags, tags)
 
 
 def insert_imported(
