@@ -66,7 +66,7 @@ def all_succeeded(api: httpx.Client, webhook_id: str, count: int) -> bool:
 
 
 def test_serve_retries_on_the_schedule_its_setting_gives(
-    backend: str, tmp_path: Path, receivers: Callable[..., Receiver]
+    backend: str, tmp_path: Path, empty_url: str, receivers: Callable[..., Receiver]
 ) -> None:
     receiver = receivers(statuses=[500, 503, 204])
     with (
@@ -74,6 +74,8 @@ def test_serve_retries_on_the_schedule_its_setting_gives(
             backend,
             tmp_path,
             workers=1,
+            database_url=empty_url,
+            worker_in_process="true",
             webhook_allow_private="true",
             webhook_retry_schedule="1,1",
         ) as server,
@@ -93,13 +95,18 @@ def test_serve_retries_on_the_schedule_its_setting_gives(
 
 @pytest.mark.slow
 def test_kill_9_of_the_server_loses_no_event(
-    backend: str, tmp_path: Path, receivers: Callable[..., Receiver]
+    backend: str, tmp_path: Path, empty_url: str, receivers: Callable[..., Receiver]
 ) -> None:
     """The server (with its worker) dies while one delivery is in flight and right after
     another write was answered 200; the restarted server delivers both."""
     gate = threading.Event()
     receiver = receivers(gate=gate)
-    settings = {"webhook_allow_private": "true", "webhook_retry_schedule": "1,1"}
+    settings = {
+        "database_url": empty_url,
+        "worker_in_process": "true",
+        "webhook_allow_private": "true",
+        "webhook_retry_schedule": "1,1",
+    }
     try:
         with serving_for_tests(backend, tmp_path, workers=1, **settings) as server:
             headers = server.new_user()
@@ -164,13 +171,18 @@ def workers(env: dict[str, str], log: Path, count: int) -> Iterator[list[subproc
 
 @pytest.mark.slow
 def test_kill_9_of_a_worker_in_the_middle_of_a_delivery_loses_no_event(
-    backend: str, tmp_path: Path, receivers: Callable[..., Receiver]
+    backend: str, tmp_path: Path, empty_url: str, receivers: Callable[..., Receiver]
 ) -> None:
     gate = threading.Event()
     receiver = receivers(gate=gate)
     with (
         serving_for_tests(
-            backend, tmp_path, workers=1, worker_in_process="false", webhook_allow_private="true"
+            backend,
+            tmp_path,
+            workers=1,
+            database_url=empty_url,
+            worker_in_process="false",
+            webhook_allow_private="true",
         ) as server,
         httpx.Client(base_url=server.base, headers=server.new_user(), timeout=60) as api,
     ):
@@ -238,7 +250,7 @@ def overlaps() -> Iterator[tuple[str, Overlaps]]:
 
 @pytest.mark.slow
 def test_two_workers_on_postgresql_never_send_one_delivery_at_once(
-    backend: str, tmp_path: Path, overlaps: tuple[str, Overlaps]
+    backend: str, tmp_path: Path, empty_url: str, overlaps: tuple[str, Overlaps]
 ) -> None:
     if backend != "postgresql":
         pytest.skip("SQLite takes one writer at a time: its workers cannot overlap")
@@ -246,7 +258,12 @@ def test_two_workers_on_postgresql_never_send_one_delivery_at_once(
     url, seen = overlaps
     with (
         serving_for_tests(
-            backend, tmp_path, workers=1, worker_in_process="false", webhook_allow_private="true"
+            backend,
+            tmp_path,
+            workers=1,
+            database_url=empty_url,
+            worker_in_process="false",
+            webhook_allow_private="true",
         ) as server,
         httpx.Client(base_url=server.base, headers=server.new_user(), timeout=60) as api,
     ):
