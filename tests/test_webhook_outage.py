@@ -29,6 +29,12 @@ from timeboxd.services.events.worker import Worker
 
 
 @pytest.fixture
+def db(fresh_db: Database) -> Database:
+    """The test's own database: its worker delivers whatever it finds there."""
+    return fresh_db
+
+
+@pytest.fixture
 def user(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
     app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=db, clock=clock)
     with TestClient(app) as client:

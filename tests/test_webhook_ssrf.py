@@ -87,9 +87,18 @@ def redirecting() -> Iterator[tuple[str, list[str]]]:
     server.server_close()
 
 
+@pytest.fixture
+def alone(fresh_db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
+    """``permissive`` on a database of its own: a worker delivers whatever it finds."""
+    app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=fresh_db, clock=clock)
+    with TestClient(app) as client:
+        yield new_persona(client, fresh_db)
+
+
 def test_a_redirect_is_never_followed(
-    db: Database, permissive: Persona, redirecting: tuple[str, list[str]]
+    fresh_db: Database, alone: Persona, redirecting: tuple[str, list[str]]
 ) -> None:
+    db, permissive = fresh_db, alone
     url, asked = redirecting
     made = hook(permissive, url)
     write(db, permissive.user_id, block(1))
@@ -103,8 +112,9 @@ def test_a_redirect_is_never_followed(
 
 
 def test_a_name_resolving_to_loopback_is_refused_at_connection_time(
-    db: Database, permissive: Persona, receivers: Callable[..., Receiver]
+    fresh_db: Database, alone: Persona, receivers: Callable[..., Receiver]
 ) -> None:
+    db, permissive = fresh_db, alone
     receiver = receivers()
     made = hook(permissive, receiver.url.replace("127.0.0.1", "localhost"))
     write(db, permissive.user_id, block(1))

@@ -30,8 +30,9 @@ def got(receiver: Receiver) -> list[dict[str, Any]]:
 
 
 def test_feeds_and_webhooks_of_three_accounts_keep_to_their_own(
-    db: Database, clock: FrozenClock, tmp_path: Path, receivers: Callable[..., Receiver]
+    fresh_db: Database, clock: FrozenClock, tmp_path: Path, receivers: Callable[..., Receiver]
 ) -> None:
+    db = fresh_db  # its own: the worker below delivers whatever the database holds
     app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=db, clock=clock)
     with TestClient(app) as client:
         owner, teammate, outsider = (new_persona(client, db) for _ in range(3))
