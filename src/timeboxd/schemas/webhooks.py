@@ -77,17 +77,9 @@ class WebhookOut:
 
 
 @dataclass(slots=True)
-class WebhookWithSecret:
+class WebhookWithSecret(WebhookOut):
     """A webhook as created or with a new secret: the only answers that show the secret."""
 
-    id: str
-    url: str
-    events: list[str]
-    description: str
-    active: bool
-    disabled_reason: str | None
-    created_at: datetime
-    updated_at: datetime
     secret: str
 
 

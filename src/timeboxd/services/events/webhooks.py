@@ -49,17 +49,7 @@ def _view(w: Webhook) -> WebhookOut:
 
 def _with_secret(w: Webhook) -> WebhookWithSecret:
     view = _view(w)
-    return WebhookWithSecret(
-        view.id,
-        view.url,
-        view.events,
-        view.description,
-        view.active,
-        view.disabled_reason,
-        view.created_at,
-        view.updated_at,
-        w.secret,
-    )
+    return WebhookWithSecret(**{f: getattr(view, f) for f in view.__slots__}, secret=w.secret)
 
 
 def _events(given: list[str]) -> str:

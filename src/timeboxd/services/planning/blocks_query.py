@@ -224,12 +224,15 @@ def _view_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], BlockO
     return make
 
 
-def _json_maker(raw: Decoders, tz_name: str) -> Callable[[Sequence[Any]], dict[str, Any]]:
+def _json_maker(
+    raw: Decoders, tz_name: str, utc: Callable[[Any], Any] | None = None
+) -> Callable[[Sequence[Any]], dict[str, Any]]:
     """Turn a row of raw driver values into the block as the envelope writes it: the
     fields and order of BlockOut, each value one the encoder writes as it writes
-    BlockOut's (``_view_maker``), with no datetime made for the instants only written."""
+    BlockOut's (``_view_maker``), with no datetime made for the instants only written.
+    ``utc`` writes the UTC timestamps (the stream's encoder takes them as text)."""
     tz, instant, hhmm, at = zone(tz_name), raw.instant, raw.hhmm, _AT
-    day, utc = raw.day_json, raw.utc_out
+    day, utc = raw.day_json, utc or raw.utc_out
 
     def make(r: Sequence[Any]) -> dict[str, Any]:
         start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
@@ -376,7 +379,7 @@ def _ndjson(
     tz_name: str,
     batch: int,
 ) -> Iterator[bytes]:
-    tz, dumps, at = zone(tz_name), orjson.dumps, _AT
+    dumps = orjson.dumps
     page_stmt: Rows = stmt.limit(batch)
     while True:
         with db.connect() as conn:  # for this page only; see stream_blocks
@@ -384,33 +387,8 @@ def _ndjson(
             rows = conn.execute(page_stmt, params).all()
         if not rows:
             return
-        instant, day, hhmm, utc = raw.instant, raw.day_json, raw.hhmm, raw.utc_json
-        lines = []
-        for r in rows:  # the fields and order of BlockOut, built inline for speed
-            start_at, end_at = instant(r[at.start_at]), instant(r[at.end_at])
-            line = {
-                "id": r[at.id],
-                "project_id": r[at.project_id],
-                "project_name": r[at.project_name],
-                "task_id": r[at.task_id],
-                "date": day(r[at.date]),
-                "start": hhmm(r[at.start]),
-                "end": hhmm(r[at.end]),
-                "duration_minutes": int((end_at - start_at).total_seconds()) // 60,
-                "topic": r[at.topic],
-                "done": bool(r[at.done]),
-                "completed_at": r[at.completed_at] and utc(r[at.completed_at]),
-                "start_at": start_at.astimezone(tz),
-                "end_at": end_at.astimezone(tz),
-                "series_id": r[at.series_id],
-                "has_time_entry": bool(r[at.has_time_entry]),
-                "archived_at": r[at.archived_at] and utc(r[at.archived_at]),
-                "deleted_at": r[at.deleted_at] and utc(r[at.deleted_at]),
-                "created_at": utc(r[at.created_at]),
-                "updated_at": utc(r[at.updated_at]),
-            }
-            lines.append(dumps(line, option=STREAM_JSON))
-        yield b"".join(lines)
+        make = _json_maker(raw, tz_name, raw.utc_json)
+        yield b"".join(dumps(make(r), option=STREAM_JSON) for r in rows)
         if len(rows) < batch:
             return
         page_stmt = stmt.where(keyset.after(rows[-1])).limit(batch)

@@ -45,6 +45,9 @@ def _take_timer_lock(session: Session, principal: Principal) -> None:
     )
 
 
+STOPPED = ("timer.stopped", "time_entry.updated")
+
+
 def current(session: Session, principal: Principal, now: datetime) -> tuple[EntryOut, str] | None:
     """The running entry and its ETag, or None."""
     entry = _running(session, principal)
@@ -74,7 +77,7 @@ def start(
             )
         _stop(running, now)
         session.flush()
-        _announce_stopped(session, principal, now, running)
+        _announced(session, principal, now, running, *STOPPED)
     fields = EntryFields(
         start_at=now,
         end_at=None,
@@ -93,24 +96,16 @@ def start(
         # Another request started a timer between our check and our insert (the running
         # index refused the insert); the request's unit of work rolls back.
         raise Conflict("a timer is already running", field="stop_running") from None
-    found = get_entry(session, principal, now, entry.id)
-    started = [
-        Change("timer.started", entry.id, found[0]),
-        Change("time_entry.created", entry.id, found[0]),
-    ]
-    announce(session, principal, now, [(change, entry) for change in started])
-    return found
+    return _announced(session, principal, now, entry, "timer.started", "time_entry.created")
 
 
-def _announce_stopped(
-    session: Session, principal: Principal, now: datetime, entry: TimeEntry
+def _announced(
+    session: Session, principal: Principal, now: datetime, entry: TimeEntry, *types: str
 ) -> tuple[EntryOut, str]:
+    """The entry as the API shows it, and its events of ``types`` (the timer's own and
+    the entry's: a sync client following ``time_entry.*`` sees the timer's entries too)."""
     found = get_entry(session, principal, now, entry.id)
-    stopped = [
-        Change("timer.stopped", entry.id, found[0]),
-        Change("time_entry.updated", entry.id, found[0]),
-    ]
-    announce(session, principal, now, [(change, entry) for change in stopped])
+    announce(session, principal, now, [(Change(t, entry.id, found[0]), entry) for t in types])
     return found
 
 
@@ -145,4 +140,4 @@ def stop(
     versioning.check_row(entry, if_match, "running entry")
     _stop(entry, now)
     session.flush()
-    return _announce_stopped(session, principal, now, entry)
+    return _announced(session, principal, now, entry, *STOPPED)
