@@ -64,18 +64,31 @@ def _cursor(session: Session) -> Cursor:
     return found
 
 
+def _after(session: Session, txid: int, seq: int) -> list[Any]:
+    """The events after a position that the dispatcher may take now."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [
+            tuple_(Event.txid, Event.seq) > tuple_(txid, seq),
+            Event.txid < _XMIN,  # commit order: see services/events/feed.py
+        ]
+    # txid is always 0: a range of the primary key, not a scan of every event
+    return [Event.txid == txid, Event.seq > seq]
+
+
 def dispatch(db: Database, now: datetime) -> list[str]:
     """Turn the next events of every account into deliveries; the types of those read.
-    A webhook takes the events written after it was made, of its owner and mode."""
+    A webhook takes the events written after it was made, of its owner and mode.
+
+    A read first: a worker polls twice a second, and on SQLite a write transaction with
+    nothing to write would still take the database's one write lock each time."""
+    with db.read() as session:
+        place = session.get(Cursor, CURSOR)
+        start = (place.txid, place.seq) if place else (0, 0)
+        if session.scalar(select(Event.seq).where(*_after(session, *start)).limit(1)) is None:
+            return []
     with db.write() as session:
         cursor = _cursor(session)
-        if session.get_bind().dialect.name == "postgresql":
-            cond = [
-                tuple_(Event.txid, Event.seq) > tuple_(cursor.txid, cursor.seq),
-                Event.txid < _XMIN,  # commit order: see services/events/feed.py
-            ]
-        else:  # txid is always 0: a range of the primary key, not a scan of every event
-            cond = [Event.txid == cursor.txid, Event.seq > cursor.seq]
+        cond = _after(session, cursor.txid, cursor.seq)
         events = session.execute(
             select(
                 Event.txid,
