@@ -346,3 +346,17 @@ def fresh_db(empty_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def loopback_client(fresh_db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[TestClient]:
+    """An app on the test's own database that allows private webhook targets: the test
+    receivers listen on loopback, and a worker delivers whatever the database holds."""
+    app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=fresh_db, clock=clock)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def loopback_persona(loopback_client: TestClient, fresh_db: Database) -> Persona:
+    return new_persona(loopback_client, fresh_db)

@@ -10,18 +10,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from fastapi.testclient import TestClient
 from standardwebhooks import Webhook as Verifier
 
-from tests.conftest import FrozenClock, Persona, make_settings, new_persona
+from tests.conftest import Persona
 from tests.receivers import WAIT, Receiver
 from tests.test_webhook_delivery import block, hook, log, until, write
-from timeboxd.api.app import create_app
 from timeboxd.config import Settings
 from timeboxd.services.database import Database
 from timeboxd.services.events import dispatch
@@ -35,10 +32,8 @@ def db(fresh_db: Database) -> Database:
 
 
 @pytest.fixture
-def user(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
-    app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=db, clock=clock)
-    with TestClient(app) as client:
-        yield new_persona(client, db)
+def user(loopback_persona: Persona) -> Persona:
+    return loopback_persona
 
 
 @contextmanager

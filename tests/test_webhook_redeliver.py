@@ -3,33 +3,20 @@ attempt of a delivery at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from fastapi.testclient import TestClient
-
-from tests.conftest import FrozenClock, Persona, make_settings, new_persona
-from timeboxd.api.app import create_app
+from tests.conftest import FrozenClock, Persona
 from timeboxd.services.database import Database
 from timeboxd.services.events import dispatch
 
 HOOK = "https://93.184.215.14/hooks"
 
 
-@pytest.fixture
-def alone(fresh_db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
-    """A persona on a database of its own: claims take whatever is due in the database."""
-    app = create_app(make_settings(tmp_path), db=fresh_db, clock=clock)
-    with TestClient(app) as client:
-        yield new_persona(client, fresh_db)
-
-
 def test_redeliver_leaves_an_attempt_in_flight_to_its_worker(
-    fresh_db: Database, clock: FrozenClock, alone: Persona
+    fresh_db: Database, clock: FrozenClock, loopback_persona: Persona
 ) -> None:
-    db, owner = fresh_db, alone
+    # A database of its own: claims take whatever is due in the database.
+    db, owner = fresh_db, loopback_persona
     now = datetime.now(UTC)
     clock.set(now)
     made = owner.ok("POST", "/v1/webhooks", 201, json={"url": HOOK})

@@ -8,15 +8,12 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.conftest import FrozenClock, Persona, assert_error, make_settings, new_persona
+from tests.conftest import Persona, assert_error
 from tests.receivers import Receiver
 from tests.test_webhook_delivery import block, first, hook, running, until, write
-from timeboxd.api.app import create_app
 from timeboxd.services.database import Database
 
 REFUSED = [
@@ -51,10 +48,8 @@ def test_non_public_targets_are_refused_on_url(owner: Persona, url: str) -> None
 
 
 @pytest.fixture
-def permissive(db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
-    app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=db, clock=clock)
-    with TestClient(app) as client:
-        yield new_persona(client, db)
+def permissive(loopback_persona: Persona) -> Persona:
+    return loopback_persona
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1/hook", "http://10.0.0.1/hook"])
@@ -87,18 +82,10 @@ def redirecting() -> Iterator[tuple[str, list[str]]]:
     server.server_close()
 
 
-@pytest.fixture
-def alone(fresh_db: Database, clock: FrozenClock, tmp_path: Path) -> Iterator[Persona]:
-    """``permissive`` on a database of its own: a worker delivers whatever it finds."""
-    app = create_app(make_settings(tmp_path, webhook_allow_private=True), db=fresh_db, clock=clock)
-    with TestClient(app) as client:
-        yield new_persona(client, fresh_db)
-
-
 def test_a_redirect_is_never_followed(
-    fresh_db: Database, alone: Persona, redirecting: tuple[str, list[str]]
+    fresh_db: Database, permissive: Persona, redirecting: tuple[str, list[str]]
 ) -> None:
-    db, permissive = fresh_db, alone
+    db = fresh_db
     url, asked = redirecting
     made = hook(permissive, url)
     write(db, permissive.user_id, block(1))
@@ -112,9 +99,9 @@ def test_a_redirect_is_never_followed(
 
 
 def test_a_name_resolving_to_loopback_is_refused_at_connection_time(
-    fresh_db: Database, alone: Persona, receivers: Callable[..., Receiver]
+    fresh_db: Database, permissive: Persona, receivers: Callable[..., Receiver]
 ) -> None:
-    db, permissive = fresh_db, alone
+    db = fresh_db
     receiver = receivers()
     made = hook(permissive, receiver.url.replace("127.0.0.1", "localhost"))
     write(db, permissive.user_id, block(1))
