@@ -12,8 +12,10 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
+import anyio
 import orjson
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -96,7 +98,18 @@ class IdempotencyMiddleware:
             if claimed is not None:
                 owner, key, claimed_at, store = claimed
                 kept = status if store else 0  # not stored: released like a failure
-                idempotency.finish(self.db(), owner, key, claimed_at, kept, b"".join(chunks))
+                # A database write: off the event loop, and finished even when the client
+                # has gone (a cancelled request would otherwise leave its claim pending).
+                with anyio.CancelScope(shield=True):
+                    await run_in_threadpool(
+                        idempotency.finish,
+                        self.db(),
+                        owner,
+                        key,
+                        claimed_at,
+                        kept,
+                        b"".join(chunks),
+                    )
 
 
 def _has_key(scope: Scope) -> bool:
