@@ -276,3 +276,21 @@ def test_a_missing_pg_dump_is_one_clear_line(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "pg_dump was not found" in lines[0]
     assert not (tmp_path / "copy.dump").exists()
+
+
+def test_a_backup_of_an_older_schema_restores_at_the_current_migration(
+    backend: str, empty_url: str, second_url: str, tmp_path: Path
+) -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    (head,) = script.get_heads()
+    older = script.get_revision(head).down_revision
+    assert isinstance(older, str)
+    migrate.upgrade(empty_url, older)
+    path = tmp_path / ("old.db" if backend == "sqlite" else "old.dump")
+    assert cli(empty_url, "backup", str(path)).returncode == 0
+    assert migration_of(empty_url) == {older}  # a backup changes nothing
+
+    assert cli(second_url, "db", "upgrade").returncode == 0
+    restored = cli(second_url, "restore", str(path))
+    assert restored.returncode == 0, restored.stderr
+    assert migration_of(second_url) == heads() == {head}
