@@ -245,7 +245,16 @@ def _pg_dump(url: URL, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     try:
         _run(
-            [pg_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(partial), "--dbname", dsn],
+            [
+                pg_tool("pg_dump"),
+                "-Fc",
+                "--no-owner",
+                "--no-acl",
+                "-f",
+                str(partial),
+                "--dbname",
+                dsn,
+            ],
             env,
             "pg_dump",
         )
@@ -280,6 +289,7 @@ def _pg_restore(url: URL, path: Path) -> None:
         [
             tool,
             "--no-owner",
+            "--no-acl",
             "--single-transaction",
             "--exit-on-error",
             "--dbname",
