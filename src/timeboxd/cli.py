@@ -438,5 +438,33 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the database into the new file PATH while the server runs (SQLite: the online
+    backup API; PostgreSQL: pg_dump -Fc)."""
+    from timeboxd.services import backup  # only these two commands need it
+
+    try:
+        done = backup.backup(_settings().resolved_database_url, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up to {done.path} ({done.kind}, {done.size_bytes} bytes)")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Restore the backup PATH into the configured database, which must be empty, and
+    migrate it to the current schema."""
+    from timeboxd.services import backup
+
+    try:
+        done = backup.restore(_settings().resolved_database_url, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {done.path} ({done.kind}, {done.users} account(s)); schema is current")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

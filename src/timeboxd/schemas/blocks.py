@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from timeboxd.schemas.common import (
     HHMM,
@@ -21,6 +23,29 @@ from timeboxd.schemas.common import (
 
 MAX_BULK = 10_000
 
+SUBJECT_ID_DOC = "a study planner's name for project_id: the same value (SPEC §3 Time blocks)"
+
+
+def subject_as_project(model: str, data: Any) -> Any:
+    """``subject_id`` is another name for ``project_id`` (a project is what a study planner
+    calls a subject): a body or query that sends it sets ``project_id``, and one that sends
+    both with different values is refused naming ``subject_id``. A value of the wrong type
+    is left for the field's own validation to name."""
+    if not isinstance(data, dict) or "subject_id" not in data:
+        return data
+    subject = data["subject_id"]
+    if "project_id" in data:
+        if data["project_id"] != subject:
+            error = PydanticCustomError(
+                "value_error", "subject_id and project_id differ; send one of them"
+            )
+            details = InitErrorDetails(type=error, loc=("subject_id",), input=subject)
+            raise ValidationError.from_exception_data(model, [details])
+        return data
+    if subject is None or isinstance(subject, str):
+        return {**data, "project_id": subject}
+    return data
+
 
 class BlockCreate(Input):
     date: LocalDate
@@ -28,8 +53,14 @@ class BlockCreate(Input):
     end: HHMM
     topic: str = Field(default="", max_length=500)
     project_id: Id | None = None
+    subject_id: Id | None = Field(default=None, description=SUBJECT_ID_DOC)
     task_id: Id | None = None
     done: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subject(cls, data: Any) -> Any:
+        return subject_as_project(cls.__name__, data)
 
 
 class BlockPut(BlockCreate):
@@ -42,8 +73,14 @@ class BlockPatch(Input):
     end: HHMM | None = omittable()
     topic: str | None = Field(default=None, max_length=500)
     project_id: Id | None = None
+    subject_id: Id | None = Field(default=None, description=SUBJECT_ID_DOC)
     task_id: Id | None = None
     done: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subject(cls, data: Any) -> Any:
+        return subject_as_project(cls.__name__, data)
 
 
 class BulkCreate(Input):
@@ -105,6 +142,8 @@ class BlockOut:
     id: str
     project_id: str | None
     project_name: str | None
+    subject_id: str | None
+    subject_name: str | None
     task_id: str | None
     date: dt.date
     start: str
@@ -147,12 +186,18 @@ class BlockQuery(QueryModel):
     date_from: LocalDate | None = None
     date_to: LocalDate | None = None
     project_id: str | None = Field(None, max_length=32)
+    subject_id: str | None = Field(None, max_length=32, description=SUBJECT_ID_DOC)
     task_id: str | None = Field(None, max_length=32)
     series_id: str | None = Field(None, max_length=32)
     done: bool | None = None
     archived: bool = False
     deleted: bool = Field(False, description="list the trash instead")
     order_by: str | None = Field(None, max_length=200, examples=["date,-start"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subject(cls, data: Any) -> Any:
+        return subject_as_project(cls.__name__, data)
 
 
 class BlockListQuery(BlockQuery, Paging):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from timeboxd.schemas.blocks import BlockCreate, BlockOut
+from timeboxd.schemas.blocks import SUBJECT_ID_DOC, BlockCreate, BlockOut, subject_as_project
 from timeboxd.schemas.common import HHMM, UNSET, Id, Input, Unset, omittable
 
 
@@ -26,7 +27,13 @@ class SeriesPatch(Input):
     end: HHMM | None = omittable()
     topic: str | None = Field(default=None, max_length=500)
     project_id: Id | None = None
+    subject_id: Id | None = Field(default=None, description=SUBJECT_ID_DOC)
     task_id: Id | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subject(cls, data: Any) -> Any:
+        return subject_as_project(cls.__name__, data)
 
 
 @dataclass(slots=True)
@@ -49,6 +56,7 @@ class SeriesOut:
     end: str
     topic: str
     project_id: str | None
+    subject_id: str | None
     task_id: str | None
     ended_at: dt.datetime | None
     created_at: dt.datetime

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 from starlette.responses import Response, StreamingResponse
 
 from timeboxd.api import streams
 from timeboxd.api.deps import Ctx, UnitOfWorkRoute, runtime, scoped
 from timeboxd.api.query import query
 from timeboxd.api.routes.common import IdsParam, IfMatch, bulk_ids
-from timeboxd.errors import RateLimited, ServiceUnavailable
+from timeboxd.errors import DomainError, RateLimited, ServiceUnavailable
 from timeboxd.schemas.blocks import (
     BlockChanges,
     BlockCreate,
@@ -33,6 +37,24 @@ read = scoped("read:blocks")
 write = scoped("write:blocks")
 
 
+@contextmanager
+def as_subject(*bodies: BaseModel) -> Iterator[None]:
+    """An error about ``project_id`` names ``subject_id`` when the caller called the
+    project that (a study planner's script, SPEC §3): every body that sent a project sent
+    it as ``subject_id``."""
+    try:
+        yield
+    except DomainError as exc:
+        sent = [b.model_fields_set for b in bodies if "project_id" in b.model_fields_set]
+        if sent and all("subject_id" in f for f in sent):
+            if exc.field == "project_id":
+                exc.field = "subject_id"
+            for item in exc.details:
+                if item.field == "project_id":
+                    item.field = "subject_id"
+        raise
+
+
 @router.get("", operation_id="listBlocks", response_model=ListEnvelope[BlockOut])
 async def list_blocks(
     ctx: Ctx = read, q: BlockListQuery = Depends(query(BlockListQuery))
@@ -45,7 +67,8 @@ async def list_blocks(
 
 @router.post("", operation_id="createBlock", status_code=201, response_model=Envelope[BlockOut])
 def create_block(body: BlockCreate, ctx: Ctx = write) -> Response:
-    view, tag = blocks.create_block(ctx.session, ctx.principal, ctx.now, BlockFields.of(body))
+    with as_subject(body):
+        view, tag = blocks.create_block(ctx.session, ctx.principal, ctx.now, BlockFields.of(body))
     return ctx.ok(view, status=201, etag=tag)
 
 
@@ -79,13 +102,17 @@ async def stream_blocks(
 )
 def bulk_create(body: BulkCreate, ctx: Ctx = write) -> Response:
     items = [BlockFields.of(b) for b in body.blocks]
-    return ctx.ok(blocks_bulk.bulk_create(ctx.session, ctx.principal, ctx.now, items), status=201)
+    with as_subject(*body.blocks):
+        made = blocks_bulk.bulk_create(ctx.session, ctx.principal, ctx.now, items)
+    return ctx.ok(made, status=201)
 
 
 @router.patch("/bulk", operation_id="bulkUpdateBlocks", response_model=Envelope[list[BlockOut]])
 def bulk_update(body: BulkPatch, ctx: Ctx = write) -> Response:
     items = [BlockUpdate(b.id, changes_of(BlockChanges, b)) for b in body.blocks]
-    return ctx.ok(blocks_bulk.bulk_update(ctx.session, ctx.principal, ctx.now, items))
+    with as_subject(*body.blocks):
+        changed = blocks_bulk.bulk_update(ctx.session, ctx.principal, ctx.now, items)
+    return ctx.ok(changed)
 
 
 @router.delete("/bulk", operation_id="bulkDeleteBlocks", response_model=Envelope[BulkDeleted])
@@ -105,9 +132,10 @@ def replace_block(
     block_id: str, body: BlockPut, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     changes = changes_of(BlockChanges, body, replace=True)
-    view, tag = blocks.update_block(
-        ctx.session, ctx.principal, ctx.now, block_id, changes, if_match
-    )
+    with as_subject(body):
+        view, tag = blocks.update_block(
+            ctx.session, ctx.principal, ctx.now, block_id, changes, if_match
+        )
     return ctx.ok(view, etag=tag)
 
 
@@ -116,9 +144,10 @@ def update_block(
     block_id: str, body: BlockPatch, if_match: IfMatch = None, ctx: Ctx = write
 ) -> Response:
     changes = changes_of(BlockChanges, body)
-    view, tag = blocks.update_block(
-        ctx.session, ctx.principal, ctx.now, block_id, changes, if_match
-    )
+    with as_subject(body):
+        view, tag = blocks.update_block(
+            ctx.session, ctx.principal, ctx.now, block_id, changes, if_match
+        )
     return ctx.ok(view, etag=tag)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from timeboxd.api.deps import Ctx, UnitOfWorkRoute, scoped
+from timeboxd.api.routes.blocks import as_subject
 from timeboxd.schemas.blocks import BulkDeleted
 from timeboxd.schemas.common import Envelope, LocalDate, changes_of
 from timeboxd.schemas.series import SeriesChanges, SeriesCreate, SeriesOut, SeriesPatch
@@ -24,7 +25,9 @@ FromDate = Annotated[
 
 @router.post("", operation_id="createSeries", status_code=201, response_model=Envelope[SeriesOut])
 def create_series(body: SeriesCreate, ctx: Ctx = write) -> Response:
-    return ctx.ok(series.create_series(ctx.session, ctx.principal, ctx.now, body), status=201)
+    with as_subject(body):
+        made = series.create_series(ctx.session, ctx.principal, ctx.now, body)
+    return ctx.ok(made, status=201)
 
 
 @router.get("/{series_id}", operation_id="getSeries", response_model=Envelope[SeriesOut])
@@ -37,7 +40,8 @@ def update_series(
     series_id: str, body: SeriesPatch, since: FromDate = None, ctx: Ctx = write
 ) -> Response:
     changes = changes_of(SeriesChanges, body)
-    view = series.update_series(ctx.session, ctx.principal, ctx.now, series_id, changes, since)
+    with as_subject(body):
+        view = series.update_series(ctx.session, ctx.principal, ctx.now, series_id, changes, since)
     return ctx.ok(view)
 
 

@@ -62,6 +62,8 @@ def view_from_row(row: Row[Any] | Any, tz_name: str) -> BlockOut:
         id=row.id,
         project_id=row.project_id,
         project_name=row.project_name,
+        subject_id=row.project_id,
+        subject_name=row.project_name,
         task_id=row.task_id,
         date=row.date,
         start=row.start.strftime("%H:%M"),

@@ -134,6 +134,8 @@ def _created_views(
             id=r["id"],
             project_id=r["project_id"],
             project_name=names.get(r["project_id"]),
+            subject_id=r["project_id"],
+            subject_name=names.get(r["project_id"]),
             task_id=r["task_id"],
             date=r["date"],
             start=text(r["start"]),

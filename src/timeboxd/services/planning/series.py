@@ -38,6 +38,7 @@ def _view(series: Series, blocks: list[BlockOut]) -> SeriesOut:
         end=series.end.strftime("%H:%M"),
         topic=series.topic,
         project_id=series.project_id,
+        subject_id=series.project_id,
         task_id=series.task_id,
         ended_at=series.ended_at,
         created_at=series.created_at,
