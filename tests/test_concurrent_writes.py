@@ -100,3 +100,41 @@ def test_parallel_timer_starts_make_one_timer(busy_server: RealServer) -> None:
     for response in answers:
         if response.status_code == 409:
             assert_error(response, 409, "CONFLICT")
+
+
+def test_one_accounts_creates_and_completions_on_the_same_days_never_fail(
+    busy_server: RealServer,
+) -> None:
+    """Creates and ``done`` patches of one account on the same few days touch the same
+    statistics rows from different triggers; on PostgreSQL they used to deadlock, and one
+    answered 500. Every write succeeds, and the day's statistics count every block."""
+    base, headers = busy_server.base, busy_server.new_user()
+    failures: list[str] = []
+
+    def write(n: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            for i in range(30):
+                day = f"2027-04-0{1 + i % 3}"
+                body = {"date": day, "start": "08:00", "end": "09:30", "topic": f"w{n}-{i}"}
+                made = http.post("/v1/blocks", json=body)
+                if made.status_code != 201:
+                    failures.append(made.text)
+                elif i % 3 == 0:
+                    done = http.patch(
+                        f"/v1/blocks/{made.json()['data']['id']}", json={"done": True}
+                    )
+                    if done.status_code != 200:
+                        failures.append(done.text)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        stats = http.get(
+            "/v1/stats",
+            params={"date_from": "2027-04-01", "date_to": "2027-04-03"},
+        ).json()["data"]
+    assert (stats["total_blocks"], stats["completed_blocks"]) == (120, 40), stats

@@ -147,6 +147,7 @@ def _admit(
             principal = apikeys.authenticate(conn, secret, now, interval)
     else:
         principal = apikeys.authenticate(unit.connection(), secret, now, interval)
+    unit.serial = principal.user_id  # a write queues behind the account's others
     verdict = rt.limiter.hit(principal.key_id or principal.user_id)
     request.state.extra_headers = verdict.headers()
     if not verdict.allowed:

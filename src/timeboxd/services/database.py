@@ -96,13 +96,15 @@ class UnitOfWork:
     connection, for hot reads that need no ORM: a read that asks only for it skips the
     session's bookkeeping altogether."""
 
-    __slots__ = ("_conn", "_db", "_session", "write")
+    __slots__ = ("_conn", "_db", "_session", "serial", "write")
 
     def __init__(self, db: Database, *, write: bool) -> None:
         self._db = db
         self.write = write
         self._session: Session | None = None
         self._conn: Connection | None = None
+        # Whose writes this one queues behind (an account's id), on PostgreSQL; see _begin.
+        self.serial: str | None = None
 
     @property
     def session(self) -> Session:
@@ -112,13 +114,26 @@ class UnitOfWork:
             elif self.write:
                 self._session = self._db._sessions()
                 try:
-                    self._session.connection(execution_options={"timeboxd_write": True})
+                    conn = self._session.connection(execution_options={"timeboxd_write": True})
                 except PoolTimeout:
                     raise self._db.busy() from None
+                self._begin(conn)
             else:  # a read runs on a connection of its own, as a hot read does
                 self._conn = self._db.checkout()
                 self._session = self._db._sessions(bind=self._conn)
         return self._session
+
+    def _begin(self, conn: Connection) -> None:
+        """On PostgreSQL, a write that knows its account first waits for that account's
+        other writes to end (a transaction-scoped advisory lock). Two writes of one account
+        touch the same statistics rollup rows (a day, its quarter hours), and the row
+        triggers of a create and of an update take them in different orders: concurrent,
+        they deadlocked and one failed. SQLite runs one write at a time anyway."""
+        if self.serial is not None and self._db.dialect == "postgresql":
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": self.serial},
+            )
 
     def connection(self) -> Connection:
         if self._session is not None or self.write:
