@@ -19,6 +19,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from timeboxd.cli_client import register as register_client_commands
 from timeboxd.config import ConfigError, Settings, load_settings
 from timeboxd.errors import DomainError
 from timeboxd.schemas.imports import BlockImportOut, EntryImportOut
@@ -436,6 +437,10 @@ def _import_summary(name: str, result: BlockImportOut | EntryImportOut) -> list[
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+# The commands that talk to a server (agenda, done, stats, timer) live in their own module.
+register_client_commands(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -244,6 +244,16 @@ class AsyncClient:
         """One local day's plan (today when no date is given)."""
         return await self._run(methods.agenda(date))
 
+    async def agenda_markdown(self, date: DateLike | None = None) -> str:
+        """One local day's plan as a Markdown checklist."""
+        call = methods.agenda(date)
+        call.params["format"] = "markdown"
+        response = await self._send(call)
+        if response.status_code == 200 and "markdown" in response.headers.get("content-type", ""):
+            return response.text
+        envelope(response)
+        raise ApiError("INVALID_RESPONSE", "the agenda came back without Markdown", status=200)
+
     # -- progress --------------------------------------------------------------------------
 
     async def stats(
