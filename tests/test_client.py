@@ -88,7 +88,8 @@ def test_timer_and_the_change_feed(tb: Client) -> None:
     assert tb.timer() is None
     running = tb.start_timer(description="Reading")
     assert running.running and running.end_at is None
-    assert tb.timer() is not None and tb.timer().id == running.id  # type: ignore[union-attr]
+    current = tb.timer()
+    assert current is not None and current.id == running.id
     with pytest.raises(ApiError) as caught:
         tb.start_timer(description="A second one")
     assert caught.value.code == "CONFLICT"
