@@ -153,3 +153,32 @@ def test_a_refused_connection_is_retried_then_raised() -> None:
         pytest.raises(httpx.ConnectError),
     ):
         tb.list_blocks()
+
+
+def test_fields_a_newer_server_adds_are_ignored() -> None:
+    block = {
+        "id": "blk_new",
+        "project_id": "prj_1",
+        "project_name": "Physics",
+        "subject_id": "prj_1",
+        "subject_name": "Physics",
+        "task_id": None,
+        "date": "2026-11-24",
+        "start": "09:00",
+        "end": "10:00",
+        "duration_minutes": 60,
+        "topic": "Optics",
+        "done": False,
+        "completed_at": None,
+        "start_at": "2026-11-24T09:00:00Z",
+        "end_at": "2026-11-24T10:00:00Z",
+        "series_id": None,
+        "has_time_entry": False,
+        "archived_at": None,
+        "deleted_at": None,
+        "created_at": "2026-11-24T08:00:00Z",
+        "updated_at": "2026-11-24T08:00:00Z",
+    }
+    with http_server(lambda *_: (200, {}, _envelope(data=block))) as url, Client(url, "k") as tb:
+        got = tb.get_block("blk_new")
+    assert (got.id, got.date, got.project_name) == ("blk_new", dt.date(2026, 11, 24), "Physics")
