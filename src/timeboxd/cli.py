@@ -19,6 +19,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from timeboxd.cli_client import register as register_client_commands
 from timeboxd.config import ConfigError, Settings, load_settings
 from timeboxd.errors import DomainError
 from timeboxd.schemas.imports import BlockImportOut, EntryImportOut
@@ -464,6 +465,10 @@ def restore_command(path: Path) -> None:
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {done.path} ({done.kind}, {done.users} account(s)); schema is current")
+
+
+# The commands that talk to a server (agenda, done, stats, timer) live in their own module.
+register_client_commands(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,226 @@
+"""What both clients share: how each method becomes a request, how an answer becomes a
+typed result or an ``ApiError``, and when a failed attempt is tried again. ``Client`` and
+``AsyncClient`` only send."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, TypeVar
+
+import httpx
+import orjson
+from pydantic import TypeAdapter
+
+from timeboxd.client.errors import ApiError
+from timeboxd.client.models import EventPage, Page
+
+T = TypeVar("T")
+
+DEFAULT_URL: Final = "http://127.0.0.1:8080"
+DEFAULT_TIMEOUT: Final = 10.0
+DEFAULT_RETRIES: Final = 4
+# Requests that may be sent again after a 5xx or a lost connection: they change nothing, or
+# the same change again. A POST joins them because it always carries an Idempotency-Key.
+SAFE_TO_REPEAT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST"})
+
+
+class Unset:
+    """The default of an ``update_*`` argument that was not given (``None`` clears)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset()
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def adapter(kind: Any) -> TypeAdapter[Any]:
+    """One validator per result shape, built on first use (building one takes milliseconds)."""
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
+
+
+@dataclass(slots=True)
+class Call(Generic[T]):
+    """One method's request, and how to read its ``data`` and ``meta``."""
+
+    method: str
+    path: str
+    read: Callable[[Any, dict[str, Any]], T]
+    params: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def one(kind: type[T]) -> Callable[[Any, dict[str, Any]], T]:
+    def read(data: Any, meta: dict[str, Any]) -> T:
+        return adapter(kind).validate_python(data)  # type: ignore[no-any-return]
+
+    return read
+
+
+def maybe(kind: type[T]) -> Callable[[Any, dict[str, Any]], T | None]:
+    def read(data: Any, meta: dict[str, Any]) -> T | None:
+        return None if data is None else adapter(kind).validate_python(data)
+
+    return read
+
+
+def page(kind: type[T]) -> Callable[[Any, dict[str, Any]], Page[T]]:
+    def read(data: Any, meta: dict[str, Any]) -> Page[T]:
+        rows = adapter(list[kind]).validate_python(data)  # type: ignore[valid-type]
+        return Page(
+            rows,
+            total=meta.get("total"),
+            page=meta.get("page"),
+            per_page=meta.get("per_page"),
+            has_more=bool(meta.get("has_more", False)),
+        )
+
+    return read
+
+
+def feed(data: Any, meta: dict[str, Any]) -> EventPage:
+    from timeboxd.client.models import Event
+
+    events = adapter(list[Event]).validate_python(data)
+    return EventPage(events, meta.get("next"), bool(meta.get("has_more", False)))
+
+
+def text(data: Any, meta: dict[str, Any]) -> str:
+    return str(data)
+
+
+def query(**values: Any) -> dict[str, str]:
+    """Query parameters from keyword arguments: ``None`` left out, dates ISO, booleans
+    ``true``/``false``."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, dt.date | dt.time):
+            out[name] = value.isoformat()
+        else:
+            out[name] = str(value)
+    return out
+
+
+def body(values: Mapping[str, Any], *, drop_none: bool = True) -> dict[str, Any]:
+    """A JSON body: ``UNSET`` left out (and ``None`` too when ``drop_none``), dates as
+    ``YYYY-MM-DD``, times as ``HH:MM``."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is UNSET or (drop_none and value is None):
+            continue
+        if isinstance(value, dt.time):
+            value = value.strftime("%H:%M")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+def with_key(headers: dict[str, str], idempotency_key: str | None) -> dict[str, str]:
+    """A POST always carries an Idempotency-Key, so that sending it again never makes two."""
+    return {**headers, "Idempotency-Key": idempotency_key or f"tbx-{uuid.uuid4().hex}"}
+
+
+def base_headers(api_key: str | None) -> dict[str, str]:
+    headers = {"Accept": "application/json", "X-Accept-Version": "1"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    return headers
+
+
+# -- answers -----------------------------------------------------------------------------
+
+
+def envelope(response: httpx.Response) -> tuple[Any, dict[str, Any]]:
+    """``(data, meta)`` of an answer, or the ``ApiError`` its ``error`` says (even on 200)."""
+    try:
+        parsed = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict) or "data" not in parsed:
+        raise ApiError(
+            "INVALID_RESPONSE",
+            f"HTTP {response.status_code} without the API's JSON envelope",
+            status=response.status_code,
+            request_id=response.headers.get("x-request-id"),
+        )
+    meta = parsed.get("meta") or {}
+    error = parsed.get("error")
+    if error is not None:
+        raise error_of(error, response.status_code, meta)
+    return parsed["data"], meta
+
+
+def error_of(error: Any, status: int, meta: Mapping[str, Any]) -> ApiError:
+    if not isinstance(error, dict):
+        error = {"code": "INVALID_RESPONSE", "message": str(error)}
+    return ApiError(
+        str(error.get("code") or "INVALID_RESPONSE"),
+        str(error.get("message") or ""),
+        status=status,
+        field=error.get("field"),
+        request_id=meta.get("request_id"),
+        details=error.get("details"),
+    )
+
+
+# -- retries -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """When to try again: ``retries`` more attempts at most; after a 429 as long as its
+    ``Retry-After`` says; after a 5xx or a lost connection (for requests safe to repeat)
+    ``backoff * 2**n`` seconds, at most ``max_backoff``, with full jitter."""
+
+    retries: int = DEFAULT_RETRIES
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+
+    def after_answer(self, call: Call[Any], attempt: int, response: httpx.Response) -> float | None:
+        if attempt >= self.retries:
+            return None
+        status = response.status_code
+        if status == 429:
+            return retry_after(response.headers.get("retry-after")) or self.jittered(attempt)
+        if status >= 500 and call.method in SAFE_TO_REPEAT:
+            return max(retry_after(response.headers.get("retry-after")), self.jittered(attempt))
+        return None
+
+    def after_failure(
+        self, call: Call[Any], attempt: int, error: httpx.TransportError
+    ) -> float | None:
+        if attempt >= self.retries:
+            return None
+        # Nothing reached the server when the connection was never made: any request may go.
+        if call.method in SAFE_TO_REPEAT or isinstance(error, httpx.ConnectError):
+            return self.jittered(attempt)
+        return None
+
+    def jittered(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+
+
+def retry_after(value: str | None) -> float:
+    """Seconds from a ``Retry-After`` header (the API sends whole seconds); 0 when absent."""
+    if not value:
+        return 0.0
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 1.0

@@ -1,0 +1,328 @@
+"""``Client``: the API from ordinary (blocking) code."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+
+from timeboxd.client import methods
+from timeboxd.client.calls import (
+    DEFAULT_TIMEOUT,
+    DEFAULT_URL,
+    UNSET,
+    Call,
+    Retry,
+    Unset,
+    adapter,
+    base_headers,
+    envelope,
+    error_of,
+)
+from timeboxd.client.errors import ApiError
+from timeboxd.client.methods import DateLike, TimeLike
+from timeboxd.client.models import (
+    Agenda,
+    Block,
+    EventPage,
+    Page,
+    Productivity,
+    Project,
+    Stats,
+    TimeEntry,
+)
+
+T = TypeVar("T")
+
+
+class Client:
+    """The timeboxd API: ``Client(base_url, api_key)``, best used as ``with Client(...) as c``
+    (which closes its connections). Every method returns typed results and raises
+    ``ApiError`` when the answer carries an error."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        api_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = 4,
+        backoff: float = 0.5,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.retry = Retry(retries=retries, backoff=backoff)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers=base_headers(api_key),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    # -- life ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                request = self._http.build_request(
+                    call.method,
+                    call.path,
+                    params=call.params or None,
+                    content=None if call.body is None else orjson.dumps(call.body),
+                    headers=(
+                        {**call.headers, "Content-Type": "application/json"}
+                        if call.body is not None
+                        else call.headers or None
+                    ),
+                )
+                response = self._http.send(request, stream=stream)
+            except httpx.TransportError as error:
+                delay = self.retry.after_failure(call, attempt, error)
+                if delay is None:
+                    raise
+            else:
+                delay = self.retry.after_answer(call, attempt, response)
+                if delay is None:
+                    return response
+                response.close()
+            time.sleep(delay)
+            attempt += 1
+
+    def _run(self, call: Call[T]) -> T:
+        data, meta = envelope(self._send(call))
+        return call.read(data, meta)
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def list_blocks(
+        self,
+        *,
+        date: DateLike | None = None,
+        date_from: DateLike | None = None,
+        date_to: DateLike | None = None,
+        project_id: str | None = None,
+        task_id: str | None = None,
+        series_id: str | None = None,
+        done: bool | None = None,
+        archived: bool | None = None,
+        order_by: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Page[Block]:
+        """Blocks matching the filters (all of them, up to 10,000, unless paged)."""
+        return self._run(
+            methods.list_blocks(
+                **methods.block_filters(
+                    date,
+                    date_from,
+                    date_to,
+                    project_id,
+                    task_id,
+                    series_id,
+                    done,
+                    archived,
+                    order_by,
+                ),
+                page=page,
+                per_page=per_page,
+            )
+        )
+
+    def iter_blocks(
+        self,
+        *,
+        date: DateLike | None = None,
+        date_from: DateLike | None = None,
+        date_to: DateLike | None = None,
+        project_id: str | None = None,
+        task_id: str | None = None,
+        series_id: str | None = None,
+        done: bool | None = None,
+        archived: bool | None = None,
+        order_by: str | None = None,
+    ) -> Iterator[Block]:
+        """Every matching block, read from the NDJSON stream one line at a time (constant
+        memory, any number of blocks)."""
+        filters = methods.block_filters(
+            date, date_from, date_to, project_id, task_id, series_id, done, archived, order_by
+        )
+        call: Call[None] = Call("GET", "/v1/blocks/stream", lambda d, m: None, params=filters)
+        response = self._send(call, stream=True)
+        try:
+            if response.status_code != 200:
+                response.read()
+                envelope(response)
+                raise ApiError("INVALID_RESPONSE", "the stream did not open", status=200)
+            read = adapter(Block).validate_json
+            for line in response.iter_lines():
+                if line:
+                    yield _block_line(read, line)
+        finally:
+            response.close()
+
+    def get_block(self, block_id: str) -> Block:
+        return self._run(methods.get_block(block_id))
+
+    def create_block(
+        self,
+        *,
+        date: DateLike,
+        start: TimeLike,
+        end: TimeLike,
+        topic: str = "",
+        project_id: str | None = None,
+        task_id: str | None = None,
+        done: bool = False,
+        idempotency_key: str | None = None,
+    ) -> Block:
+        """A new block (``idempotency_key``: yours, or one made for this call)."""
+        fields = {
+            "date": date,
+            "start": start,
+            "end": end,
+            "topic": topic,
+            "project_id": project_id,
+            "task_id": task_id,
+            "done": done,
+        }
+        return self._run(methods.create_block(fields, idempotency_key))
+
+    def update_block(
+        self,
+        block_id: str,
+        *,
+        date: DateLike | Unset = UNSET,
+        start: TimeLike | Unset = UNSET,
+        end: TimeLike | Unset = UNSET,
+        topic: str | Unset = UNSET,
+        project_id: str | Unset | None = UNSET,
+        task_id: str | Unset | None = UNSET,
+        done: bool | Unset = UNSET,
+        if_match: str | None = None,
+    ) -> Block:
+        """Change the given fields only (``project_id=None`` clears the project)."""
+        changes = methods.changes_of(
+            date=date,
+            start=start,
+            end=end,
+            topic=topic,
+            project_id=project_id,
+            task_id=task_id,
+            done=done,
+        )
+        return self._run(methods.update_block(block_id, changes, if_match))
+
+    def complete_block(self, block_id: str) -> Block:
+        """Mark a block done (sets ``completed_at``)."""
+        return self._run(methods.update_block(block_id, {"done": True}, None))
+
+    def delete_block(self, block_id: str, *, if_match: str | None = None) -> Block:
+        """Move a block to the trash; returns it as it was deleted."""
+        return self._run(methods.delete_block(block_id, if_match))
+
+    def agenda(self, date: DateLike | None = None) -> Agenda:
+        """One local day's plan (today when no date is given)."""
+        return self._run(methods.agenda(date))
+
+    def agenda_markdown(self, date: DateLike | None = None) -> str:
+        """One local day's plan as a Markdown checklist."""
+        call = methods.agenda(date)
+        call.params["format"] = "markdown"
+        response = self._send(call)
+        if response.status_code == 200 and "markdown" in response.headers.get("content-type", ""):
+            return response.text
+        envelope(response)
+        raise ApiError("INVALID_RESPONSE", "the agenda came back without Markdown", status=200)
+
+    # -- progress --------------------------------------------------------------------------
+
+    def stats(
+        self,
+        period: str | None = None,
+        *,
+        date_from: DateLike | None = None,
+        date_to: DateLike | None = None,
+    ) -> Stats:
+        """``period``: today, week (the server's default), month or all; or a date range."""
+        return self._run(methods.stats(period, date_from, date_to))
+
+    def productivity(self, weeks: int | None = None) -> Productivity:
+        return self._run(methods.productivity(weeks))
+
+    # -- timer -----------------------------------------------------------------------------
+
+    def start_timer(
+        self,
+        *,
+        project_id: str | None = None,
+        task_id: str | None = None,
+        block_id: str | None = None,
+        description: str = "",
+        billable: bool | None = None,
+        tag_ids: list[str] | None = None,
+        stop_running: bool = False,
+        idempotency_key: str | None = None,
+    ) -> TimeEntry:
+        fields = {
+            "project_id": project_id,
+            "task_id": task_id,
+            "block_id": block_id,
+            "description": description,
+            "billable": billable,
+            "tag_ids": tag_ids,
+            "stop_running": stop_running or None,
+        }
+        return self._run(methods.start_timer(fields, idempotency_key))
+
+    def stop_timer(self, *, idempotency_key: str | None = None) -> TimeEntry:
+        return self._run(methods.stop_timer(idempotency_key))
+
+    def timer(self) -> TimeEntry | None:
+        """The running entry, or ``None`` when no timer runs."""
+        return self._run(methods.timer())
+
+    # -- the rest --------------------------------------------------------------------------
+
+    def list_projects(self, *, archived: bool | None = None) -> Page[Project]:
+        return self._run(methods.list_projects(archived))
+
+    def events(
+        self,
+        after: str | None = None,
+        *,
+        types: str | list[str] | None = None,
+        limit: int | None = None,
+    ) -> EventPage:
+        """The change feed after the cursor ``after`` (``EventPage.next`` of the last call)."""
+        return self._run(methods.events(after, types, limit))
+
+
+def _block_line(read: Any, line: str) -> Block:
+    try:
+        return read(line)  # type: ignore[no-any-return]
+    except ValueError:
+        # A stream cut by the server ends with an error object instead of a block.
+        parsed = orjson.loads(line)
+        if isinstance(parsed, dict) and parsed.get("error"):
+            raise error_of(parsed["error"], 200, parsed.get("meta") or {}) from None
+        raise
