@@ -62,7 +62,7 @@ ERROR_STATUSES = {
     "503": "The server is at a limit of its own, every database connection or stream slot "
     "busy (SERVICE_UNAVAILABLE); retry shortly",
 }
-RAW_BODY_PREFIXES = ("/v1/imports/",)
+RAW_BODY_PREFIXES = ("/v1/imports/", *web_pages.FORM_PREFIXES)
 
 
 def create_app(

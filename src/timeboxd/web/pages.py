@@ -51,6 +51,8 @@ templates = Environment(
     lstrip_blocks=True,
 )
 router = APIRouter(include_in_schema=False)
+# The paths that take HTML form posts (not JSON): api.middleware lets their bodies through.
+FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/")
 
 
 class Refused(Exception):
