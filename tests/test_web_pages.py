@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from timeboxd.db.models import Block, User
+from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
-from timeboxd.web import auth
+from timeboxd.services.accounts import web_sessions as auth
 
 SHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
@@ -254,3 +255,37 @@ def test_login_attempts_are_braked(real_server: Any) -> None:
     assert r.status_code == 429
     assert "Too many failed attempts" in r.text
     assert "timeboxd_session" not in r.cookies
+
+
+def test_the_dashboard_shows_the_apis_figures(real_server: Any, browser: Browser) -> None:
+    email = make_user(real_server)
+    now = datetime.now(UTC)
+    with real_server.db.write() as s:
+        user = s.query(User).filter_by(email=email).one()
+        key = apikeys.create_key(s, now, user.id, name="dashboard").secret
+    api = httpx.Client(base_url=real_server.base, headers={"Authorization": f"Bearer {key}"})
+    today = api.get("/v1/agenda").json()["data"]["date"]
+    for start, end in (("08:00", "09:00"), ("10:00", "10:45")):
+        body = {"date": today, "start": start, "end": end, "topic": "Study", "done": True}
+        assert api.post("/v1/blocks", json=body).status_code == 201
+    wanted = api.get("/v1/productivity", params={"weeks": 12}).json()["data"]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    log_in(page, real_server.base, email)
+    page.get_by_role("link", name="Productivity").click()
+    expect(page.get_by_role("heading", name="Productivity")).to_be_visible()
+    expect(page.locator("#current-streak")).to_have_text(str(wanted["current_streak"]))
+    expect(page.locator("#longest-streak")).to_have_text(str(wanted["longest_streak"]))
+    expect(page.locator("#total-minutes")).to_have_text(str(wanted["total_minutes"]))
+    expect(page.locator("#focus-sessions")).to_have_text(str(wanted["focus"]["sessions"]))
+    assert page.locator(".heat").count() == len(wanted["heatmap"])
+    for name in ("days", "weekdays", "hours"):  # Chart.js drew into each canvas
+        page.wait_for_function(
+            f"() => window.Chart && window.Chart.getChart('chart-{name}') !== undefined"
+        )
+    page.screenshot(path=str(SHOTS / "dashboard-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=str(SHOTS / "dashboard-phone.png"), full_page=True)
+    assert errors == []

@@ -319,7 +319,7 @@ def demo_command(email: str, tz: str | None) -> None:
     zone = tz or _settings().default_timezone
 
     def action(db: Database) -> tuple[demo.DemoResult, str]:
-        from timeboxd.web import auth as web_auth
+        from timeboxd.services.accounts import web_sessions as web_auth
 
         with db.write() as s:
             now = system_clock()

@@ -24,10 +24,11 @@ from timeboxd.errors import DomainError, NotFound
 from timeboxd.schemas.blocks import AgendaOut, BlockChanges, BlockFields, BlockOut
 from timeboxd.schemas.entries import TimerStart
 from timeboxd.services.catalog import projects
+from timeboxd.services.insights import productivity
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import agenda, blocks
 from timeboxd.services.tracking import timer
-from timeboxd.web import auth
+from timeboxd.services.accounts import web_sessions as auth
 
 HERE = Path(__file__).parent
 COOKIE = "timeboxd_session"
@@ -406,6 +407,52 @@ def week(request: Request, start: str | None = None) -> Response:
             next=first + dt.timedelta(days=7),
             back=f"/week?start={quote(first.isoformat())}",
         )
+
+
+# -- dashboard ----------------------------------------------------------------------------
+
+
+def _heat_level(minutes: int) -> int:
+    return (
+        0
+        if minutes <= 0
+        else 1
+        if minutes < 60
+        else 2
+        if minutes < 120
+        else 3
+        if minutes < 240
+        else 4
+    )
+
+
+@router.get("/dashboard/productivity")
+def dashboard(request: Request) -> Response:
+    rt = runtime(request)
+    now = rt.clock()
+    with rt.db.read() as s:
+        who = auth.visitor(s, request.cookies.get(COOKIE), now)
+        if who is None:
+            return _to_login()
+        out = productivity.productivity(s, who.principal, now, 12)
+    # The heatmap as weeks (columns) of days, oldest first.
+    days = sorted(out.heatmap.items())
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    charts = {
+        "days": {
+            "labels": [d.date.isoformat()[5:] for d in out.last_30_days],
+            "values": [d.minutes for d in out.last_30_days],
+        },
+        "weekdays": {
+            "labels": [w.weekday[:3].title() for w in out.by_weekday],
+            "values": [w.minutes for w in out.by_weekday],
+        },
+        "hours": {
+            "labels": [f"{h.hour:02d}" for h in out.by_hour],
+            "values": [h.minutes for h in out.by_hour],
+        },
+    }
+    return render("dashboard.html", who=who, p=out, weeks=weeks, level=_heat_level, charts=charts)
 
 
 def install(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""Passwords, sessions, CSRF tokens and the login brake of the web app.
+"""The web app's logins: passwords, server-side sessions, CSRF tokens and the login brake.
 
 New passwords are hashed with Argon2id. Hashes written before (``scrypt$salt$digest`` by
 ``services.accounts.users.hash_password``) still verify, and are rehashed with Argon2 at
