@@ -289,3 +289,29 @@ def test_the_dashboard_shows_the_apis_figures(real_server: Any, browser: Browser
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=str(SHOTS / "dashboard-phone.png"), full_page=True)
     assert errors == []
+
+
+def test_settings_change_the_week(real_server: Any, browser: Browser) -> None:
+    email = make_user(real_server)
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    log_in(page, real_server.base, email)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Time zone").fill("Mars/Olympus")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("alert")).to_contain_text("timezone")
+    page.get_by_label("Name").fill("Ada")
+    page.get_by_label("Time zone").fill("Europe/Paris")
+    page.get_by_label("Week starts on").select_option("sunday")
+    page.get_by_label("Daily goal (minutes)").fill("240")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    with real_server.db.read() as s:
+        user = s.query(User).filter_by(email=email).one()
+        assert (user.name, user.timezone, user.week_start, user.daily_goal_minutes) == (
+            "Ada",
+            "Europe/Paris",
+            "sunday",
+            240,
+        )
+    page.get_by_role("link", name="Week").click()
+    expect(page.locator("section.day h2 a").first).to_have_text(re.compile(r"^Sun "))

@@ -8,6 +8,7 @@ token and, when the browser sends an ``Origin``, come from this server's own ori
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,20 +16,24 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from timeboxd.api.deps import Runtime, runtime
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import DomainError, NotFound
+from timeboxd.schemas.account import MeChanges, MePatch
 from timeboxd.schemas.blocks import AgendaOut, BlockChanges, BlockFields, BlockOut
+from timeboxd.schemas.common import changes_of
 from timeboxd.schemas.entries import TimerStart
+from timeboxd.services.accounts import users
+from timeboxd.services.accounts import web_sessions as auth
 from timeboxd.services.catalog import projects
 from timeboxd.services.insights import productivity
 from timeboxd.services.paging import PageRequest
 from timeboxd.services.planning import agenda, blocks
 from timeboxd.services.tracking import timer
-from timeboxd.services.accounts import web_sessions as auth
 
 HERE = Path(__file__).parent
 COOKIE = "timeboxd_session"
@@ -53,7 +58,7 @@ templates = Environment(
 )
 router = APIRouter(include_in_schema=False)
 # The paths that take HTML form posts (not JSON): api.middleware lets their bodies through.
-FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/")
+FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/", "/settings")
 
 
 class Refused(Exception):
@@ -453,6 +458,72 @@ def dashboard(request: Request) -> Response:
         },
     }
     return render("dashboard.html", who=who, p=out, weeks=weeks, level=_heat_level, charts=charts)
+
+
+# -- settings -----------------------------------------------------------------------------
+
+ZONES = sorted(zoneinfo.available_timezones())
+
+
+def _settings_page(who: auth.Visitor, status: int = 200, **extra: Any) -> Response:
+    return render("settings.html", status=status, who=who, zones=ZONES, **extra)
+
+
+def _profile_changes(form: Any, goal_raw: str) -> MeChanges:
+    """The form through the API's own input model (MePatch): the same checks as PATCH /v1/me."""
+    from timeboxd.errors import ValidationFailed
+
+    if goal_raw and not goal_raw.isdigit():
+        raise ValidationFailed("enter whole minutes", field="daily_goal_minutes")
+    raw = {
+        "name": str(form.get("name", "")).strip(),
+        "timezone": str(form.get("timezone", "")).strip(),
+        "week_start": str(form.get("week_start", "")),
+        "daily_goal_minutes": int(goal_raw) if goal_raw else None,
+    }
+    try:
+        body = MePatch.model_validate(raw)
+    except PydanticError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else None
+        raise ValidationFailed(first["msg"], field=field) from None
+    return changes_of(MeChanges, body)
+
+
+@router.get("/settings")
+def settings_page(request: Request, saved: str | None = None) -> Response:
+    rt = runtime(request)
+    with rt.db.read() as s:
+        who = auth.visitor(s, request.cookies.get(COOKIE), rt.clock())
+        if who is None:
+            return _to_login()
+        return _settings_page(who, saved=saved is not None, error=None)
+
+
+@router.post("/settings")
+async def save_settings(request: Request) -> Response:
+    rt = runtime(request)
+    form = await request.form()
+    now = rt.clock()
+    goal_raw = str(form.get("daily_goal_minutes", "")).strip()
+    try:
+        with rt.db.write() as s:
+            who = auth.visitor(s, request.cookies.get(COOKIE), now)
+            if who is None:
+                return _to_login()
+            _checked(request, who, form)
+            changes = _profile_changes(form, goal_raw)
+            users.update_me(s, who.principal, now, changes, None, str(request.base_url))
+    except Refused:
+        return _refused()
+    except DomainError as exc:
+        with rt.db.read() as s:
+            who = auth.visitor(s, request.cookies.get(COOKIE), now)
+            if who is None:
+                return _to_login()
+            message = exc.message if exc.field is None else f"{exc.field}: {exc.message}"
+            return _settings_page(who, status=400, saved=False, error=message)
+    return redirect("/settings?saved=1")
 
 
 def install(app: FastAPI) -> None:
