@@ -319,11 +319,16 @@ def demo_command(email: str, tz: str | None) -> None:
     """A user with a term of study blocks; prints a new key for that user."""
     zone = tz or _settings().default_timezone
 
-    def action(db: Database) -> demo.DemoResult:
-        with db.write() as s:
-            return demo.seed(s, system_clock(), email, zone)
+    def action(db: Database) -> tuple[demo.DemoResult, str]:
+        from timeboxd.services.accounts import web_sessions as web_auth
 
-    result = _run(action)
+        with db.write() as s:
+            now = system_clock()
+            seeded = demo.seed(s, now, email, zone)
+            # A new password at every run, for the web app's login (ends older sessions).
+            return seeded, web_auth.set_demo_password(s, email, now)
+
+    result, password = _run(action)
     if result.created:
         click.echo(
             f"demo user {email}: {result.projects} projects, {result.blocks} blocks "
@@ -331,6 +336,7 @@ def demo_command(email: str, tz: str | None) -> None:
         )
     else:
         click.echo(f"demo user {email} already has its data; here is a new key")
+    click.echo(f"web login: email {email}, password {password}")
     click.echo(f"API key for {email} (shown once):")
     click.echo(result.secret)
 

@@ -46,6 +46,7 @@ from timeboxd.schemas.common import ErrorEnvelope
 from timeboxd.services.context import Clock, system_clock
 from timeboxd.services.database import Database
 from timeboxd.services.insights.stats_cache import make_store
+from timeboxd.web import pages as web_pages
 
 ERROR_STATUSES = {
     "400": "Bad input (VALIDATION_ERROR or UNSUPPORTED_VERSION)",
@@ -61,7 +62,7 @@ ERROR_STATUSES = {
     "503": "The server is at a limit of its own, every database connection or stream slot "
     "busy (SERVICE_UNAVAILABLE); retry shortly",
 }
-RAW_BODY_PREFIXES = ("/v1/imports/",)
+RAW_BODY_PREFIXES = ("/v1/imports/", *web_pages.FORM_PREFIXES)
 
 
 def create_app(
@@ -118,6 +119,7 @@ def create_app(
         metrics,
     ):
         app.include_router(module.router)
+    web_pages.install(app)  # the web app's HTML pages at /, beside the /v1 API
     handlers.refuse_shadowed_methods(app)
     # Innermost, so the router has put the matched route into the scope it sees.
     app.add_middleware(MetricsMiddleware)

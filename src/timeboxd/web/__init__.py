@@ -1,0 +1,1 @@
+"""The web app: server-rendered pages at ``/`` calling the same services as the API."""
