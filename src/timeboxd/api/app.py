@@ -142,8 +142,9 @@ def _mount_mcp(app: FastAPI) -> None:
     endpoint = McpEndpoint(app.state.runtime)
     from starlette.routing import Route
 
-    app.router.routes.append(
-        Route("/mcp", endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    # First: a request is matched against the routes in order, and /mcp shadows none.
+    app.router.routes.insert(
+        0, Route("/mcp", endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
     app.router.lifespan_context = lambda _app: endpoint.running()
 

@@ -20,6 +20,7 @@ from mcp.server.context import CallNext, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.resources import Resource
+from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
@@ -119,6 +120,17 @@ def parse(model: type[M], values: dict[str, Any]) -> M:
         raise validation_to_domain(RequestValidationError(exc.errors())) from None
 
 
+def reply(data: Any) -> CallToolResult:
+    """A tool's answer: ``data`` as structured content, and the same JSON as text for
+    clients that show only text. Built here rather than by the SDK from the return
+    annotation: the SDK would validate and copy every block against a schema that says
+    only "an object", and write the text indented."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=orjson.dumps(data).decode())],
+        structured_content=data,
+    )
+
+
 def listing(page: Page[Any]) -> dict[str, Any]:
     return {
         "items": page.items,
@@ -174,7 +186,7 @@ def build(tools: Tools) -> MCPServer[Any]:
     run = tools.run
 
     @server.tool()
-    def get_agenda(ctx: Context, date: OptDate = None) -> dict[str, Any]:
+    def get_agenda(ctx: Context, date: OptDate = None) -> CallToolResult:
         """The plan of one local day: its blocks in start order, with planned_minutes,
         done_minutes and done_count. Call this first to see what is planned. `date`
         defaults to today in the account's time zone. Needs read:blocks."""
@@ -183,8 +195,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             day = parse(BlockListQuery, {"date": date}).date
             return agenda.agenda(u.connection(), p, now, day)
 
-        result: dict[str, Any] = run(ctx, "read:blocks", work)
-        return result
+        return reply(run(ctx, "read:blocks", work))
 
     @server.tool()
     def list_blocks(
@@ -200,7 +211,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         ] = None,
         page: Annotated[int | None, Field(description="page number, from 1")] = None,
         per_page: Annotated[int | None, Field(description="blocks per page, 1-200")] = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """The caller's blocks, filtered: one `date`, or a range `date_from`..`date_to`
         (inclusive), a project, done or not. Without page/per_page every match is returned
         (up to 10,000; has_more tells). Answers {items, page, per_page, total, has_more};
@@ -226,8 +237,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             f = blocks_query.filter_of(q)
             return listing(blocks_query.list_blocks_json(u.connection(), p, f, paging))
 
-        result: dict[str, Any] = run(ctx, "read:blocks", work)
-        return result
+        return reply(run(ctx, "read:blocks", work))
 
     @server.tool()
     def create_block(
@@ -238,7 +248,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         topic: Annotated[str, Field(description="what the time is for, up to 500 chars")] = "",
         project_id: ProjectId = None,
         done: Annotated[bool, Field(description="already done")] = False,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """Plan a block of time on a local date from `start` to `end` (HH:MM, end after
         start, same day), optionally in a project (ids from list_projects). Answers the new
         block. Needs write:blocks."""
@@ -257,8 +267,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             )
             return blocks.create_block(u.session, p, now, BlockFields.of(body))[0]
 
-        result: dict[str, Any] = run(ctx, "write:blocks", work, write=True)
-        return result
+        return reply(run(ctx, "write:blocks", work, write=True))
 
     @server.tool()
     def update_block(
@@ -270,7 +279,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         topic: Annotated[str | None, Field(description="new topic")] = None,
         project_id: ProjectId = None,
         done: Annotated[bool | None, Field(description="mark done or not done")] = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """Change a block: only the fields given change (move it with date/start/end,
         rename it with topic, refile it with project_id). Answers the updated block.
         Needs write:blocks."""
@@ -290,11 +299,10 @@ def build(tools: Tools) -> MCPServer[Any]:
             changes = changes_of(BlockChanges, body)
             return blocks.update_block(u.session, p, now, block_id, changes, None)[0]
 
-        result: dict[str, Any] = run(ctx, "write:blocks", work, write=True)
-        return result
+        return reply(run(ctx, "write:blocks", work, write=True))
 
     @server.tool()
-    def complete_block(ctx: Context, block_id: BlockId) -> dict[str, Any]:
+    def complete_block(ctx: Context, block_id: BlockId) -> CallToolResult:
         """Mark a block done (completed_at is set to now). Answers the block.
         Needs write:blocks."""
 
@@ -302,19 +310,17 @@ def build(tools: Tools) -> MCPServer[Any]:
             changes = BlockChanges(done=True)
             return blocks.update_block(u.session, p, now, block_id, changes, None)[0]
 
-        result: dict[str, Any] = run(ctx, "write:blocks", work, write=True)
-        return result
+        return reply(run(ctx, "write:blocks", work, write=True))
 
     @server.tool()
-    def delete_block(ctx: Context, block_id: BlockId) -> dict[str, Any]:
+    def delete_block(ctx: Context, block_id: BlockId) -> CallToolResult:
         """Move a block to the trash (it can be restored through the API). Answers the
         deleted block, with deleted_at set. Needs write:blocks."""
 
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             return blocks.delete_block(u.session, p, now, block_id, None)[0]
 
-        result: dict[str, Any] = run(ctx, "write:blocks", work, write=True)
-        return result
+        return reply(run(ctx, "write:blocks", work, write=True))
 
     @server.tool()
     def plan_series(
@@ -331,7 +337,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         ],
         topic: Annotated[str, Field(description="what the time is for")] = "",
         project_id: ProjectId = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """Plan a recurring block: one block per occurrence of `rrule`, from `date`, each
         from `start` to `end` local time. Answers the series with its id and rule.
         Needs write:blocks."""
@@ -350,8 +356,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             )
             return series.create_series(u.session, p, now, body)
 
-        result: dict[str, Any] = run(ctx, "write:blocks", work, write=True)
-        return result
+        return reply(run(ctx, "write:blocks", work, write=True))
 
     @server.tool()
     def get_stats(
@@ -362,7 +367,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         ] = None,
         date_from: OptDate = None,
         date_to: OptDate = None,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """Planning statistics of a period of local days: total and completed blocks,
         completion_rate (0-1), streak_days, scheduled and tracked minutes, and a heatmap
         of minutes by date. Needs read:stats."""
@@ -371,14 +376,13 @@ def build(tools: Tools) -> MCPServer[Any]:
             q = parse(StatsParams, {"period": period, "date_from": date_from, "date_to": date_to})
             return stats_of(tools.store, u.session, p, now, q)
 
-        result: dict[str, Any] = run(ctx, "read:stats", work)
-        return result
+        return reply(run(ctx, "read:stats", work))
 
     @server.tool()
     def get_productivity(
         ctx: Context,
         weeks: Annotated[int, Field(description="how many weeks back, 1-52")] = 12,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """Productivity over the last `weeks` weeks: focus sessions, minutes by project,
         plan versus actual, minutes by day, weekday and hour. Minutes are whole minutes.
         Needs read:stats."""
@@ -387,8 +391,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             q = parse(ProductivityParams, {"weeks": weeks})
             return stats_of(tools.store, u.session, p, now, q)
 
-        result: dict[str, Any] = run(ctx, "read:stats", work)
-        return result
+        return reply(run(ctx, "read:stats", work))
 
     @server.tool()
     def start_timer(
@@ -401,7 +404,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         stop_running: Annotated[
             bool, Field(description="stop a running timer first instead of failing")
         ] = False,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """Start tracking time now. Only one timer runs at a time: a running one is a
         CONFLICT unless stop_running is true. Answers the running time entry (start is an
         instant with offset). Needs write:time_entries."""
@@ -418,25 +421,23 @@ def build(tools: Tools) -> MCPServer[Any]:
             )
             return timer.start(u.session, p, now, body)[0]
 
-        result: dict[str, Any] = run(ctx, "write:time_entries", work, write=True)
-        return result
+        return reply(run(ctx, "write:time_entries", work, write=True))
 
     @server.tool()
-    def stop_timer(ctx: Context) -> dict[str, Any]:
+    def stop_timer(ctx: Context) -> CallToolResult:
         """Stop the running timer. Answers the stopped time entry with its duration in
         seconds; NOT_FOUND when no timer runs. Needs write:time_entries."""
 
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             return timer.stop(u.session, p, now, None)[0]
 
-        result: dict[str, Any] = run(ctx, "write:time_entries", work, write=True)
-        return result
+        return reply(run(ctx, "write:time_entries", work, write=True))
 
     @server.tool()
     def list_projects(
         ctx: Context,
         archived: Annotated[bool, Field(description="list archived projects instead")] = False,
-    ) -> dict[str, Any]:
+    ) -> CallToolResult:
         """The caller's projects (what a study planner calls subjects) with their ids, to
         pass as project_id to other tools. Answers {items, page, per_page, total,
         has_more}. Needs read:projects."""
@@ -445,8 +446,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             paging = PageRequest.parse(None, None)
             return listing(projects.list_projects(u.connection(), p, archived, paging))
 
-        result: dict[str, Any] = run(ctx, "read:projects", work)
-        return result
+        return reply(run(ctx, "read:projects", work))
 
     def agenda_today(u: UnitOfWork, p: Principal, now: datetime) -> Any:
         return agenda.agenda(u.connection(), p, now, None)
