@@ -210,7 +210,7 @@ def build(tools: Tools) -> MCPServer[Any]:
             str | None, Field(description="comma-separated fields, '-' for descending")
         ] = None,
         page: Annotated[int | None, Field(description="page number, from 1")] = None,
-        per_page: Annotated[int | None, Field(description="blocks per page, 1-200")] = None,
+        per_page: Annotated[int | None, Field(description="blocks per page, 1-1000")] = None,
     ) -> CallToolResult:
         """The caller's blocks, filtered: one `date`, or a range `date_from`..`date_to`
         (inclusive), a project, done or not. Without page/per_page every match is returned
