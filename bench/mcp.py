@@ -10,6 +10,8 @@ Both calls list the same day's ``--blocks`` blocks with the same key: the REST c
 Each is timed from the client, sequentially over one kept-alive connection, alternating
 in rounds of 100 so the machine's load falls on both alike, after a warm-up of each.
 Reports p50, p90, p99 and mean latency and the ratio MCP/REST. Target: at most 2x.
+An MCP ``ping`` (admitted with the key as every request, answered by the SDK with no
+tool) is timed too, a quarter as often: the floor any MCP call starts from.
 Prints a Markdown report.
 """
 
@@ -51,6 +53,14 @@ def call_mcp(http: httpx.Client, key: str, n: int) -> None:
         raise SystemExit(f"MCP: {r.status_code} {r.text[:300]}")
 
 
+def call_ping(http: httpx.Client, key: str, n: int) -> None:
+    body = {"jsonrpc": "2.0", "id": n, "method": "ping"}
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
+    r = http.post("/mcp", json=body, headers=headers)
+    if r.status_code != 200:
+        raise SystemExit(f"ping: {r.status_code} {r.text[:300]}")
+
+
 def timed(fn: Any, *args: Any) -> float:
     began = time.perf_counter()
     fn(*args)
@@ -85,6 +95,7 @@ def main() -> None:
                 call_mcp(http, key, n)
             rest: list[float] = []
             mcp: list[float] = []
+            ping: list[float] = []
             n = 0
             while len(rest) < args.requests:
                 for _ in range(ROUND):
@@ -92,6 +103,8 @@ def main() -> None:
                 for _ in range(ROUND):
                     n += 1
                     mcp.append(timed(call_mcp, http, key, n))
+                for _ in range(ROUND // 4):
+                    ping.append(timed(call_ping, http, key, n))
     db = "PostgreSQL" if args.postgres else "SQLite"
     print(f"## MCP list_blocks against REST ({db}, {args.blocks} blocks, {len(rest)} calls each)")
     print()
@@ -99,7 +112,12 @@ def main() -> None:
     print()
     print("| call | p50 ms | p90 ms | p99 ms | mean ms |")
     print("| --- | --- | --- | --- | --- |")
-    for name, values in (("REST GET /v1/blocks?date=", rest), ("MCP tools/call list_blocks", mcp)):
+    rows = (
+        ("REST GET /v1/blocks?date=", rest),
+        ("MCP tools/call list_blocks", mcp),
+        ("MCP ping (admission and the SDK alone)", ping),
+    )
+    for name, values in rows:
         row = [pct(values, 0.5), pct(values, 0.9), pct(values, 0.99), statistics.fmean(values)]
         print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
     ratio_p50 = pct(mcp, 0.5) / pct(rest, 0.5)

@@ -184,6 +184,8 @@ def build(tools: Tools) -> MCPServer[Any]:
         log_level="WARNING",
     )
     run = tools.run
+    # Every tool is a plain function: the SDK runs it in a pool thread, so the event loop
+    # never waits for a pooled connection (as api.deps keeps it for the REST routes).
 
     @server.tool()
     def get_agenda(ctx: Context, date: OptDate = None) -> CallToolResult:
