@@ -216,6 +216,34 @@ def worker() -> None:
     click.echo("timeboxd worker stopped")
 
 
+@main.command("mcp")
+def mcp_command() -> None:
+    """Serve the MCP tools over stdio, acting as the key in TIMEBOXD_API_KEY."""
+    from timeboxd.api.ratelimit import RateLimiter
+    from timeboxd.mcp.serve import admit, stdio_server
+    from timeboxd.services.insights.stats_cache import make_store
+
+    secret = os.environ.get("TIMEBOXD_API_KEY", "").strip()
+    if not secret:
+        raise click.ClickException("set TIMEBOXD_API_KEY to the API key the MCP server acts as")
+    settings = _settings()
+    db = _database(settings)
+    limiter = RateLimiter(
+        settings.rate_limit_per_minute, settings.rate_limit_per_second, settings.redis_url
+    )
+    touch = settings.key_touch_interval_seconds
+    try:
+        admit(db, limiter, system_clock, touch, secret)  # a bad key fails here, not per call
+    except DomainError as exc:
+        db.dispose()
+        raise click.ClickException(f"TIMEBOXD_API_KEY: {exc.code}: {exc.message}") from None
+    store = make_store(settings.redis_url)
+    try:
+        stdio_server(db, system_clock, store, limiter, secret, touch).run("stdio")
+    finally:
+        db.dispose()
+
+
 @main.group()
 def db() -> None:
     """Database maintenance."""

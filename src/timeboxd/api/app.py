@@ -121,6 +121,7 @@ def create_app(
         app.include_router(module.router)
     web_pages.install(app)  # the web app's HTML pages at /, beside the /v1 API
     handlers.refuse_shadowed_methods(app)
+    _mount_mcp(app)
     # Innermost, so the router has put the matched route into the scope it sees.
     app.add_middleware(MetricsMiddleware)
     metrics.count_pool(database)
@@ -133,6 +134,21 @@ def create_app(
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _mount_mcp(app: FastAPI) -> None:
+    """The MCP server's streamable HTTP endpoint at ``/mcp`` (timeboxd.mcp.serve), and
+    its session manager running for as long as the app does."""
+    from timeboxd.mcp.serve import McpEndpoint
+
+    endpoint = McpEndpoint(app.state.runtime)
+    from starlette.routing import Route
+
+    # First: a request is matched against the routes in order, and /mcp shadows none.
+    app.router.routes.insert(
+        0, Route("/mcp", endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    )
+    app.router.lifespan_context = lambda _app: endpoint.running()
 
 
 def api_routes(app: FastAPI) -> list[Any]:

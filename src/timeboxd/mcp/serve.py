@@ -1,0 +1,126 @@
+"""The two transports of the MCP server.
+
+stdio (``timeboxd mcp``) acts as the key in ``TIMEBOXD_API_KEY``: it is authenticated
+on every call, so a key revoked or expired while the session is open stops working, and
+every call counts against the key's rate limit as a request does.
+
+Streamable HTTP is served at ``/mcp`` of the API app. Every HTTP request is admitted as
+an API request is (``api.deps``): the Bearer (or ``X-API-Key``) key is authenticated,
+counted against its rate limit (the ``RateLimit-*`` headers are sent) and kept in the
+request's state for the tools to act as. The server is stateless (no MCP session is kept
+between requests), so any of several app processes behind a load balancer can answer
+any request, and answers are plain JSON rather than an event stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from timeboxd.api.deps import Runtime, api_key
+from timeboxd.api.ratelimit import RateLimiter
+from timeboxd.errors import RateLimited, Unauthorized
+from timeboxd.mcp.tools import Tools, build
+from timeboxd.services.accounts import apikeys
+from timeboxd.services.context import Clock, Principal
+from timeboxd.services.database import Database
+from timeboxd.services.insights.stats_cache import Store
+
+STATE_KEY = "mcp_principal"
+
+
+def admit(
+    db: Database,
+    limiter: RateLimiter,
+    clock: Clock,
+    touch_seconds: int,
+    secret: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> Principal:
+    """The key's principal, counted once against its quota; Unauthorized or RateLimited
+    as for any API request. The rate-limit headers are added to ``headers``."""
+    with db.connect() as conn:
+        principal = apikeys.authenticate(conn, secret, clock(), timedelta(seconds=touch_seconds))
+    verdict = limiter.hit(principal.key_id or principal.user_id)
+    if headers is not None:
+        headers.extend(verdict.headers())
+    if not verdict.allowed:
+        raise RateLimited(f"rate limit exceeded; retry in {max(1, verdict.reset_seconds)} s")
+    return principal
+
+
+def stdio_server(
+    db: Database,
+    clock: Clock,
+    store: Store,
+    limiter: RateLimiter,
+    secret: str,
+    touch_seconds: int,
+) -> MCPServer[Any]:
+    """The server ``timeboxd mcp`` runs: every call acts as the key ``secret``."""
+
+    def caller(request: Any) -> Principal:
+        return admit(db, limiter, clock, touch_seconds, secret)
+
+    return build(Tools(db, clock, store, caller))
+
+
+def _http_caller(request: Any) -> Principal:
+    principal = getattr(request.state, STATE_KEY, None) if request is not None else None
+    if not isinstance(principal, Principal):  # never: McpEndpoint admitted the request
+        raise Unauthorized("send an API key as Authorization: Bearer <key>")
+    return principal
+
+
+class McpEndpoint:
+    """The ASGI endpoint at ``/mcp``: admit the request, then hand it to the SDK."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.server = build(Tools(rt.db, rt.clock, rt.stats_store, _http_caller))
+        # The SDK's Starlette app is built only for its session manager, which is
+        # mounted here behind the API's own admission. Host checks are the API's
+        # concern (it serves the same hosts as every /v1 route).
+        self.server.streamable_http_app(
+            stateless_http=True,
+            json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+            max_request_body_size=rt.settings.max_body_bytes,
+        )
+        self.manager = self.server.session_manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        secret = api_key(request)
+        if not secret:
+            raise Unauthorized("send an API key as Authorization: Bearer <key> or X-API-Key")
+        rt = self.rt
+        state: dict[str, Any] = scope.setdefault("state", {})
+        headers: list[tuple[bytes, bytes]] = []
+        try:
+            principal = await run_in_threadpool(
+                admit,
+                rt.db,
+                rt.limiter,
+                rt.clock,
+                rt.settings.key_touch_interval_seconds,
+                secret,
+                headers,
+            )
+        finally:  # sent on the answer, a 429 too (PlatformMiddleware adds them)
+            state["extra_headers"] = [*state.get("extra_headers", ()), *headers]
+        state[STATE_KEY] = principal
+        await self.manager.handle_request(scope, receive, send)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The session manager's task group, for as long as the app serves."""
+        async with self.manager.run():
+            yield
