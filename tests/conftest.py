@@ -320,19 +320,27 @@ def real_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def empty_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of its own, empty: a new SQLite file, or a new PostgreSQL database
     (for tests that migrate up and down themselves)."""
+    with empty_database(backend, tmp_path_factory.mktemp("empty")) as url:
+        yield url
+
+
+@contextmanager
+def empty_database(backend: str, directory: Path, name: str = "timeboxd.db") -> Iterator[str]:
+    """The URL of a new, empty database: the SQLite file ``name`` in ``directory``, or a
+    PostgreSQL database dropped when the block ends."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('empty') / 'timeboxd.db'}"
+        yield f"sqlite:///{directory / name}"
         return
     assert POSTGRES_URL
-    name = f"timeboxd_empty_{secrets.token_hex(4)}"
+    database = f"timeboxd_empty_{secrets.token_hex(4)}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        conn.exec_driver_sql(f"CREATE DATABASE {database}")
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE {database} WITH (FORCE)")
         admin.dispose()
 
 

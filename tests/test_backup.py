@@ -8,7 +8,6 @@ SQLite file itself, or a PostgreSQL database restored from the archive) serves t
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import subprocess
 import threading
@@ -21,10 +20,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests import servers
-from tests.conftest import POSTGRES_URL, serving_for_tests
+from tests.conftest import empty_database, serving_for_tests
 from timeboxd.cli import main
 from timeboxd.db import migrate
 from timeboxd.db.rollups_rebuild import rebuild
@@ -51,20 +49,8 @@ def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def second_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """Another empty database: where a PostgreSQL archive is restored."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    assert POSTGRES_URL
-    name = f"timeboxd_restore_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
+    with empty_database(backend, tmp_path, "restored.db") as url:
+        yield url
 
 
 class Writers:
