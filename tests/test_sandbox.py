@@ -120,9 +120,10 @@ def live_rows(db: Database, world: World) -> dict[str, list[str]]:
     with db.engine.connect() as conn:
         for name, t in tables.items():
             c = t.c
-            if name in ("idempotency_records", "event_cursors", "bulk_inserts"):
+            if name in ("idempotency_records", "event_cursors", "bulk_inserts", "login_failures"):
                 # the calling key's own replay records; the dispatcher's place; a bulk
-                # insert's mark, empty outside its transaction
+                # insert's mark, empty outside its transaction; the web app's failed
+                # sign-ins, which no API key reaches
                 continue
             elif name == "webhook_deliveries":
                 hooks = tables["webhooks"]

@@ -153,8 +153,14 @@ def _mount_mcp(app: FastAPI) -> None:
 
 def api_routes(app: FastAPI) -> list[Any]:
     """Every API route as served (included routers flattened), each with ``path``,
-    ``path_format``, ``methods``, ``dependant`` and ``body_field`` as an APIRoute has."""
-    return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+    ``path_format``, ``methods``, ``dependant`` and ``body_field`` as an APIRoute has; the
+    web app's HTML pages (timeboxd.web) are not API routes."""
+    return [
+        c
+        for c in iter_route_contexts(app.routes)
+        if isinstance(c.original_route, APIRoute)
+        and not c.original_route.endpoint.__module__.startswith("timeboxd.web")
+    ]
 
 
 def _marked_dependencies(app: FastAPI, mark: str) -> dict[tuple[str, str], Any]:

@@ -85,16 +85,20 @@ class McpEndpoint:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.server = build(Tools(rt.db, rt.clock, rt.stats_store, _http_caller))
-        # The SDK's Starlette app is built only for its session manager, which is
-        # mounted here behind the API's own admission. Host checks are the API's
-        # concern (it serves the same hosts as every /v1 route).
+        self.manager = self._new_manager()
+
+    def _new_manager(self) -> Any:
+        """A session manager of its own (one runs only once: each time the app starts,
+        e.g. every test client of one app, takes a new one). The SDK's Starlette app is
+        built only for it, mounted here behind the API's own admission. Host checks are
+        the API's concern (it serves the same hosts as every /v1 route)."""
         self.server.streamable_http_app(
             stateless_http=True,
             json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
-            max_request_body_size=rt.settings.max_body_bytes,
+            max_request_body_size=self.rt.settings.max_body_bytes,
         )
-        self.manager = self.server.session_manager
+        return self.server.session_manager
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -122,5 +126,6 @@ class McpEndpoint:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """The session manager's task group, for as long as the app serves."""
+        self.manager = self._new_manager()
         async with self.manager.run():
             yield

@@ -186,7 +186,11 @@ class BlockQuery(QueryModel):
     date_from: LocalDate | None = None
     date_to: LocalDate | None = None
     project_id: str | None = Field(None, max_length=32)
-    subject_id: str | None = Field(None, max_length=32, description=SUBJECT_ID_DOC)
+    # An id's shape: a value that cannot be an id (``true``) is refused rather than
+    # matching nothing, as a query generator sending an array of one value expects.
+    subject_id: str | None = Field(
+        None, max_length=32, pattern="^[a-z]+_[0-9A-Za-z]+$", description=SUBJECT_ID_DOC
+    )
     task_id: str | None = Field(None, max_length=32)
     series_id: str | None = Field(None, max_length=32)
     done: bool | None = None
