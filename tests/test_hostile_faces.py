@@ -149,3 +149,15 @@ def test_an_envelope_with_data_of_the_wrong_shape_is_invalid_response() -> None:
     ):
         tb.agenda()
     assert caught.value.code == "INVALID_RESPONSE"
+
+
+def test_a_get_of_mcp_is_refused_rather_than_held_open(real_server: RealServer) -> None:
+    """The endpoint is stateless and answers JSON: a GET (the transport's standalone event
+    stream) would otherwise stay open for good, one rate-limit admission each."""
+    headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {a_key(real_server)}"}
+    with httpx.stream("GET", f"{real_server.base}/mcp", headers=headers, timeout=60) as answer:
+        status, kind = answer.status_code, answer.headers.get("content-type", "")
+        body = answer.read() if status != 200 else b""
+    assert (status, kind) == (405, "application/json"), (status, kind)
+    assert orjson.loads(body)["error"]["code"] == "VALIDATION_ERROR"
+    assert httpx.get(f"{real_server.base}/mcp", headers=MCP_HEADERS).status_code == 401
