@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import orjson
 import pytest
 
 from tests.conftest import RealServer
+from tests.test_backup import cli
 from tests.test_client_faults import _envelope, http_server
 from timeboxd.client import ApiError, Client
 
@@ -161,3 +163,20 @@ def test_a_get_of_mcp_is_refused_rather_than_held_open(real_server: RealServer) 
     assert (status, kind) == (405, "application/json"), (status, kind)
     assert orjson.loads(body)["error"]["code"] == "VALIDATION_ERROR"
     assert httpx.get(f"{real_server.base}/mcp", headers=MCP_HEADERS).status_code == 401
+
+
+def test_a_restore_onto_a_new_machine_creates_its_data_directory(tmp_path: Path) -> None:
+    """The disaster case: a backup restored where nothing has run yet, the data directory
+    not made; the restore makes it rather than failing with a traceback."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert cli(source, "db", "upgrade").returncode == 0
+    assert cli(source, "users", "create", "new-machine@example.com").returncode == 0
+    path = tmp_path / "nightly.db"
+    assert cli(source, "backup", str(path)).returncode == 0
+
+    target = tmp_path / "fresh" / "data" / "timeboxd.db"
+    restored = cli(f"sqlite:///{target}", "restore", str(path))
+    assert restored.returncode == 0, restored.stderr
+    assert "Traceback" not in restored.stderr
+    assert "1 account(s)" in restored.stdout
+    assert target.exists()
