@@ -5,6 +5,7 @@ typed result or an ``ApiError``, and when a failed attempt is tried again. ``Cli
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -25,6 +26,8 @@ DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_RETRIES: Final = 4
 # Requests that may be sent again after a 5xx or a lost connection: they change nothing, or
 # the same change again. A POST joins them because it always carries an Idempotency-Key.
+# The longest Retry-After waited for: the per-minute quota asks for at most a minute.
+MAX_RETRY_AFTER: Final = 120.0
 SAFE_TO_REPEAT: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST"})
 
 
@@ -191,15 +194,21 @@ class Retry:
     retries: int = DEFAULT_RETRIES
     backoff: float = 0.5
     max_backoff: float = 8.0
+    # A server (or a proxy) that asks for a longer wait is not waited for: its error is
+    # raised at once rather than the call hanging for as long as it says.
+    max_retry_after: float = MAX_RETRY_AFTER
 
     def after_answer(self, call: Call[Any], attempt: int, response: httpx.Response) -> float | None:
         if attempt >= self.retries:
             return None
         status = response.status_code
+        wait = retry_after(response.headers.get("retry-after"))
+        if wait > self.max_retry_after:
+            return None
         if status == 429:
-            return retry_after(response.headers.get("retry-after")) or self.jittered(attempt)
+            return wait or self.jittered(attempt)
         if status >= 500 and call.method in SAFE_TO_REPEAT:
-            return max(retry_after(response.headers.get("retry-after")), self.jittered(attempt))
+            return max(wait, self.jittered(attempt))
         return None
 
     def after_failure(
@@ -217,10 +226,18 @@ class Retry:
 
 
 def retry_after(value: str | None) -> float:
-    """Seconds from a ``Retry-After`` header (the API sends whole seconds); 0 when absent."""
+    """Seconds from a ``Retry-After`` header: whole seconds (as the API sends) or an
+    HTTP-date; 0 when absent, 1 when it is neither. A value too large for a float, such as
+    ``inf``, is infinite, which ``Retry`` refuses to wait."""
     if not value:
         return 0.0
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
     try:
-        return max(0.0, float(value))
-    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return 1.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())

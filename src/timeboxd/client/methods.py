@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from timeboxd.client import calls
 from timeboxd.client.calls import UNSET, Call, Unset, query
@@ -51,8 +52,14 @@ def block_filters(
     )
 
 
+def segment(value: str) -> str:
+    """``value`` as one path segment: percent-encoded, its dots too, so that an id such as
+    ``../projects/prj_1`` names no block rather than another route."""
+    return quote(value, safe="").replace(".", "%2E")
+
+
 def get_block(block_id: str) -> Call[Block]:
-    return Call("GET", f"/v1/blocks/{block_id}", calls.one(Block))
+    return Call("GET", f"/v1/blocks/{segment(block_id)}", calls.one(Block))
 
 
 def create_block(fields: dict[str, Any], idempotency_key: str | None) -> Call[Block]:
@@ -68,7 +75,7 @@ def create_block(fields: dict[str, Any], idempotency_key: str | None) -> Call[Bl
 def update_block(block_id: str, changes: dict[str, Any], if_match: str | None) -> Call[Block]:
     return Call(
         "PATCH",
-        f"/v1/blocks/{block_id}",
+        f"/v1/blocks/{segment(block_id)}",
         calls.one(Block),
         body=calls.body(changes, drop_none=False),
         headers={"If-Match": if_match} if if_match else {},
@@ -78,7 +85,7 @@ def update_block(block_id: str, changes: dict[str, Any], if_match: str | None) -
 def delete_block(block_id: str, if_match: str | None) -> Call[Block]:
     return Call(
         "DELETE",
-        f"/v1/blocks/{block_id}",
+        f"/v1/blocks/{segment(block_id)}",
         calls.one(Block),
         headers={"If-Match": if_match} if if_match else {},
     )

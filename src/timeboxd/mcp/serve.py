@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from timeboxd.api.deps import Runtime, api_key
 from timeboxd.api.ratelimit import RateLimiter
-from timeboxd.errors import RateLimited, Unauthorized
+from timeboxd.errors import MethodNotAllowed, RateLimited, Unauthorized
 from timeboxd.mcp.tools import Tools, build
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
@@ -121,6 +121,11 @@ class McpEndpoint:
         finally:  # sent on the answer, a 429 too (PlatformMiddleware adds them)
             state["extra_headers"] = [*state.get("extra_headers", ()), *headers]
         state[STATE_KEY] = principal
+        if scope["method"] == "GET":
+            # A GET would open the SDK's standalone event stream, which a stateless server
+            # never writes to: held open for good, one admission each. The transport's
+            # answer for a server without that stream is 405.
+            raise MethodNotAllowed("this server sends no event stream: POST each request")
         await self.manager.handle_request(scope, receive, send)
 
     @asynccontextmanager

@@ -185,6 +185,8 @@ def _sqlite_backup(source: Path, path: Path) -> None:
 
 def _sqlite_restore(path: Path, target: Path) -> None:
     _check_sqlite(path)
+    # A new machine's data directory may not be there yet: restoring is how it is filled.
+    target.parent.mkdir(parents=True, exist_ok=True)
     src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=60)
     try:
