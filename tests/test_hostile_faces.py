@@ -137,11 +137,6 @@ def test_a_nul_in_an_mcp_argument_is_a_tool_error(real_server: RealServer) -> No
     assert '"field":"topic"' in result["content"][0]["text"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an envelope whose data has the wrong shape raises pydantic's ValidationError "
-    "from the client, not ApiError INVALID_RESPONSE",
-)
 def test_an_envelope_with_data_of_the_wrong_shape_is_invalid_response() -> None:
     body = orjson.dumps({"data": {"date": 5}, "error": None, "meta": {}})
     with (

@@ -109,8 +109,9 @@ class AsyncClient:
             attempt += 1
 
     async def _run(self, call: Call[T]) -> T:
-        data, meta = envelope(await self._send(call))
-        return call.read(data, meta)
+        response = await self._send(call)
+        data, meta = envelope(response)
+        return call.answer(data, meta, response.status_code)
 
     # -- blocks ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import httpx
 import orjson
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from timeboxd.client.errors import ApiError
 from timeboxd.client.models import EventPage, Page
@@ -62,6 +62,22 @@ class Call(Generic[T]):
     params: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+    def answer(self, data: Any, meta: dict[str, Any], status: int) -> T:
+        """``read``; data of another shape than the method's result (a proxy's, another
+        server's) is ``ApiError("INVALID_RESPONSE")``, as an answer without the envelope is."""
+        try:
+            return self.read(data, meta)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "data"
+            raise ApiError(
+                "INVALID_RESPONSE",
+                f"the answer's data is not what {self.method} {self.path} returns:"
+                f" {where}: {first['msg']}",
+                status=status,
+                request_id=meta.get("request_id"),
+            ) from None
 
 
 def one(kind: type[T]) -> Callable[[Any, dict[str, Any]], T]:

@@ -109,8 +109,9 @@ class Client:
             attempt += 1
 
     def _run(self, call: Call[T]) -> T:
-        data, meta = envelope(self._send(call))
-        return call.read(data, meta)
+        response = self._send(call)
+        data, meta = envelope(response)
+        return call.answer(data, meta, response.status_code)
 
     # -- blocks ----------------------------------------------------------------------------
 
