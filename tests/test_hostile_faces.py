@@ -101,11 +101,6 @@ def a_key(server: RealServer) -> str:
     return server.new_user()["Authorization"].removeprefix("Bearer ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MCP tools ignore arguments they do not have (the SDK's argument model drops "
-    "extras), while REST refuses an unknown field: subject_id makes a block with no project",
-)
 def test_an_mcp_argument_no_tool_has_is_refused_naming_it(real_server: RealServer) -> None:
     key = a_key(real_server)
     made = httpx.post(
@@ -119,14 +114,13 @@ def test_an_mcp_argument_no_tool_has_is_refused_naming_it(real_server: RealServe
     assert answer.status_code == 200, answer.text
     result = answer.json()["result"]
     assert result["isError"] is True, result
-    assert "subject_id" in result["content"][0]["text"]
+    assert result["structuredContent"]["error"]["field"] == "subject_id"
+    assert (
+        result["content"][0]["text"]
+        == "VALIDATION_ERROR (subject_id): unknown argument 'subject_id'"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a NUL in an MCP argument is refused by the API's body check as an HTTP 400 "
-    "envelope, not as the tool error docs/mcp.md promises for every failing tool",
-)
 def test_a_nul_in_an_mcp_argument_is_a_tool_error(real_server: RealServer) -> None:
     key = a_key(real_server)
     arguments = {"date": "2026-12-04", "start": "09:00", "end": "10:00", "topic": "a\x00b"}
@@ -134,7 +128,8 @@ def test_a_nul_in_an_mcp_argument_is_a_tool_error(real_server: RealServer) -> No
     assert answer.status_code == 200, answer.text
     result = answer.json()["result"]
     assert result["isError"] is True
-    assert '"field":"topic"' in result["content"][0]["text"]
+    assert result["structuredContent"]["error"]["field"] == "topic"
+    assert result["content"][0]["text"].startswith("VALIDATION_ERROR (topic): ")
 
 
 def test_an_envelope_with_data_of_the_wrong_shape_is_invalid_response() -> None:

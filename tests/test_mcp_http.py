@@ -96,11 +96,14 @@ async def ok(session: ClientSession, tool: str, **args: Any) -> Any:
 
 
 async def error(session: ClientSession, tool: str, **args: Any) -> dict[str, Any]:
-    """The API error object of a tool error."""
+    """The API error object of a tool error, whose text reads ``CODE (field): message``."""
     result = await session.call_tool(tool, args)
     assert result.is_error, result.structured_content
+    assert result.structured_content is not None
+    found: dict[str, Any] = result.structured_content["error"]
+    named = f" ({found['field']})" if found.get("field") else ""
     text = result.content[0].text  # type: ignore[union-attr]
-    found: dict[str, Any] = json.loads(text[text.index("{") :])
+    assert text == f"{found['code']}{named}: {found['message']}"
     return found
 
 
@@ -115,9 +118,15 @@ def test_every_tool_is_listed_with_a_schema_and_a_description(server: RealServer
     for tool in tools:
         assert tool.description and len(tool.description) > 60, tool.name
         assert tool.input_schema["type"] == "object"
+        # What a call answers is described too (the SDK's client checks every result
+        # of these tests against it).
+        assert tool.output_schema is not None and tool.output_schema["type"] == "object"
     create = next(t for t in tools if t.name == "create_block")
     assert set(create.input_schema["required"]) == {"date", "start", "end"}
     assert "HH:MM" in create.input_schema["properties"]["start"]["description"]
+    assert {"id", "date", "start", "end", "topic", "done"} <= set(create.output_schema["required"])
+    listed = next(t for t in tools if t.name == "list_blocks").output_schema
+    assert listed is not None and {"items", "total", "has_more"} <= set(listed["properties"])
 
 
 def test_plan_track_and_review_a_day(server: RealServer) -> None:
@@ -229,12 +238,14 @@ def test_bad_input_is_a_tool_error_naming_the_field_and_the_session_goes_on(
             await error(s, "stop_timer"),
             await error(s, "update_block", block_id="blk_nope"),
         ]
-        # A wrong type is refused by the SDK's own schema check, as a tool error too.
-        typed = await s.call_tool("get_productivity", {"weeks": "many"})
+        # A wrong type and an argument the tool does not have are refused before the
+        # tool runs, in the API's words.
+        found.append(await error(s, "get_productivity", weeks="many"))
+        found.append(await error(s, "list_blocks", dates="2026-03-01"))
         still = await ok(s, "list_blocks")
-        return found, typed, still
+        return found, still
 
-    found, typed, still = run(server.base, a.key, body)
+    found, still = run(server.base, a.key, body)
     fields = [(e["code"], e.get("field")) for e in found]
     assert fields[:7] == [
         ("VALIDATION_ERROR", "date"),
@@ -247,7 +258,12 @@ def test_bad_input_is_a_tool_error_naming_the_field_and_the_session_goes_on(
     ]
     assert found[7]["code"] == "NOT_FOUND"
     assert found[8]["code"] == "NOT_FOUND"
-    assert typed.is_error and "weeks" in typed.content[0].text
+    assert (found[9]["code"], found[9]["field"]) == ("VALIDATION_ERROR", "weeks")
+    assert found[10] == {
+        "code": "VALIDATION_ERROR",
+        "message": "unknown argument 'dates'",
+        "field": "dates",
+    }
     assert still["items"] == []
 
 

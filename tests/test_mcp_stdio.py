@@ -58,10 +58,14 @@ async def ok(session: ClientSession, tool: str, **args: Any) -> Any:
 
 
 async def error(session: ClientSession, tool: str, **args: Any) -> dict[str, Any]:
+    """The API error object of a tool error, whose text reads ``CODE (field): message``."""
     result = await session.call_tool(tool, args)
     assert result.is_error, result.structured_content
+    assert result.structured_content is not None
+    found: dict[str, Any] = result.structured_content["error"]
+    named = f" ({found['field']})" if found.get("field") else ""
     text = result.content[0].text  # type: ignore[union-attr]
-    found: dict[str, Any] = json.loads(text[text.index("{") :])
+    assert text == f"{found['code']}{named}: {found['message']}"
     return found
 
 

@@ -62,7 +62,9 @@ ERROR_STATUSES = {
     "503": "The server is at a limit of its own, every database connection or stream slot "
     "busy (SERVICE_UNAVAILABLE); retry shortly",
 }
-RAW_BODY_PREFIXES = ("/v1/imports/", *web_pages.FORM_PREFIXES)
+# Bodies the JSON checks at the door leave alone: files, forms, and the MCP transport's
+# JSON-RPC messages, whose tools refuse a NUL as a tool error (mcp.tools.ArgumentCheck).
+RAW_BODY_PREFIXES = ("/v1/imports/", "/mcp", *web_pages.FORM_PREFIXES)
 
 
 def create_app(

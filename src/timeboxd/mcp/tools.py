@@ -2,44 +2,52 @@
 
 Each tool checks the caller's scope, validates its arguments with the request body or
 query model of the matching REST route, calls that route's service in one unit of work
-and answers the JSON the route's ``data`` holds. A domain error (bad input, missing
-scope, not found, conflict) is a tool error whose text is the API's error object:
-``{"code", "message", "field"?}``. Nothing a caller sends ends the session."""
+and answers the JSON the route's ``data`` holds, which each tool's ``outputSchema``
+describes. Arguments are checked before a tool runs: one the tool does not have, a value
+of the wrong type and a NUL in any text are refused as the API refuses them. A domain
+error (bad input, missing scope, not found, conflict) is a tool error: its text reads
+``CODE (field): message`` and its structured content is the API's error object
+``{"error": {"code", "message", "field"?}}``. Nothing a caller sends ends the session."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import anyio.to_thread
 import orjson
 from mcp.server.context import CallNext, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.resources import Resource
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
 from timeboxd import __version__
 from timeboxd.api import envelope
 from timeboxd.api.handlers import validation_to_domain
-from timeboxd.errors import DomainError
+from timeboxd.api.middleware import NUL_MESSAGE
+from timeboxd.errors import DomainError, ValidationFailed
 from timeboxd.schemas.blocks import (
+    AgendaOut,
     BlockChanges,
     BlockCreate,
     BlockFields,
     BlockListQuery,
+    BlockOut,
     BlockPatch,
 )
 from timeboxd.schemas.common import changes_of
-from timeboxd.schemas.entries import TimerStart
-from timeboxd.schemas.series import SeriesCreate
-from timeboxd.schemas.stats import ProductivityParams, StatsParams
+from timeboxd.schemas.entries import EntryOut, TimerStart
+from timeboxd.schemas.projects import ProjectOut
+from timeboxd.schemas.series import SeriesCreate, SeriesOut
+from timeboxd.schemas.stats import ProductivityOut, ProductivityParams, StatsOut, StatsParams
 from timeboxd.services.catalog import projects
 from timeboxd.services.context import Principal
 from timeboxd.services.database import Database, UnitOfWork
@@ -50,6 +58,8 @@ from timeboxd.services.planning import agenda, blocks, blocks_query, series
 from timeboxd.services.tracking import timer
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., CallToolResult])
 # Who calls, from the transport's request (HTTP: the Starlette request, whose Bearer key
 # was admitted and counted before it reached the server; stdio: None, TIMEBOXD_API_KEY).
 Caller = Callable[[Any], Principal]
@@ -61,8 +71,8 @@ INSTRUCTIONS = """timeboxd plans time in blocks (a date, a start and an end time
 account's time zone, a topic and optionally a project) and tracks it with a timer.
 Dates are YYYY-MM-DD and times HH:MM, both local to the account; instants are ISO 8601
 with offset. Start with get_agenda (today's plan) or list_projects (to learn project
-ids), then create_block, update_block or complete_block. Errors come back as
-{"code", "message", "field"}: fix the named field and call again."""
+ids), then create_block, update_block or complete_block. An error reads
+"CODE (field): message": fix the named field and call again."""
 
 DateArg = Annotated[str, Field(description="a local date, YYYY-MM-DD")]
 OptDate = Annotated[str | None, Field(description="a local date, YYYY-MM-DD")]
@@ -94,18 +104,29 @@ class Tools:
         *,
         write: bool = False,
     ) -> Any:
-        """``work`` in a unit of work as ``ctx``'s caller, who must hold ``scope``; its
-        answer as the API writes it, any domain error as a tool error."""
-        try:
-            request = ctx.request_context.request if ctx is not None else current_request.get()
-            principal = self.caller(request)
-            principal.require(scope)
-            now = self.clock()
-            with self.db.unit(write=write) as unit:  # a write commits as it ends
-                answer = work(unit, principal, now)
-        except DomainError as exc:
-            raise ToolError(orjson.dumps(exc.as_dict()).decode()) from None
+        """``work`` in a unit of work as ``ctx``'s caller, who must hold ``scope``: its
+        answer as the API writes it; a domain error is raised."""
+        request = ctx.request_context.request if ctx is not None else current_request.get()
+        principal = self.caller(request)
+        principal.require(scope)
+        now = self.clock()
+        with self.db.unit(write=write) as unit:  # a write commits as it ends
+            answer = work(unit, principal, now)
         return orjson.loads(envelope.dumps(answer))
+
+    def call(
+        self,
+        ctx: Context,
+        scope: str,
+        work: Callable[[UnitOfWork, Principal, datetime], Any],
+        *,
+        write: bool = False,
+    ) -> CallToolResult:
+        """A tool's result: ``run``'s answer, or its domain error as a tool error."""
+        try:
+            return reply(self.run(ctx, scope, work, write=write))
+        except DomainError as exc:
+            return failure(exc)
 
 
 def parse(model: type[M], values: dict[str, Any]) -> M:
@@ -129,6 +150,90 @@ def reply(data: Any) -> CallToolResult:
         content=[TextContent(type="text", text=orjson.dumps(data).decode())],
         structured_content=data,
     )
+
+
+def failure(exc: DomainError) -> CallToolResult:
+    """A tool error: ``CODE (field): message`` as text for a model to read, and the
+    API's error object as structured content for a program."""
+    error = exc.as_dict()
+    named = f" ({error['field']})" if error.get("field") else ""
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"{error['code']}{named}: {error['message']}")],
+        structured_content={"error": error},
+        is_error=True,
+    )
+
+
+class Listing(BaseModel, Generic[T]):
+    """The shape of a list tool's answer (for its output schema)."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+    has_more: bool
+
+
+def schema_of(shape: Any) -> dict[str, Any]:
+    """The JSON schema a tool's structured result follows: ``shape``, an API output
+    shape, as the API serialises it."""
+    return TypeAdapter(shape).json_schema(mode="serialization")
+
+
+def first_nul(value: Any, name: str) -> str | None:
+    """The name of the argument (or key) that holds a NUL in its text, if any."""
+    if isinstance(value, str):
+        return name if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = first_nul(key, name) or first_nul(item, str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = first_nul(item, name)
+            if found:
+                return found
+    return None
+
+
+class ArgumentCheck:
+    """Server middleware: the arguments of a ``tools/call`` checked against the tool's
+    parameters before the SDK sees them, so that what the REST API refuses is refused
+    here too, with the API's error: an argument the tool does not have (the SDK's own
+    argument model would drop it silently), a value of the wrong type, a NUL in any
+    text (which no column can store)."""
+
+    def __init__(self, tools: list[Tool]) -> None:
+        self.tools = {tool.name: tool for tool in tools}
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
+        if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
+            tool = self.tools.get(ctx.params.get("name"))  # type: ignore[arg-type]
+            arguments = ctx.params.get("arguments") or {}
+            if tool is not None and isinstance(arguments, Mapping):
+                try:
+                    self.check(tool, arguments)
+                except DomainError as exc:
+                    return failure(exc)
+        return await call_next(ctx)
+
+    @staticmethod
+    def check(tool: Tool, arguments: Mapping[str, Any]) -> None:
+        model = tool.fn_metadata.arg_model
+        known = {field.alias or name for name, field in model.model_fields.items()}
+        for name in arguments:
+            if name not in known:
+                raise ValidationFailed(f"unknown argument {name!r}", field=name)
+        nul = first_nul(dict(arguments), "arguments")
+        if nul is not None:
+            raise ValidationFailed(NUL_MESSAGE, field=nul)
+        try:
+            model.model_validate(arguments)
+        except PydanticError as exc:
+            from fastapi.exceptions import RequestValidationError
+
+            raise validation_to_domain(RequestValidationError(exc.errors())) from None
 
 
 def listing(page: Page[Any]) -> dict[str, Any]:
@@ -157,8 +262,8 @@ class Live(Resource):
         answer = functools.partial(self.tools.run, None, self.scope, self.work)
         try:  # to_thread carries current_request along
             result = await anyio.to_thread.run_sync(answer)
-        except ToolError as exc:
-            raise ResourceError(str(exc)) from None
+        except DomainError as exc:
+            raise ResourceError(orjson.dumps(exc.as_dict()).decode()) from None
         return orjson.dumps(result).decode()
 
 
@@ -176,18 +281,25 @@ class RequestTracker:
 
 def build(tools: Tools) -> MCPServer[Any]:
     """The MCP server of ``tools``: twelve tools, two resources and a prompt."""
-    server: MCPServer[Any] = MCPServer(
-        name="timeboxd",
-        instructions=INSTRUCTIONS,
-        version=__version__,
-        middleware=[RequestTracker()],
-        log_level="WARNING",
-    )
-    run = tools.run
+    run = tools.call
+    made: list[Tool] = []
+
+    def tool(shape: Any) -> Callable[[F], F]:
+        """Register a tool whose structured result is ``shape`` (an API output shape).
+        The schema is published, not checked on every call: the result is the API's own
+        JSON, which the REST tests hold to the same shapes."""
+
+        def register(fn: F) -> F:
+            made.append(Tool.from_function(fn, structured_output=False))
+            made[-1].fn_metadata.output_schema = schema_of(shape)
+            return fn
+
+        return register
+
     # Every tool is a plain function: the SDK runs it in a pool thread, so the event loop
     # never waits for a pooled connection (as api.deps keeps it for the REST routes).
 
-    @server.tool()
+    @tool(AgendaOut)
     def get_agenda(ctx: Context, date: OptDate = None) -> CallToolResult:
         """The plan of one local day: its blocks in start order, with planned_minutes,
         done_minutes and done_count. Call this first to see what is planned. `date`
@@ -197,9 +309,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             day = parse(BlockListQuery, {"date": date}).date
             return agenda.agenda(u.connection(), p, now, day)
 
-        return reply(run(ctx, "read:blocks", work))
+        return run(ctx, "read:blocks", work)
 
-    @server.tool()
+    @tool(Listing[BlockOut])
     def list_blocks(
         ctx: Context,
         date: OptDate = None,
@@ -239,9 +351,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             f = blocks_query.filter_of(q)
             return listing(blocks_query.list_blocks_json(u.connection(), p, f, paging))
 
-        return reply(run(ctx, "read:blocks", work))
+        return run(ctx, "read:blocks", work)
 
-    @server.tool()
+    @tool(BlockOut)
     def create_block(
         ctx: Context,
         date: DateArg,
@@ -269,9 +381,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             )
             return blocks.create_block(u.session, p, now, BlockFields.of(body))[0]
 
-        return reply(run(ctx, "write:blocks", work, write=True))
+        return run(ctx, "write:blocks", work, write=True)
 
-    @server.tool()
+    @tool(BlockOut)
     def update_block(
         ctx: Context,
         block_id: BlockId,
@@ -301,9 +413,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             changes = changes_of(BlockChanges, body)
             return blocks.update_block(u.session, p, now, block_id, changes, None)[0]
 
-        return reply(run(ctx, "write:blocks", work, write=True))
+        return run(ctx, "write:blocks", work, write=True)
 
-    @server.tool()
+    @tool(BlockOut)
     def complete_block(ctx: Context, block_id: BlockId) -> CallToolResult:
         """Mark a block done (completed_at is set to now). Answers the block.
         Needs write:blocks."""
@@ -312,9 +424,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             changes = BlockChanges(done=True)
             return blocks.update_block(u.session, p, now, block_id, changes, None)[0]
 
-        return reply(run(ctx, "write:blocks", work, write=True))
+        return run(ctx, "write:blocks", work, write=True)
 
-    @server.tool()
+    @tool(BlockOut)
     def delete_block(ctx: Context, block_id: BlockId) -> CallToolResult:
         """Move a block to the trash (it can be restored through the API). Answers the
         deleted block, with deleted_at set. Needs write:blocks."""
@@ -322,9 +434,9 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             return blocks.delete_block(u.session, p, now, block_id, None)[0]
 
-        return reply(run(ctx, "write:blocks", work, write=True))
+        return run(ctx, "write:blocks", work, write=True)
 
-    @server.tool()
+    @tool(SeriesOut)
     def plan_series(
         ctx: Context,
         date: Annotated[str, Field(description="the first occurrence, YYYY-MM-DD")],
@@ -358,9 +470,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             )
             return series.create_series(u.session, p, now, body)
 
-        return reply(run(ctx, "write:blocks", work, write=True))
+        return run(ctx, "write:blocks", work, write=True)
 
-    @server.tool()
+    @tool(StatsOut)
     def get_stats(
         ctx: Context,
         period: Annotated[
@@ -378,9 +490,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             q = parse(StatsParams, {"period": period, "date_from": date_from, "date_to": date_to})
             return stats_of(tools.store, u.session, p, now, q)
 
-        return reply(run(ctx, "read:stats", work))
+        return run(ctx, "read:stats", work)
 
-    @server.tool()
+    @tool(ProductivityOut)
     def get_productivity(
         ctx: Context,
         weeks: Annotated[int, Field(description="how many weeks back, 1-52")] = 12,
@@ -393,9 +505,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             q = parse(ProductivityParams, {"weeks": weeks})
             return stats_of(tools.store, u.session, p, now, q)
 
-        return reply(run(ctx, "read:stats", work))
+        return run(ctx, "read:stats", work)
 
-    @server.tool()
+    @tool(EntryOut)
     def start_timer(
         ctx: Context,
         description: Annotated[str, Field(description="what is being done")] = "",
@@ -423,9 +535,9 @@ def build(tools: Tools) -> MCPServer[Any]:
             )
             return timer.start(u.session, p, now, body)[0]
 
-        return reply(run(ctx, "write:time_entries", work, write=True))
+        return run(ctx, "write:time_entries", work, write=True)
 
-    @server.tool()
+    @tool(EntryOut)
     def stop_timer(ctx: Context) -> CallToolResult:
         """Stop the running timer. Answers the stopped time entry with its duration in
         seconds; NOT_FOUND when no timer runs. Needs write:time_entries."""
@@ -433,9 +545,9 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             return timer.stop(u.session, p, now, None)[0]
 
-        return reply(run(ctx, "write:time_entries", work, write=True))
+        return run(ctx, "write:time_entries", work, write=True)
 
-    @server.tool()
+    @tool(Listing[ProjectOut])
     def list_projects(
         ctx: Context,
         archived: Annotated[bool, Field(description="list archived projects instead")] = False,
@@ -448,7 +560,16 @@ def build(tools: Tools) -> MCPServer[Any]:
             paging = PageRequest.parse(None, None)
             return listing(projects.list_projects(u.connection(), p, archived, paging))
 
-        return reply(run(ctx, "read:projects", work))
+        return run(ctx, "read:projects", work)
+
+    server: MCPServer[Any] = MCPServer(
+        name="timeboxd",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        tools=made,
+        middleware=[RequestTracker(), ArgumentCheck(made)],
+        log_level="WARNING",
+    )
 
     def agenda_today(u: UnitOfWork, p: Principal, now: datetime) -> Any:
         return agenda.agenda(u.connection(), p, now, None)
