@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from timeboxd.api.deps import Runtime, api_key
 from timeboxd.api.ratelimit import RateLimiter
-from timeboxd.errors import MethodNotAllowed, RateLimited, Unauthorized
+from timeboxd.errors import MethodNotAllowed, RateLimited, ServiceUnavailable, Unauthorized
 from timeboxd.mcp.tools import Tools, build
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
@@ -85,7 +85,7 @@ class McpEndpoint:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.server = build(Tools(rt.db, rt.clock, rt.stats_store, _http_caller))
-        self.manager = self._new_manager()
+        self.manager: Any = None  # while the app runs (``running``)
 
     def _new_manager(self) -> Any:
         """A session manager of its own (one runs only once: each time the app starts,
@@ -126,11 +126,16 @@ class McpEndpoint:
             # never writes to: held open for good, one admission each. The transport's
             # answer for a server without that stream is 405.
             raise MethodNotAllowed("this server sends no event stream: POST each request")
+        if self.manager is None:  # an app served without its lifespan
+            raise ServiceUnavailable("the MCP server is not running; start the app's lifespan")
         await self.manager.handle_request(scope, receive, send)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """The session manager's task group, for as long as the app serves."""
         self.manager = self._new_manager()
-        async with self.manager.run():
-            yield
+        try:
+            async with self.manager.run():
+                yield
+        finally:
+            self.manager = None
