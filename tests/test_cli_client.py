@@ -129,3 +129,25 @@ def test_errors_print_their_code_and_exit_non_zero(real_server: RealServer, key:
     nobody = run(f"http://127.0.0.1:{free_port()}", key, "timer", "status")
     assert nobody.returncode == 1
     assert "error CONNECTION_FAILED" in nobody.stderr and "TIMEBOXD_URL" in nobody.stderr
+
+
+def test_a_client_command_loads_no_server_code() -> None:
+    """`timeboxd agenda` talks HTTP: it starts without SQLAlchemy, the app or the
+    services, which only the operator commands need."""
+    code = (
+        "import sys\n"
+        "from timeboxd.cli import main\n"
+        "main(['agenda', '--help'], standalone_mode=False)\n"
+        "heavy = ('sqlalchemy', 'fastapi', 'timeboxd.services', 'timeboxd.api')\n"
+        "print('loaded:', *[m for m in heavy if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=python_env(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "--json" in out.stdout  # the command's help was printed
+    assert out.stdout.splitlines()[-1] == "loaded:"

@@ -16,7 +16,14 @@ import timeboxd
 
 SRC = Path(timeboxd.__file__).resolve().parent
 ROOT = "timeboxd"
-FACES = ("timeboxd.api", "timeboxd.cli", "timeboxd.mcp", "timeboxd.web")
+FACES = (
+    "timeboxd.api",
+    "timeboxd.cli",
+    "timeboxd.cli_client",
+    "timeboxd.cli_operator",
+    "timeboxd.mcp",
+    "timeboxd.web",
+)
 S = "timeboxd.services"
 
 # The modules every service package may use: the shared modules of ``services`` (accounts
