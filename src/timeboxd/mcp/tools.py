@@ -129,7 +129,7 @@ class Tools:
             return failure(exc)
 
 
-def parse(model: type[M], values: dict[str, Any]) -> M:
+def parse(model: type[M], **values: Any) -> M:
     """``values`` (the arguments sent, ``None`` for not sent) as ``model``, a route's
     body or query model; a bad value is the API's VALIDATION_ERROR naming the field."""
     sent = {k: v for k, v in values.items() if v is not None}
@@ -306,7 +306,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         defaults to today in the account's time zone. Needs read:blocks."""
 
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
-            day = parse(BlockListQuery, {"date": date}).date
+            day = parse(BlockListQuery, date=date).date
             return agenda.agenda(u.connection(), p, now, day)
 
         return run(ctx, "read:blocks", work)
@@ -335,17 +335,15 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             q = parse(
                 BlockListQuery,
-                {
-                    "date": date,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                    "project_id": project_id,
-                    "done": done,
-                    "archived": archived or None,
-                    "order_by": order_by,
-                    "page": page,
-                    "per_page": per_page,
-                },
+                date=date,
+                date_from=date_from,
+                date_to=date_to,
+                project_id=project_id,
+                done=done,
+                archived=archived or None,
+                order_by=order_by,
+                page=page,
+                per_page=per_page,
             )
             paging = PageRequest.parse(q.page, q.per_page)
             f = blocks_query.filter_of(q)
@@ -370,14 +368,12 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             body = parse(
                 BlockCreate,
-                {
-                    "date": date,
-                    "start": start,
-                    "end": end,
-                    "topic": topic,
-                    "project_id": project_id,
-                    "done": done,
-                },
+                date=date,
+                start=start,
+                end=end,
+                topic=topic,
+                project_id=project_id,
+                done=done,
             )
             return blocks.create_block(u.session, p, now, BlockFields.of(body))[0]
 
@@ -401,14 +397,12 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             body = parse(
                 BlockPatch,
-                {
-                    "date": date,
-                    "start": start,
-                    "end": end,
-                    "topic": topic,
-                    "project_id": project_id,
-                    "done": done,
-                },
+                date=date,
+                start=start,
+                end=end,
+                topic=topic,
+                project_id=project_id,
+                done=done,
             )
             changes = changes_of(BlockChanges, body)
             return blocks.update_block(u.session, p, now, block_id, changes, None)[0]
@@ -459,14 +453,12 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             body = parse(
                 SeriesCreate,
-                {
-                    "date": date,
-                    "start": start,
-                    "end": end,
-                    "rrule": rrule,
-                    "topic": topic,
-                    "project_id": project_id,
-                },
+                date=date,
+                start=start,
+                end=end,
+                rrule=rrule,
+                topic=topic,
+                project_id=project_id,
             )
             return series.create_series(u.session, p, now, body)
 
@@ -487,7 +479,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         of minutes by date. Needs read:stats."""
 
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
-            q = parse(StatsParams, {"period": period, "date_from": date_from, "date_to": date_to})
+            q = parse(StatsParams, period=period, date_from=date_from, date_to=date_to)
             return stats_of(tools.store, u.session, p, now, q)
 
         return run(ctx, "read:stats", work)
@@ -502,7 +494,7 @@ def build(tools: Tools) -> MCPServer[Any]:
         Needs read:stats."""
 
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
-            q = parse(ProductivityParams, {"weeks": weeks})
+            q = parse(ProductivityParams, weeks=weeks)
             return stats_of(tools.store, u.session, p, now, q)
 
         return run(ctx, "read:stats", work)
@@ -526,12 +518,10 @@ def build(tools: Tools) -> MCPServer[Any]:
         def work(u: UnitOfWork, p: Principal, now: datetime) -> Any:
             body = parse(
                 TimerStart,
-                {
-                    "description": description,
-                    "project_id": project_id,
-                    "block_id": block_id,
-                    "stop_running": stop_running,
-                },
+                description=description,
+                project_id=project_id,
+                block_id=block_id,
+                stop_running=stop_running,
             )
             return timer.start(u.session, p, now, body)[0]
 
