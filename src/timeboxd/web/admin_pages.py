@@ -27,11 +27,11 @@ def _page_number(request: Request) -> int:
     return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
-def _users_page(number: int = 1) -> forms.PageFn:
+def _users_page(number: int = 1, email: str = "") -> forms.PageFn:
     def page(
         s: Session, who: auth.Visitor, status: int, shown: Shown | None, problem: Problem | None
     ) -> Response:
-        found = admin.list_users(s, who.principal, number)
+        found = admin.list_users(s, who.principal, number, email)
         return render(
             "admin_users.html",
             status=status,
@@ -41,6 +41,7 @@ def _users_page(number: int = 1) -> forms.PageFn:
             page=found,
             problem=problem,
             done=shown.name if shown else None,
+            email=email,
         )
 
     return page
@@ -48,7 +49,8 @@ def _users_page(number: int = 1) -> forms.PageFn:
 
 @router.get(BASE)
 def users_page(request: Request) -> Response:
-    return forms.show_page(request, _users_page(_page_number(request)))
+    email = request.query_params.get("email", "")
+    return forms.show_page(request, _users_page(_page_number(request), email))
 
 
 @router.post(BASE)

@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import Runtime, runtime
 from timeboxd.domain.wallclock import zone
-from timeboxd.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from timeboxd.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from timeboxd.services.accounts import web_sessions as auth
 from timeboxd.web import pages
 from timeboxd.web.pages import COOKIE, Refused, redirect, render, templates
@@ -84,6 +84,8 @@ def status_of(exc: DomainError) -> int:
         return 404
     if isinstance(exc, Forbidden):
         return 403
+    if isinstance(exc, Conflict):
+        return 409
     return 400
 
 

@@ -56,9 +56,15 @@ def _target(session: Session, user_id: str) -> User:
     return user
 
 
-def list_users(session: Session, principal: Principal, page: int = 1) -> Page[UserRow]:
+def list_users(
+    session: Session, principal: Principal, page: int = 1, email: str = ""
+) -> Page[UserRow]:
+    """The newest first; ``email``: only those whose address holds it."""
     require_admin(session, principal)
-    stmt = select(User).order_by(User.created_at, User.id)
+    stmt = select(User).order_by(User.created_at.desc(), User.id.desc())
+    wanted = email.strip().lower()[:320]
+    if wanted:
+        stmt = stmt.where(User.email.contains(wanted, autoescape=True))
     return select_page(session, stmt, PageRequest(max(1, page), PER_PAGE)).map(_row)
 
 
