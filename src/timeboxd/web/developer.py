@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from timeboxd.api.deps import runtime
 from timeboxd.domain import keys
+from timeboxd.errors import DomainError
 from timeboxd.schemas.account import ApiKeyCreate
 from timeboxd.schemas.webhooks import WebhookChanges, WebhookCreate
 from timeboxd.services.accounts import admin, apikeys
@@ -212,8 +213,8 @@ def _settings(
 
 @router.post("/settings/password")
 async def change_password(request: Request) -> Response:
-    def act(s: Session, who: auth.Visitor, form: Any, now: dt.datetime) -> str:
-        auth.change_password(
+    def act(s: Session, who: auth.Visitor, form: Any, now: dt.datetime) -> str | DomainError:
+        refused = auth.change_password(
             s,
             who,
             now,
@@ -222,6 +223,6 @@ async def change_password(request: Request) -> Response:
             str(form.get("new_password", "")),
             str(form.get("confirm_password", "")),
         )
-        return "/settings?password=changed"
+        return refused or "/settings?password=changed"
 
     return await forms.post(request, "password", act, _settings)

@@ -4,8 +4,9 @@ thread, typed inputs through the API's own models, and times in the user's zone.
 A post runs ``action(session, visitor, form, now)`` in one write transaction, after the
 session, the CSRF token and the Origin are checked. The action returns where to go next (a
 redirect: the no-JavaScript path) or a ``Shown`` (a secret to show once, rendered from
-this answer only). A service error renders the page the form is on, with the message next
-to that form and what was typed still in it.
+this answer only), or a ``DomainError`` it returns rather than raises (refused, but what
+it wrote is committed: a failed password check is counted). A service error renders the
+page the form is on, with the message next to that form and what was typed still in it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Problem:
 
 # page(session, visitor, status, shown, problem) -> Response
 PageFn = Callable[[Session, auth.Visitor, int, Shown | None, Problem | None], Response]
-Action = Callable[[Session, auth.Visitor, Any, dt.datetime], "str | Shown"]
+Action = Callable[[Session, auth.Visitor, Any, dt.datetime], "str | Shown | DomainError"]
 
 
 def validated(model: type[M], raw: dict[str, Any]) -> M:
@@ -130,6 +131,9 @@ def _run(
         return _again(rt, request, now, page, status_of(exc), None, problem)
     if isinstance(result, Shown):
         return _again(rt, request, now, page, 200, result, None)
+    if isinstance(result, DomainError):  # refused, with what it wrote kept (committed)
+        problem = Problem(where, message(result), _typed(form))
+        return _again(rt, request, now, page, status_of(result), None, problem)
     return redirect(result)
 
 

@@ -65,10 +65,13 @@ def change_password(
     current: str,
     new: str,
     confirm: str,
-) -> None:
+) -> ValidationFailed | None:
     """The user's own change: the current password must be right (a wrong one counts as a
     failed login, so a stolen session cannot guess it), the new one typed twice. Every
-    other session of the user ends; this one stays."""
+    other session of the user ends; this one stays.
+
+    A wrong current password is *returned*, not raised: the caller commits the record of
+    the failure and shows the error."""
     user = session.get(User, who.user.id, with_for_update=True)
     if user is None:  # pragma: no cover - the visitor's row was read in this transaction
         raise ValidationFailed("no such user")
@@ -76,11 +79,12 @@ def change_password(
         raise ValidationFailed(BLOCKED, field="current_password")
     if not verify_password(user.password_hash, current):
         record_failure(session, user.email, address, now)
-        raise ValidationFailed(WRONG_CURRENT, field="current_password")
+        return ValidationFailed(WRONG_CURRENT, field="current_password")
     if new != confirm:
         raise ValidationFailed("the two new passwords differ", field="confirm_password")
     check_new(new, field="new_password")
     set_password(session, user, new, now, keep=who.session_id)
+    return None
 
 
 BLOCKED = "Too many failed attempts. Wait 15 minutes, then try again."
