@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import RealServer, serving_for_tests
 from tests.test_web_pages import PASSWORD, make_user, session_client
+from timeboxd.config import ConfigError, load_settings
 from timeboxd.db.events import Delivery, Webhook
 from timeboxd.db.models import ApiKey, User
 from timeboxd.db.web_sessions import WebSession
@@ -342,3 +343,12 @@ def test_webhook_form_input_goes_through_the_apis_checks(real_server: RealServer
         assert r.status_code == 400, data
         assert said in r.text, (data, r.text[-2000:])
     assert counts(real_server, email)[1] == 0
+
+
+def test_the_trusted_proxies_setting_takes_addresses_and_networks_only() -> None:
+    assert load_settings(forwarded_allow_ips=" 10.0.0.0/8, ::1 ").forwarded_allow_ips == (
+        "10.0.0.0/8,::1"
+    )
+    assert load_settings(forwarded_allow_ips="*").forwarded_allow_ips == "*"
+    with pytest.raises(ConfigError, match="TIMEBOXD_FORWARDED_ALLOW_IPS: 'proxy.local'"):
+        load_settings(forwarded_allow_ips="proxy.local")
