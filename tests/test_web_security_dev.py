@@ -350,5 +350,5 @@ def test_the_trusted_proxies_setting_takes_addresses_and_networks_only() -> None
         "10.0.0.0/8,::1"
     )
     assert load_settings(forwarded_allow_ips="*").forwarded_allow_ips == "*"
-    with pytest.raises(ConfigError, match="TIMEBOXD_FORWARDED_ALLOW_IPS: 'proxy.local'"):
+    with pytest.raises(ConfigError, match=re.escape("TIMEBOXD_FORWARDED_ALLOW_IPS: 'proxy.local'")):
         load_settings(forwarded_allow_ips="proxy.local")
