@@ -125,6 +125,7 @@ def test_a_key_from_the_page_calls_the_api_until_revoked(
     expect(page.get_by_text("No API keys yet.")).to_be_visible()
 
     key = generate_key(page, "ci runner", ["read:blocks", "write:blocks"])
+    expect(page).to_have_url(re.compile(r"/settings/developer$"))  # htmx swapped the section
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == key
@@ -451,3 +452,27 @@ def test_a_user_who_is_not_an_admin_cannot_open_the_users_page(
         "only a server administrator manages users"
     )
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_the_developer_page_works_without_javascript(
+    real_server: RealServer, browser: Browser
+) -> None:
+    email = make_user(real_server)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(LONG)
+        log_in(page, real_server.base, email)
+        open_developer(page)
+        key = generate_key(page, "no script", ["read:blocks"])
+        expect(page).to_have_url(re.compile(r"/settings/developer/keys$"))  # the post's answer
+        expect(page.get_by_role("button", name="Copy")).to_be_hidden()  # nothing to run it
+        with api(real_server, key) as client:
+            assert client.get("/v1/agenda").status_code == 200
+        page.get_by_role("button", name="Revoke no script").click()
+        expect(page).to_have_url(re.compile(r"/settings/developer$"))  # redirected back
+        expect(page.locator("tr.key", has_text="no script")).to_contain_text("Revoked")
+        with api(real_server, key) as client:
+            assert client.get("/v1/agenda").status_code == 401
+    finally:
+        context.close()
