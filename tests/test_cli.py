@@ -176,6 +176,20 @@ def test_bad_input_exits_non_zero_with_a_readable_message(data_dir: Path) -> Non
     assert "unknown scope" in refused("keys", "create", EMAIL, "--scope", "read:everything")
     assert "expires-in-days" in refused("keys", "create", EMAIL, "--expires-in-days", "0")
     assert "time zone" in refused("demo", "--timezone", "+02:00")
+    assert "at least 8 characters" in refused(
+        "users", "create", "b@example.com", "--password", "short"
+    )
+
+
+def test_a_password_set_by_the_cli_is_hashed_with_argon2(data_dir: Path) -> None:
+    ok("users", "create", EMAIL, "--password", "a long enough one")
+    db = Database(load_settings().resolved_database_url)
+    try:
+        with db.read() as s:
+            stored = s.execute(text("SELECT password_hash FROM users")).scalar_one()
+    finally:
+        db.dispose()
+    assert stored.startswith("$argon2id$")
 
 
 def test_a_bad_setting_is_named(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -169,6 +169,9 @@ def _uvicorn(settings: Settings) -> None:
         http="timeboxd.api.http:EnvelopeHttpToolsProtocol",
         log_level=settings.log_level,
         access_log=False,
+        # X-Forwarded-Proto and -For from these proxies only (docs/web.md "Behind a proxy").
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # A new worker imports the whole app before it can answer the supervisor's health
         # ping; on a busy machine that takes longer than uvicorn's 5 s default, and the
         # supervisor would kill and respawn its workers for as long as the load lasts.

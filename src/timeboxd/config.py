@@ -6,6 +6,7 @@ import time.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Literal
@@ -40,6 +41,10 @@ class Settings(BaseSettings):
     # The address clients reach this server at (for links such as the calendar feed URL);
     # by default taken from each request's Host header.
     public_url: str | None = None
+    # Proxies whose X-Forwarded-Proto and X-Forwarded-For the server believes (addresses or
+    # networks, comma-separated; "*" for any; empty for none): behind a TLS proxy the
+    # request is then https (the web session cookie is Secure) from the real client.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
@@ -76,6 +81,21 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("must be an http:// or https:// URL, e.g. https://time.example.com")
         return value.rstrip("/")
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        for part in parts:
+            if part == "*":
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{part!r} is not an IP address or network; give e.g. 127.0.0.1,10.0.0.0/8 or *"
+                ) from None
+        return ",".join(parts)
 
     @field_validator("webhook_retry_schedule")
     @classmethod

@@ -51,6 +51,8 @@ class User(Base):
     week_start: Mapped[str] = mapped_column(String(8), default="monday")
     daily_goal_minutes: Mapped[int | None] = mapped_column(Integer)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by an administrator: the user's keys, sessions and calendar feed stop working.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)

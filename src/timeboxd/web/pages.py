@@ -58,7 +58,7 @@ templates = Environment(
 )
 router = APIRouter(include_in_schema=False)
 # The paths that take HTML form posts (not JSON): api.middleware lets their bodies through.
-FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/", "/settings")
+FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/", "/settings", "/admin/")
 
 
 class Refused(Exception):
@@ -172,12 +172,15 @@ async def login(request: Request) -> Response:
                 "login.html",
                 status=429,
                 email=email,
-                error="Too many failed attempts. Wait 15 minutes, then try again.",
+                error=auth.BLOCKED,
             )
         user = auth.authenticate(s, email, password, now)
         if user is None:
             auth.record_failure(s, email, _address(request), now)
             error = "Wrong email or password."
+            token = None
+        elif user.deactivated_at is not None:
+            error = "This account is deactivated. Ask the server's administrator."
             token = None
         else:
             auth.end_session(s, request.cookies.get(COOKIE))
@@ -491,13 +494,23 @@ def _profile_changes(form: Any, goal_raw: str) -> MeChanges:
 
 
 @router.get("/settings")
-def settings_page(request: Request, saved: str | None = None) -> Response:
+def settings_page(
+    request: Request, saved: str | None = None, password: str | None = None
+) -> Response:
+    from timeboxd.services.accounts import admin
+
     rt = runtime(request)
     with rt.db.read() as s:
         who = auth.visitor(s, request.cookies.get(COOKIE), rt.clock())
         if who is None:
             return _to_login()
-        return _settings_page(who, saved=saved is not None, error=None)
+        return _settings_page(
+            who,
+            saved=saved is not None,
+            error=None,
+            password_changed=password is not None,
+            is_admin=admin.is_admin(s, who.principal),
+        )
 
 
 @router.post("/settings")
@@ -528,5 +541,9 @@ async def save_settings(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the pages and their static files on the API's app."""
+    from timeboxd.web import admin_pages, developer
+
     app.include_router(router)
+    app.include_router(developer.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -150,6 +150,7 @@ _AUTH_QUERY = Prepared(
         ApiKey.last_used_at,
         User.timezone,
         User.week_start,
+        User.deactivated_at,
     )
     .join(User, User.id == ApiKey.user_id)
     .where(ApiKey.key_hash == bindparam("key_hash"))
@@ -189,11 +190,21 @@ def authenticate(
     found = _AUTH_QUERY.all(conn, {"key_hash": keys.hash_key(secret)})
     if not found:
         raise Unauthorized(INVALID_KEY)
-    key_id, user_id, livemode, scopes, expires_at, revoked_at, last_used_at, tz, week_start = found[
-        0
-    ]
+    (
+        key_id,
+        user_id,
+        livemode,
+        scopes,
+        expires_at,
+        revoked_at,
+        last_used_at,
+        tz,
+        week_start,
+        deactivated_at,
+    ) = found[0]
     instant = decoders(conn).instant
-    if revoked_at is not None:
+    # A deactivated user's keys stop at once (and work again when reactivated).
+    if revoked_at is not None or deactivated_at is not None:
         raise Unauthorized(INVALID_KEY)
     if expires_at is not None and instant(expires_at) <= now:
         raise Unauthorized(INVALID_KEY)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
@@ -17,20 +15,17 @@ from timeboxd.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from timeboxd.schemas.account import MeChanges, MeOut
 from timeboxd.schemas.common import UNSET, sent
 from timeboxd.services import versioning
+from timeboxd.services.accounts import passwords
 from timeboxd.services.context import Principal
 from timeboxd.services.planning import calendar
 
 WEEK_STARTS = ("monday", "sunday")
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
+    if len(email) > 320:
+        raise ValidationFailed("an email address is at most 320 characters", field="email")
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email:
         raise ValidationFailed("not a valid email address", field="email")
@@ -50,13 +45,17 @@ def create_user(
     email = normalize_email(email)
     if not is_valid_zone(timezone):
         raise ValidationFailed(f"unknown IANA time zone {timezone!r}", field="timezone")
+    if password is not None:
+        passwords.check_new(password)
+    if len(name) > 200:
+        raise ValidationFailed("a name is at most 200 characters", field="name")
     if session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(f"a user with email {email} already exists", field="email")
     user = User(
         id=new_id("usr"),
         email=email,
         name=name,
-        password_hash=hash_password(password) if password else None,
+        password_hash=passwords.hash_password(password) if password else None,
         timezone=timezone,
         week_start="monday",
         is_admin=is_admin,

@@ -1,8 +1,8 @@
-"""The web app's logins: passwords, server-side sessions, CSRF tokens and the login brake.
+"""The web app's logins: server-side sessions, CSRF tokens, the login brake, and the
+password changes that end sessions (hashing and the password rule: ``passwords``).
 
-New passwords are hashed with Argon2id. Hashes written before (``scrypt$salt$digest`` by
-``services.accounts.users.hash_password``) still verify, and are rehashed with Argon2 at
-the next successful login.
+A deactivated user (``users.deactivated_at``) has no session: deactivating deletes them,
+and a session row is never honoured for a deactivated user either.
 """
 
 from __future__ import annotations
@@ -13,14 +13,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from timeboxd.db.models import User
 from timeboxd.db.web_sessions import LoginFailure, WebSession
 from timeboxd.domain.keys import ALL
+from timeboxd.errors import ValidationFailed
+from timeboxd.services.accounts.passwords import (
+    DUMMY_HASH,
+    check_new,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from timeboxd.services.context import Principal
 
 SESSION_DAYS = 14
@@ -28,35 +34,60 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
-_hasher = PasswordHasher()
 
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(stored: str | None, password: str) -> bool:
-    if not stored:
-        return False
-    if stored.startswith("scrypt$"):
-        _, salt, digest = stored.split("$", 2)
-        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
-        return hmac.compare_digest(got.hex(), digest)
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(stored: str) -> bool:
-    return stored.startswith("scrypt$") or _hasher.check_needs_rehash(stored)
-
-
-def set_password(session: Session, user: User, password: str, now: datetime) -> None:
-    """A new password ends every session of the user."""
+def set_password(
+    session: Session, user: User, password: str, now: datetime, *, keep: str | None = None
+) -> None:
+    """A new password ends every session of the user (but ``keep``, a session id: the
+    one that changed it)."""
+    check_new(password)
     user.password_hash = hash_password(password)
     user.updated_at = now
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    end_sessions(session, user.id, keep=keep)
+
+
+def end_sessions(session: Session, user_id: str, *, keep: str | None = None) -> None:
+    """End every session of the user, on every app server at once (the rows go)."""
+    stmt = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep is not None:
+        stmt = stmt.where(WebSession.id != keep)
+    session.execute(stmt)
+
+
+WRONG_CURRENT = "the current password is wrong"
+
+
+def change_password(
+    session: Session,
+    who: Visitor,
+    now: datetime,
+    address: str,
+    current: str,
+    new: str,
+    confirm: str,
+) -> ValidationFailed | None:
+    """The user's own change: the current password must be right (a wrong one counts as a
+    failed login, so a stolen session cannot guess it), the new one typed twice. Every
+    other session of the user ends; this one stays.
+
+    A wrong current password is *returned*, not raised: the caller commits the record of
+    the failure and shows the error."""
+    user = session.get(User, who.user.id, with_for_update=True)
+    if user is None:  # pragma: no cover - the visitor's row was read in this transaction
+        raise ValidationFailed("no such user")
+    if login_blocked(session, user.email, address, now):
+        raise ValidationFailed(BLOCKED, field="current_password")
+    if not verify_password(user.password_hash, current):
+        record_failure(session, user.email, address, now)
+        return ValidationFailed(WRONG_CURRENT, field="current_password")
+    if new != confirm:
+        raise ValidationFailed("the two new passwords differ", field="confirm_password")
+    check_new(new, field="new_password")
+    set_password(session, user, new, now, keep=who.session_id)
+    return None
+
+
+BLOCKED = "Too many failed attempts. Wait 15 minutes, then try again."
 
 
 def set_demo_password(session: Session, email: str, now: datetime) -> str:
@@ -117,7 +148,7 @@ def visitor(session: Session, token: str | None, now: datetime) -> Visitor | Non
     if row is None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    if user is None:
+    if user is None or user.deactivated_at is not None:
         return None
     return Visitor(user, row.csrf_token, row.id)
 
@@ -157,15 +188,14 @@ def record_failure(session: Session, email: str, address: str, now: datetime) ->
 
 
 def authenticate(session: Session, email: str, password: str, now: datetime) -> User | None:
+    """The user whose email and password these are (a deactivated one too: the caller says
+    so rather than "wrong password", to whoever knows the password)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     # Hash even for an unknown email, so timing does not tell which emails exist.
     stored = user.password_hash if user is not None else None
-    ok = verify_password(stored or _DUMMY, password) and stored is not None
+    ok = verify_password(stored or DUMMY_HASH, password) and stored is not None
     if not ok or user is None:
         return None
     if stored and needs_rehash(stored):
         user.password_hash = hash_password(password)
     return user
-
-
-_DUMMY = _hasher.hash("not a password anyone has")

@@ -66,7 +66,7 @@ def render_feed(session: Session, token: str, now: datetime) -> bytes:
 
     feed = session.get(CalendarFeed, token) if token.startswith(TOKEN_PREFIX) else None
     user = session.get(User, feed.user_id) if feed else None
-    if feed is None or user is None:
+    if feed is None or user is None or user.deactivated_at is not None:
         raise NotFound("no calendar feed for this token")
     tz = zone(user.timezone)
     today = local_today(now, user.timezone)
