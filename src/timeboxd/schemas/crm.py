@@ -151,13 +151,13 @@ class DealPut(Input):
 
     client_id: Id
     title: Title
+    expected_close_date: LocalDate | None = None
     stage: Stage = "prospect"
     value: Money = Decimal(0)
     currency: Currency
     probability: Probability | None = Field(
         None, description="0-100; default: the stage's (won 100, lost 0)"
     )
-    expected_close_date: LocalDate | None = None
     project_id: Id | None = Field(None, description="only once the deal is won")
     owner_id: Id | None = Field(None, description="a member of the workspace; default: you")
     notes: Notes = ""
