@@ -170,6 +170,13 @@ def test_a_deal_moves_through_the_stages(owner: Persona) -> None:
     assert moved.json()["data"]["probability"] == 70, moved.text
     assert owner.ok("PATCH", url, json={"probability": 55})["weighted_value"] == "550.00"
     assert owner.ok("PATCH", url, json={"value": "999.99"})["probability"] == 55
+    # A change of client and owner with the current ETag is that version's change.
+    other = new_client(owner, "Other")
+    etag = owner.get(url).headers["etag"]
+    change = {"client_id": other["id"], "owner_id": owner.user_id}
+    moved = owner.patch(url, json=change, headers={"If-Match": etag})
+    assert moved.status_code == 200 and moved.json()["data"]["client_id"] == other["id"]
+    owner.ok("PATCH", url, json={"client_id": client["id"]})
     project = new_project(owner, "Acme site")
     early = owner.patch(url, json={"project_id": project["id"]})
     assert_error(early, 400, "VALIDATION_ERROR", "project_id")
@@ -188,7 +195,7 @@ def test_a_deal_moves_through_the_stages(owner: Persona) -> None:
     assert_error(owner.get(url), 404, "NOT_FOUND")
     owner.ok("DELETE", f"/v1/clients/{client['id']}")
     types = feed_types(owner)
-    assert types.count("deal.updated") == 5 and types.count("deal.deleted") == 1
+    assert types.count("deal.updated") == 7 and types.count("deal.deleted") == 1
 
 
 @pytest.mark.parametrize(

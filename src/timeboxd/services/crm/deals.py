@@ -213,16 +213,19 @@ def update_deal(
         if getattr(changes, name) is None:
             raise ValidationFailed(f"{name} cannot be null", field=name)
     stage = deal.stage if changes.stage is UNSET or changes.stage is None else changes.stage
+    # Every check first, the row untouched: a query's autoflush would raise its version
+    # before If-Match is compared.
+    client_id = deal.client_id
     if isinstance(changes.client_id, str) and changes.client_id != deal.client_id:
         if _client_workspace(session, principal, changes.client_id) != deal.workspace_id:
             raise ValidationFailed(
                 f"no client {changes.client_id} in this workspace", field="client_id"
             )
-        deal.client_id = changes.client_id
+        client_id = changes.client_id
+    owner_id = deal.owner_id
     if changes.owner_id is not UNSET:
         owner_id = changes.owner_id or principal.user_id  # null: the caller
         require_owner(session, deal.workspace_id, owner_id)
-        deal.owner_id = owner_id
     project_id = deal.project_id if changes.project_id is UNSET else changes.project_id
     _check_project(session, principal, deal.workspace_id, project_id, stage)
     # Not sent: kept, unless the stage changes (then the new stage's); null: the stage's.
@@ -236,6 +239,7 @@ def update_deal(
     versioning.check_row(deal, if_match, "deal")
     if stage != deal.stage:
         deal.closed_at = now if stage in CLOSED_STAGES else None
+    deal.client_id, deal.owner_id = client_id, owner_id
     deal.stage = stage
     deal.probability = probability
     deal.project_id = project_id
