@@ -137,10 +137,10 @@ class LeadOut:
 
 
 class LeadQuery(Paging):
-    workspace_id: str | None = Field(None, max_length=32)
+    workspace_id: str | None = Field(None, min_length=1, max_length=32)
     status: LeadStatus | None = None
-    owner_id: str | None = Field(None, max_length=32)
-    source: str | None = Field(None, max_length=100)
+    owner_id: str | None = Field(None, min_length=1, max_length=32)
+    source: str | None = Field(None, min_length=1, max_length=100)
 
 
 # -- deals ---------------------------------------------------------------------------------
@@ -219,9 +219,9 @@ class DealOut:
 class PipelineQuery(QueryModel):
     """The filters of both the list and the pipeline (paging is the list's alone)."""
 
-    workspace_id: str | None = Field(None, max_length=32)
-    client_id: str | None = Field(None, max_length=32)
-    owner_id: str | None = Field(None, max_length=32)
+    workspace_id: str | None = Field(None, min_length=1, max_length=32)
+    client_id: str | None = Field(None, min_length=1, max_length=32)
+    owner_id: str | None = Field(None, min_length=1, max_length=32)
     close_date_from: LocalDate | None = Field(
         None, description="expected_close_date on or after this date"
     )
@@ -234,7 +234,7 @@ class DealQuery(PipelineQuery):
     page: int | None = Field(None, ge=1, le=1_000_000)
     per_page: int | None = Field(None, ge=1, le=1_000)
     stage: str | None = Field(
-        None, max_length=100, description="a stage, or several comma-separated"
+        None, min_length=1, max_length=100, description="a stage, or several comma-separated"
     )
 
 
