@@ -39,7 +39,9 @@ class Lead(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (Index("ix_leads_workspace_mode", "workspace_id", "livemode"),)
+    __table_args__ = (
+        Index("ix_leads_workspace_mode_created", "workspace_id", "livemode", "created_at", "id"),
+    )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
@@ -66,7 +68,8 @@ class Deal(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    # The pipeline sums a workspace's deals by stage and currency from this index alone.
+    # The pipeline sums a workspace's deals by stage and currency from the first index
+    # alone (a close-date range too); the list pages the second, newest first.
     __table_args__ = (
         Index(
             "ix_deals_workspace_mode_stage",
@@ -76,7 +79,9 @@ class Deal(Base):
             "currency",
             "value_cents",
             "probability",
+            "expected_close_date",
         ),
+        Index("ix_deals_workspace_mode_created", "workspace_id", "livemode", "created_at", "id"),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

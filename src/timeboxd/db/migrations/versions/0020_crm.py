@@ -45,7 +45,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_deals_workspace_mode_stage",
         "deals",
-        ["workspace_id", "livemode", "stage", "currency", "value_cents", "probability"],
+        [
+            *("workspace_id", "livemode", "stage", "currency"),
+            *("value_cents", "probability", "expected_close_date"),
+        ],
+    )
+    op.create_index(
+        "ix_deals_workspace_mode_created", "deals", ["workspace_id", "livemode", "created_at", "id"]
     )
     op.create_table(
         "leads",
@@ -70,7 +76,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
     )
-    op.create_index("ix_leads_workspace_mode", "leads", ["workspace_id", "livemode"])
+    op.create_index(
+        "ix_leads_workspace_mode_created", "leads", ["workspace_id", "livemode", "created_at", "id"]
+    )
     op.create_table(
         "release_checks",
         sa.Column("feed_url", sa.String(2000), primary_key=True),
@@ -92,8 +100,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("version_dismissals")
     op.drop_table("release_checks")
-    op.drop_index("ix_leads_workspace_mode", "leads")
+    op.drop_index("ix_leads_workspace_mode_created", "leads")
     op.drop_table("leads")
+    op.drop_index("ix_deals_workspace_mode_created", "deals")
     op.drop_index("ix_deals_workspace_mode_stage", "deals")
     op.drop_index("ix_deals_client_id", "deals")
     op.drop_table("deals")
