@@ -25,6 +25,7 @@ from tests import servers
 from tests.receivers import receivers  # noqa: F401 - a fixture for every test module
 from timeboxd.api.app import create_app
 from timeboxd.config import Settings
+from timeboxd.db.models import User
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.accounts import users as accounts
 from timeboxd.services.database import Database
@@ -93,6 +94,7 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
         "data_dir": tmp,
         "rate_limit_per_minute": 1_000_000,
         "rate_limit_per_second": 1_000_000,
+        "release_feed_url": None,  # no test reaches the package index (test_version_check)
     }
     values.update(overrides)
     return Settings(**values)
@@ -222,6 +224,14 @@ def persona_factory(client: TestClient, db: Database) -> Any:
     return lambda timezone="UTC": new_persona(client, db, timezone)
 
 
+def make_admin(p: Persona) -> None:
+    """Make the persona's user an admin of the server (``timeboxd users create --admin``)."""
+    with p.db.write() as s:
+        user = s.get(User, p.user_id)
+        assert user is not None
+        user.is_admin = True
+
+
 def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
     """The one shape every error has (SPEC §2)."""
     assert response.status_code == status, response.text
@@ -289,6 +299,7 @@ def serving_for_tests(
         "TIMEBOXD_RATE_LIMIT_PER_SECOND": "100000",
         "TIMEBOXD_LOG_LEVEL": "warning",
         "TIMEBOXD_WORKER_IN_PROCESS": "false",
+        "TIMEBOXD_RELEASE_FEED_URL": "",
         **{f"TIMEBOXD_{name.upper()}": value for name, value in settings.items()},
     }
     env.pop("TIMEBOXD_DATABASE_URL", None)

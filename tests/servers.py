@@ -57,6 +57,9 @@ def python_env(env: Mapping[str, str]) -> dict[str, str]:
     cache = Path(tempfile.gettempdir()) / f"timeboxd-pycache-{os.getuid()}"
     out = {**env, "PYTHONPYCACHEPREFIX": env.get("PYTHONPYCACHEPREFIX", str(cache))}
     out.pop("PYTHONDONTWRITEBYTECODE", None)
+    # No server a test or benchmark starts looks at the package index for releases
+    # (test_version_check.py serves a feed of its own).
+    out.setdefault("TIMEBOXD_RELEASE_FEED_URL", "")
     return out
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Persona
+from tests.conftest import Persona, make_admin
 from tests.test_sandbox import World, bodies, live_world, path_values, queries
 
 Expect = Callable[[Any], list[str]]
@@ -98,6 +98,19 @@ EVENTS: dict[tuple[str, str], Expect] = {
     ("POST", "/v1/time-entries/{entry_id}/reopen"): fixed("time_entry.updated"),
     ("POST", "/v1/timer/start"): fixed("timer.started", "time_entry.created"),
     ("POST", "/v1/timer/stop"): fixed("timer.stopped", "time_entry.updated"),
+    ("POST", "/v1/leads"): fixed("lead.created"),
+    ("PUT", "/v1/leads/{lead_id}"): fixed("lead.updated"),
+    ("PATCH", "/v1/leads/{lead_id}"): fixed("lead.updated"),
+    ("DELETE", "/v1/leads/{lead_id}"): fixed("lead.deleted"),
+    # The sweep's body asks for a deal: the client, its contact and the deal are made too.
+    ("POST", "/v1/leads/{lead_id}/convert"): fixed(
+        "lead.converted", "client.created", "contact.created", "deal.created"
+    ),
+    ("POST", "/v1/deals"): fixed("deal.created"),
+    ("PUT", "/v1/deals/{deal_id}"): fixed("deal.updated"),
+    ("PATCH", "/v1/deals/{deal_id}"): fixed("deal.updated"),
+    ("DELETE", "/v1/deals/{deal_id}"): fixed("deal.deleted"),
+    ("POST", "/v1/admin/version/dismiss"): NONE,
     ("POST", "/v1/imports/blocks"): lambda data: ["block.created"] * data["created"],
     ("POST", "/v1/imports/time-entries"): lambda data: [
         *(
@@ -128,6 +141,11 @@ BEFORE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", "/v1/time-entries/{entry_id}/reopen"): lambda w: w.owner.ok(
         "POST", f"/v1/time-entries/{w.ids['entry_id']}/submit"
     ),
+    # A client with deals stays: its deal goes first.
+    ("DELETE", "/v1/clients/{client_id}"): lambda w: w.owner.ok(
+        "DELETE", f"/v1/deals/{w.ids['deal_id']}"
+    ),
+    ("POST", "/v1/admin/version/dismiss"): lambda w: make_admin(w.owner),
 }
 # The entry a route acts on: the teammate's submitted one for a review.
 SUBMITTED = {"/v1/time-entries/{entry_id}/approve", "/v1/time-entries/{entry_id}/reject"}

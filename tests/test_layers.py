@@ -48,6 +48,8 @@ SIBLINGS: dict[str, tuple[str, ...]] = {
     # the faces, so: the packages that own blocks, entries and what they point at.
     "imports": ("accounts", "catalog", "planning", "tracking"),
     "events": ("accounts",),
+    "crm": ("accounts", "catalog"),
+    "admin": ("accounts",),
 }
 SHARED_FOR = {
     package: (f"{S}.context", f"{S}.paging", f"{S}.versioning") if package == "accounts" else SHARED

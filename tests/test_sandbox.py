@@ -68,6 +68,9 @@ def live_world(owner: Persona, teammate: Persona, outsider: Persona) -> World:
     key = owner.ok("POST", "/v1/api-keys", 201, json={"name": "laptop"})["id"]
     webhook = owner.ok("POST", "/v1/webhooks", 201, json={"url": HOOK})["id"]
     delivery = owner.ok("POST", f"/v1/webhooks/{webhook}/ping", 202)["id"]
+    lead = owner.ok("POST", "/v1/leads", 201, json={"name": "Lee", "workspace_id": team})
+    deal = {"client_id": client["id"], "title": "Retainer", "value": "900", "currency": "EUR"}
+    deal_id = owner.ok("POST", "/v1/deals", 201, json=deal)["id"]
     personal = next(w["id"] for w in owner.ok("GET", "/v1/workspaces") if w["personal"])
     ids = {
         "workspace_id": team,
@@ -82,6 +85,8 @@ def live_world(owner: Persona, teammate: Persona, outsider: Persona) -> World:
         "submitted_id": submitted["id"],
         "key_id": key,
         "webhook_id": webhook,
+        "lead_id": lead["id"],
+        "deal_id": deal_id,
         "delivery_id": delivery,
         "user_id": teammate.user_id,
         "outsider_id": outsider.user_id,
@@ -120,10 +125,13 @@ def live_rows(db: Database, world: World) -> dict[str, list[str]]:
     with db.engine.connect() as conn:
         for name, t in tables.items():
             c = t.c
-            if name in ("idempotency_records", "event_cursors", "bulk_inserts", "login_failures"):
+            if name in (
+                *("idempotency_records", "event_cursors", "bulk_inserts", "login_failures"),
+                "release_checks",
+            ):
                 # the calling key's own replay records; the dispatcher's place; a bulk
                 # insert's mark, empty outside its transaction; the web app's failed
-                # sign-ins, which no API key reaches
+                # sign-ins, which no API key reaches; the server's look at the release feed
                 continue
             elif name == "webhook_deliveries":
                 hooks = tables["webhooks"]
@@ -174,6 +182,7 @@ def bodies(world: World) -> dict[str, Any]:
     block = {**BLOCK, "project_id": i["project_id"], "task_id": i["task_id"]}
     entry = {**SPAN, "project_id": i["project_id"], "tag_ids": [i["tag_id"]]}
     syllabus = f"date,start,end,topic,project\n{TODAY},11:00,12:00,Review,Zanzibar\n"
+    deal = {"client_id": i["client_id"], "title": "Mine", "currency": "EUR"}
     return {
         "POST /v1/blocks/series": {"json": {**LECTURE, "project_id": i["project_id"]}},
         "PATCH /v1/blocks/series/{series_id}": {"json": {"topic": "mine now"}},
@@ -208,6 +217,14 @@ def bodies(world: World) -> dict[str, Any]:
         "POST /v1/clients/{client_id}/contacts": {"json": {"name": "Eve"}},
         "PUT /v1/clients/{client_id}/contacts/{contact_id}": {"json": {"name": "Eve"}},
         "PATCH /v1/clients/{client_id}/contacts/{contact_id}": {"json": {"name": "Eve"}},
+        "POST /v1/leads": {"json": {"name": "Mine", "workspace_id": i["workspace_id"]}},
+        "PUT /v1/leads/{lead_id}": {"json": {"name": "mine now"}},
+        "PATCH /v1/leads/{lead_id}": {"json": {"name": "mine now"}},
+        "POST /v1/leads/{lead_id}/convert": {"json": {"deal": {"currency": "EUR"}}},
+        "POST /v1/deals": {"json": deal},
+        "PUT /v1/deals/{deal_id}": {"json": deal},
+        "PATCH /v1/deals/{deal_id}": {"json": {"title": "mine now"}},
+        "POST /v1/admin/version/dismiss": {"json": {"version": "99.0"}},
         "POST /v1/tags": {"json": {"name": "mine", "workspace_id": i["workspace_id"]}},
         "PUT /v1/tags/{tag_id}": {"json": {"name": "mine now"}},
         "PATCH /v1/tags/{tag_id}": {"json": {"name": "mine now"}},
@@ -246,6 +263,9 @@ def queries(world: World) -> dict[str, dict[str, str]]:
         "GET /v1/reports/summary": {"user_id": i["user_id"], "date_from": "2026-11-01"},
         "GET /v1/reports/detailed": {"client_id": i["client_id"], "date_from": "2026-11-01"},
         "GET /v1/search": {"q": "Zanzibar"},
+        "GET /v1/leads": {"workspace_id": i["workspace_id"]},
+        "GET /v1/deals": {"client_id": i["client_id"], "workspace_id": i["workspace_id"]},
+        "GET /v1/deals/pipeline": {"workspace_id": i["workspace_id"]},
         "GET /v1/agenda": {"date": TODAY},
         "GET /v1/stats": {"period": "all"},
     }

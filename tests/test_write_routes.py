@@ -18,6 +18,7 @@ from timeboxd.api.app import create_app
 S = "timeboxd.services."
 ACCOUNTS, CATALOG, PLANNING = f"{S}accounts.", f"{S}catalog.", f"{S}planning."
 TRACKING, IMPORTS, EVENTS = f"{S}tracking.", f"{S}imports.", f"{S}events."
+CRM, ADMIN = f"{S}crm.", f"{S}admin."
 
 # (method, path) -> the service functions that write for it, as dotted names.
 WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -96,6 +97,23 @@ WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
         f"{IMPORTS}entries.import_entries",
         f"{TRACKING}entries_bulk.insert_imported",
     ),
+    # crm
+    ("POST", "/v1/leads"): (f"{CRM}leads.create_lead",),
+    ("PUT", "/v1/leads/{lead_id}"): (f"{CRM}leads.update_lead",),
+    ("PATCH", "/v1/leads/{lead_id}"): (f"{CRM}leads.update_lead",),
+    ("DELETE", "/v1/leads/{lead_id}"): (f"{CRM}leads.delete_lead",),
+    ("POST", "/v1/leads/{lead_id}/convert"): (
+        f"{CRM}leads.convert_lead",
+        f"{CATALOG}clients.create_client",
+        f"{CATALOG}clients.create_contact",
+        f"{CRM}deals.create_deal",
+    ),
+    ("POST", "/v1/deals"): (f"{CRM}deals.create_deal",),
+    ("PUT", "/v1/deals/{deal_id}"): (f"{CRM}deals.update_deal",),
+    ("PATCH", "/v1/deals/{deal_id}"): (f"{CRM}deals.update_deal",),
+    ("DELETE", "/v1/deals/{deal_id}"): (f"{CRM}deals.delete_deal",),
+    # admin
+    ("POST", "/v1/admin/version/dismiss"): (f"{ADMIN}releases.dismiss",),
     # events
     ("POST", "/v1/webhooks"): (f"{EVENTS}webhooks.create_webhook",),
     ("PATCH", "/v1/webhooks/{webhook_id}"): (f"{EVENTS}webhooks.update_webhook",),

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000,86400,86400,86400,86400,86400"
     worker_in_process: bool = True
     metrics_token: str | None = None
+    # Where the admins' version check reads the latest release (the package index's JSON
+    # document of timeboxd, or one of the same shape); empty: never look.
+    release_feed_url: str | None = "https://pypi.org/pypi/timeboxd/json"
 
     @field_validator("public_url")
     @classmethod
@@ -96,6 +99,19 @@ class Settings(BaseSettings):
                     f"{part!r} is not an IP address or network; give e.g. 127.0.0.1,10.0.0.0/8 or *"
                 ) from None
         return ",".join(parts)
+
+    @field_validator("release_feed_url")
+    @classmethod
+    def _feed_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if len(value) > 2000 or not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError(
+                "must be an http:// or https:// URL (at most 2,000 characters), or empty to "
+                "turn the version check off"
+            )
+        return value
 
     @field_validator("webhook_retry_schedule")
     @classmethod

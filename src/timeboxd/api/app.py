@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from timeboxd import API_VERSION, __version__
-from timeboxd.api import handlers, metrics
+from timeboxd.api import handlers, metrics, release_check
 from timeboxd.api.deps import SECURITY_SCHEMES, Runtime
 from timeboxd.api.idempotency import IdempotencyMiddleware
 from timeboxd.api.metrics import MetricsMiddleware
@@ -21,13 +24,16 @@ from timeboxd.api.query import openapi_parameters
 from timeboxd.api.ratelimit import RateLimiter
 from timeboxd.api.routes import (
     account,
+    admin,
     agenda,
     blocks,
     calendar,
     clients,
+    deals,
     entries,
     events,
     imports,
+    leads,
     projects,
     reports,
     search,
@@ -109,6 +115,8 @@ def create_app(
         tasks,
         clients,
         tags,
+        leads,
+        deals,
         account,
         workspaces,
         reports,
@@ -117,6 +125,7 @@ def create_app(
         imports,
         events,
         webhooks,
+        admin,
         service,
         metrics,
     ):
@@ -150,7 +159,17 @@ def _mount_mcp(app: FastAPI) -> None:
     app.router.routes.insert(
         0, Route("/mcp", endpoint, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
-    app.router.lifespan_context = lambda _app: endpoint.running()
+    app.router.lifespan_context = lambda _app: _running(app, endpoint.running())
+
+
+@asynccontextmanager
+async def _running(app: FastAPI, mcp: AbstractAsyncContextManager[None]) -> AsyncIterator[None]:
+    """What runs beside the requests while the app serves: the MCP session manager and
+    the version check's daily look (api.release_check)."""
+    async with mcp, anyio.create_task_group() as tasks:
+        tasks.start_soon(release_check.run, app.state.runtime)
+        yield
+        tasks.cancel_scope.cancel()
 
 
 def api_routes(app: FastAPI) -> list[Any]:

@@ -21,6 +21,8 @@ SCOPES = (
     "read:stats",
     "read:webhooks",
     "write:webhooks",
+    "read:crm",
+    "write:crm",
     "admin",
 )
 ALL = "*"

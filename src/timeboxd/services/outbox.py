@@ -42,6 +42,13 @@ TYPES: tuple[str, ...] = (
     "time_entry.rejected",
     "timer.started",
     "timer.stopped",
+    "lead.created",
+    "lead.updated",
+    "lead.deleted",
+    "lead.converted",
+    "deal.created",
+    "deal.updated",
+    "deal.deleted",
 )
 
 events_table = cast(Table, Event.__table__)

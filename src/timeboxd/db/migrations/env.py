@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from timeboxd.db import rollups, tracking, web_sessions  # noqa: F401  (registers their tables)
+from timeboxd.db import crm, rollups, tracking, web_sessions  # noqa: F401  (registers their tables)
 from timeboxd.db.engine import make_engine
 from timeboxd.db.models import Base
 

@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from timeboxd.db.crm import Deal, Lead
 from timeboxd.db.models import Project
 from timeboxd.db.tracking import Client, Contact
 from timeboxd.domain.ids import new_id
-from timeboxd.errors import NotFound
+from timeboxd.errors import Conflict, NotFound
 from timeboxd.schemas.clients import (
     ClientChanges,
     ClientCreate,
@@ -141,8 +142,18 @@ def delete_client(
     session: Session, principal: Principal, now: datetime, client_id: str, if_match: str | None
 ) -> None:
     """The client and its contacts go; its projects stay, without a client (their
-    tracked time and rates are worth more than the link), and with a new ETag."""
+    tracked time and rates are worth more than the link), and with a new ETag, as do the
+    leads converted into it. A client with deals stays: its deals go first (409)."""
     client = _load_managed(session, principal, client_id, if_match)
+    deals = session.scalar(select(func.count()).where(Deal.client_id == client.id)) or 0
+    if deals:
+        raise Conflict(f"client {client.id} has {deals} deal(s): delete them first")
+    session.execute(
+        update(Lead)
+        .where(Lead.client_id == client.id)
+        .values(client_id=None, contact_id=None, updated_at=now, **versioning.bump(Lead.version))
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(Project)
         .where(Project.client_id == client.id)

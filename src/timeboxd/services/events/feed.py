@@ -37,6 +37,8 @@ SCOPE_OF = {
     "tag": "read:projects",
     "time_entry": "read:time_entries",
     "timer": "read:time_entries",
+    "lead": "read:crm",
+    "deal": "read:crm",
 }
 RESOURCES = tuple(SCOPE_OF)
 _EVENT_ID = re.compile(r"evt_[0-9A-Za-z]{20}")
