@@ -5,6 +5,7 @@ or a real HTTP server in a thread that answers what a broken proxy would)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from tests.conftest import RealServer
 from tests.test_backup import cli
 from tests.test_client_faults import _envelope, http_server
-from timeboxd.client import ApiError, Client
+from timeboxd.client import ApiError, AsyncClient, Client
 
 RATE_LIMITED = {"code": "RATE_LIMITED", "message": "slow down"}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
@@ -170,3 +171,80 @@ def test_a_restore_onto_a_new_machine_creates_its_data_directory(tmp_path: Path)
     assert "Traceback" not in restored.stderr
     assert "1 account(s)" in restored.stdout
     assert target.exists()
+
+
+NDJSON = {"content-type": "application/x-ndjson"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"not json", b'{"foo": 1}', b"[1]", b"<html><body>Bad gateway</body></html>"],
+    ids=["garbage", "another-shape", "a-list", "a-proxy-page"],
+)
+def test_a_stream_line_that_is_no_block_is_invalid_response(line: bytes) -> None:
+    with (
+        http_server(lambda *_: (200, NDJSON, line + b"\n")) as base,
+        Client(base, "k", retries=0) as tb,
+        pytest.raises(ApiError) as caught,
+    ):
+        list(tb.iter_blocks())
+    assert caught.value.code == "INVALID_RESPONSE"
+
+
+def test_the_async_stream_reads_a_line_that_is_no_block_as_invalid_response() -> None:
+    async def read(base: str) -> None:
+        async with AsyncClient(base, "k", retries=0) as tb:
+            async for _ in tb.iter_blocks():
+                pass
+
+    with (
+        http_server(lambda *_: (200, NDJSON, b'{"foo": 1}\n')) as base,
+        pytest.raises(ApiError) as caught,
+    ):
+        asyncio.run(read(base))
+    assert caught.value.code == "INVALID_RESPONSE"
+
+
+@pytest.mark.parametrize("meta", [[1], "x", 5])
+def test_a_meta_that_is_no_object_is_read_as_no_meta(meta: Any) -> None:
+    failing = orjson.dumps(
+        {"data": None, "error": {"code": "NOT_FOUND", "message": "m"}, "meta": meta}
+    )
+    listing = orjson.dumps({"data": [], "error": None, "meta": meta})
+    with http_server(lambda *_: (404, {}, failing)) as base, Client(base, "k", retries=0) as tb:
+        with pytest.raises(ApiError) as caught:
+            tb.agenda()
+        assert caught.value.code == "NOT_FOUND"
+    with http_server(lambda *_: (200, {}, listing)) as base, Client(base, "k", retries=0) as tb:
+        assert tb.list_blocks() == []
+
+
+@pytest.mark.parametrize(
+    ("call", "meta"),
+    [
+        ("list_blocks", {"total": "lots", "has_more": False}),
+        ("list_projects", {"page": [1]}),
+        ("events", {"next": 5, "has_more": False}),
+    ],
+)
+def test_paging_meta_of_the_wrong_type_is_invalid_response(call: str, meta: Any) -> None:
+    body = orjson.dumps({"data": [], "error": None, "meta": meta})
+    with (
+        http_server(lambda *_: (200, {}, body)) as base,
+        Client(base, "k", retries=0) as tb,
+        pytest.raises(ApiError) as caught,
+    ):
+        getattr(tb, call)()
+    assert caught.value.code == "INVALID_RESPONSE"
+
+
+def test_an_error_field_of_another_type_is_read_as_text() -> None:
+    error = {"code": "VALIDATION_ERROR", "message": "bad", "field": ["items", 0]}
+    body = orjson.dumps({"data": None, "error": error, "meta": {"request_id": 7}})
+    with (
+        http_server(lambda *_: (400, {}, body)) as base,
+        Client(base, "k", retries=0) as tb,
+        pytest.raises(ApiError) as caught,
+    ):
+        tb.agenda()
+    assert (caught.value.field, caught.value.request_id) == ("['items', 0]", "7")
