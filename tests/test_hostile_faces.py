@@ -248,3 +248,22 @@ def test_an_error_field_of_another_type_is_read_as_text() -> None:
     ):
         tb.agenda()
     assert (caught.value.field, caught.value.request_id) == ("['items', 0]", "7")
+
+
+@pytest.mark.parametrize(
+    "block_id", ["", "/", "stream", "bulk", "series", "..", "blk_\ud800"], ids=repr
+)
+def test_a_block_id_that_names_a_sibling_route_is_not_found(
+    real_server: RealServer, block_id: str
+) -> None:
+    """``stream``, ``bulk`` and ``series`` are routes beside ``/v1/blocks/{id}``, and an
+    empty id is the list itself: none of them is a block."""
+    key = a_key(real_server)
+    with Client(real_server.base, key, retries=0) as tb:
+        for call in (tb.get_block, tb.complete_block, tb.delete_block):
+            with pytest.raises(ApiError) as caught:
+                call(block_id)
+            assert (caught.value.code, caught.value.status) == ("NOT_FOUND", 404), caught.value
+        with pytest.raises(ApiError) as caught:
+            tb.update_block(block_id, topic="moved")
+        assert caught.value.code == "NOT_FOUND"
