@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import RealServer
 from tests.test_backup import cli
+from tests.test_cli_client import run as run_cli
 from tests.test_client_faults import _envelope, http_server
 from timeboxd.client import ApiError, AsyncClient, Client
 
@@ -267,3 +268,64 @@ def test_a_block_id_that_names_a_sibling_route_is_not_found(
         with pytest.raises(ApiError) as caught:
             tb.update_block(block_id, topic="moved")
         assert caught.value.code == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "key", ["tbx_live_\u00e9t\u00e9", "tbx_live_a b", "tbx_live_a\r\nX-Evil: 1"]
+)
+def test_a_key_no_header_can_carry_is_a_value_error_at_once(key: str) -> None:
+    with pytest.raises(ValueError, match="not an API key"):
+        Client("http://127.0.0.1:9", key)
+    with pytest.raises(ValueError, match="not an API key"):
+        AsyncClient("http://127.0.0.1:9", key)
+
+
+def test_a_url_that_is_not_http_is_not_retried() -> None:
+    """Retrying would wait up to 8 s a time, a hundred times, for the same answer."""
+    raised: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            with Client("ftp://127.0.0.1:21", "k", retries=100, backoff=8) as tb:
+                tb.agenda()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "an ftp:// URL was retried"
+    assert isinstance(raised[0], httpx.UnsupportedProtocol), raised
+
+
+@pytest.mark.parametrize("url", ["notaurl", "http://[::1", "ftp://127.0.0.1:8080", "http://"])
+def test_the_cli_names_a_bad_timeboxd_url(url: str) -> None:
+    done = run_cli(url, "tbx_live_x", "agenda")
+    assert done.returncode == 2, done
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("TIMEBOXD_URL is not an http(s) URL"), done.stderr
+
+
+@pytest.mark.parametrize("key", ["tbx_live_\u00e9t\u00e9", "tbx_live_a\nb"])
+def test_the_cli_names_a_key_no_header_can_carry(real_server: RealServer, key: str) -> None:
+    done = run_cli(real_server.base, key, "agenda")
+    assert done.returncode == 2, done
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("TIMEBOXD_API_KEY is not an API key"), done.stderr
+
+
+def test_the_cli_refuses_markdown_with_json(real_server: RealServer) -> None:
+    """A script that asks for JSON never gets Markdown to parse."""
+    done = run_cli(real_server.base, a_key(real_server), "agenda", "--markdown", "--json")
+    assert done.returncode == 2, done
+    assert "--markdown and --json" in done.stderr
+
+
+def test_an_empty_project_name_starts_no_timer(real_server: RealServer) -> None:
+    """``--project "$P"`` with P unset must not start an untagged timer."""
+    key = a_key(real_server)
+    done = run_cli(real_server.base, key, "timer", "start", "--project", "")
+    assert done.returncode == 1, done
+    assert "NOT_FOUND" in done.stderr
+    status = run_cli(real_server.base, key, "timer", "status", "--json")
+    assert status.returncode == 0 and orjson.loads(status.stdout) is None, status

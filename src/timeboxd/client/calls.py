@@ -171,8 +171,16 @@ def with_key(headers: dict[str, str], idempotency_key: str | None) -> dict[str, 
 
 
 def base_headers(api_key: str | None) -> dict[str, str]:
+    """The headers of every request; an ``api_key`` no header can carry (a space, a line
+    break, a non-ASCII letter: no key has one) is a ``ValueError`` here, not an encoding
+    error, or a "connection" error retried, at the first call."""
     headers = {"Accept": "application/json", "X-Accept-Version": "1"}
     if api_key:
+        if not (api_key.isascii() and api_key.isprintable()) or " " in api_key:
+            raise ValueError(
+                "api_key is not an API key: it holds a space, a control character or a"
+                " non-ASCII character"
+            )
         headers["Authorization"] = f"Bearer {api_key}"
     return headers
 
@@ -273,8 +281,8 @@ class Retry:
     def after_failure(
         self, call: Call[Any], attempt: int, error: httpx.TransportError
     ) -> float | None:
-        if attempt >= self.retries:
-            return None
+        if attempt >= self.retries or isinstance(error, httpx.UnsupportedProtocol):
+            return None  # a URL that is not http(s) fails the same way every time
         # Nothing reached the server when the connection was never made: any request may go.
         if call.method in SAFE_TO_REPEAT or isinstance(error, httpx.ConnectError):
             return self.jittered(attempt)
