@@ -329,3 +329,79 @@ def test_an_empty_project_name_starts_no_timer(real_server: RealServer) -> None:
     assert "NOT_FOUND" in done.stderr
     status = run_cli(real_server.base, key, "timer", "status", "--json")
     assert status.returncode == 0 and orjson.loads(status.stdout) is None, status
+
+
+def mcp_request(server: RealServer, key: str, method: str, params: Any) -> httpx.Response:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {key}"}
+    return httpx.post(f"{server.base}/mcp", headers=headers, json=body, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "field"),
+    [
+        ({"name": "plan_my_month"}, "NOT_FOUND", None),
+        (
+            {"name": "plan_my_week", "arguments": {"deadline": "Friday"}},
+            "VALIDATION_ERROR",
+            "deadline",
+        ),
+    ],
+    ids=["unknown-prompt", "unknown-argument"],
+)
+def test_an_odd_prompt_request_is_invalid_params_naming_it(
+    real_server: RealServer, params: dict[str, Any], code: str, field: str | None
+) -> None:
+    """Not the SDK's error code 0 ("Error rendering prompt") with a traceback logged for
+    every request a caller cares to send."""
+    answer = mcp_request(real_server, a_key(real_server), "prompts/get", params)
+    assert answer.status_code == 200, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == -32602, error
+    assert error["data"]["error"]["code"] == code
+    assert error["data"]["error"].get("field") == field
+    assert error["message"].startswith(code)
+    assert "Traceback" not in real_server.log.read_text()
+
+
+def test_a_refused_resource_read_is_no_internal_error(real_server: RealServer) -> None:
+    """A key without the scope is the caller's to fix: not -32603, which reads as the
+    server's fault (and a client may retry it)."""
+    made = httpx.post(
+        f"{real_server.base}/v1/api-keys",
+        headers=real_server.new_user(),
+        json={"name": "reader", "scopes": ["read:blocks"]},
+    )
+    assert made.status_code == 201, made.text
+    key = made.json()["data"]["key"]
+    answer = mcp_request(real_server, key, "resources/read", {"uri": "timeboxd://stats/week"})
+    error = answer.json()["error"]
+    assert error["code"] == -32600, error
+    assert error["message"] == "FORBIDDEN: this API key lacks the 'read:stats' scope"
+    assert error["data"]["error"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    ("tool", "argument"), [("get_productivity", "weeks"), ("list_blocks", "page")]
+)
+def test_a_boolean_for_a_number_argument_is_refused(
+    real_server: RealServer, tool: str, argument: str
+) -> None:
+    answer = mcp_call(real_server, a_key(real_server), tool, {argument: True})
+    result = answer.json()["result"]
+    assert result["isError"] is True, result
+    assert result["structuredContent"]["error"]["field"] == argument
+
+
+def test_an_mcp_body_sent_as_a_form_is_the_api_error(real_server: RealServer) -> None:
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {a_key(real_server)}"}
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    body = b'{"jsonrpc": "2.0", "id": 1, "method": "ping"}'
+    answer = httpx.post(f"{real_server.base}/mcp", headers=headers, content=body, timeout=60)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/json"
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == ("VALIDATION_ERROR", "Content-Type")
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    answer = httpx.post(f"{real_server.base}/mcp", headers=headers, content=body, timeout=60)
+    assert answer.json()["result"] == {}

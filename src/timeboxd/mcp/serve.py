@@ -25,8 +25,9 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from timeboxd.api.deps import Runtime, api_key
+from timeboxd.api.middleware import JSON_TYPE
 from timeboxd.api.ratelimit import RateLimiter
-from timeboxd.errors import MethodNotAllowed, RateLimited, Unauthorized
+from timeboxd.errors import MethodNotAllowed, RateLimited, Unauthorized, ValidationFailed
 from timeboxd.mcp.tools import Tools, build
 from timeboxd.services.accounts import apikeys
 from timeboxd.services.context import Clock, Principal
@@ -126,6 +127,13 @@ class McpEndpoint:
             # never writes to: held open for good, one admission each. The transport's
             # answer for a server without that stream is 405.
             raise MethodNotAllowed("this server sends no event stream: POST each request")
+        content_type = request.headers.get("content-type", "")
+        if scope["method"] == "POST" and not JSON_TYPE.match(content_type):
+            # As every /v1 body: the transport's own answer is a bare text/plain line.
+            raise ValidationFailed(
+                "send the body as JSON with Content-Type: application/json",
+                field="Content-Type",
+            )
         await self.manager.handle_request(scope, receive, send)
 
     @asynccontextmanager
