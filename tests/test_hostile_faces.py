@@ -6,6 +6,8 @@ or a real HTTP server in a thread that answers what a broken proxy would)."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,12 +16,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import RealServer
 from tests.test_backup import cli
 from tests.test_cli_client import run as run_cli
 from tests.test_client_faults import _envelope, http_server
+from tests.test_mcp_stdio import new_user, server_env
 from timeboxd.client import ApiError, AsyncClient, Client
+from timeboxd.services.database import Database
 
 RATE_LIMITED = {"code": "RATE_LIMITED", "message": "slow down"}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
@@ -405,3 +410,57 @@ def test_an_mcp_body_sent_as_a_form_is_the_api_error(real_server: RealServer) ->
     headers["Content-Type"] = "application/json; charset=utf-8"
     answer = httpx.post(f"{real_server.base}/mcp", headers=headers, content=body, timeout=60)
     assert answer.json()["result"] == {}
+
+
+def test_calls_piped_into_stdio_are_all_answered_before_it_exits(
+    backend: str, database_url: str, db: Database, tmp_path: Path
+) -> None:
+    """``printf requests | timeboxd mcp``: stdin ends as soon as the last call is sent.
+    Every call is answered before the server exits, a write among them (which the SDK
+    would have made, then cancelled before writing its answer)."""
+    _, key = new_user(db)
+    env = server_env(backend, database_url, tmp_path, key)
+
+    def message(id_: int, method: str, params: dict[str, Any]) -> str:
+        return orjson.dumps(
+            {"jsonrpc": "2.0", "id": id_, "method": method, "params": params}
+        ).decode()
+
+    hello = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "pipe", "version": "1"},
+    }
+    series = {
+        "date": "2027-03-01",
+        "start": "07:00",
+        "end": "07:30",
+        "rrule": "FREQ=DAILY;COUNT=300",
+    }
+    lines = [
+        message(0, "initialize", hello),
+        '{"jsonrpc": "2.0", "method": "notifications/initialized"}',
+        "not json at all",
+        message(1, "tools/call", {"name": "get_agenda", "arguments": {}}),
+        message(
+            2, "tools/call", {"name": "plan_series", "arguments": {**series, "topic": "Piped"}}
+        ),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "timeboxd.cli", "mcp"],
+        env=env,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    answers = {answer["id"]: answer for answer in map(orjson.loads, done.stdout.splitlines())}
+    assert sorted(answers) == [0, 1, 2], done.stdout
+    made = answers[2]["result"]["structuredContent"]
+    assert made["id"].startswith("ser_"), made
+    with db.connect() as conn:
+        count = conn.execute(
+            text("SELECT count(*) FROM blocks WHERE series_id = :s"), {"s": made["id"]}
+        ).scalar_one()
+    assert count == 300
