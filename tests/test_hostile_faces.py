@@ -464,3 +464,11 @@ def test_calls_piped_into_stdio_are_all_answered_before_it_exits(
             text("SELECT count(*) FROM blocks WHERE series_id = :s"), {"s": made["id"]}
         ).scalar_one()
     assert count == 300
+
+
+def test_an_unknown_tool_is_a_tool_error_in_the_api_words(real_server: RealServer) -> None:
+    answer = mcp_call(real_server, a_key(real_server), "delete_everything", {})
+    result = answer.json()["result"]
+    assert result["isError"] is True, result
+    assert result["structuredContent"]["error"]["code"] == "NOT_FOUND"
+    assert result["content"][0]["text"].startswith("NOT_FOUND: no tool 'delete_everything'")

@@ -212,8 +212,12 @@ class ArgumentCheck:
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
-            tool = self.tools.get(ctx.params.get("name"))  # type: ignore[arg-type]
+            name = ctx.params.get("name")
+            tool = self.tools.get(name)  # type: ignore[arg-type]
             arguments = ctx.params.get("arguments") or {}
+            if tool is None and isinstance(name, str):
+                # As every tool error (the SDK's own reads "Unknown tool: x", no code).
+                return failure(NotFound(f"no tool {name!r}; tools/list names them"))
             if tool is not None and isinstance(arguments, Mapping):
                 try:
                     self.check(tool, arguments)
