@@ -1,7 +1,11 @@
 """The newest faces used by a hostile caller: the Python client against a server that asks
-for absurd waits or sends a block id that is a path, and the MCP server over HTTP given
-arguments no tool has or text with NUL. Real servers (``timeboxd serve`` in a subprocess,
-or a real HTTP server in a thread that answers what a broken proxy would)."""
+for absurd waits, answers garbage in a stream or paging meta of the wrong type, or is
+given block ids that are paths or sibling routes and keys no header can carry; the CLI
+given a bad TIMEBOXD_URL or key; the MCP server over HTTP given arguments no tool has,
+text with NUL, booleans for numbers, unknown tools and prompts, a form body, and over
+stdio a client that sends its calls and closes stdin. Real servers (``timeboxd serve`` or
+``timeboxd mcp`` in a subprocess, or a real HTTP server in a thread that answers what a
+broken proxy would)."""
 
 from __future__ import annotations
 
