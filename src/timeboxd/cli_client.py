@@ -37,8 +37,18 @@ def _client() -> Iterator[Client]:
             "`timeboxd keys create EMAIL`, or on the web app's developer settings page)",
             2,
         )
+    if not _is_http_url(url):
+        _fail(f"TIMEBOXD_URL is not an http(s) URL: {url!r} (e.g. {DEFAULT_URL})", 2)
     try:
-        with Client(url, key) as client:
+        client = Client(url, key)
+    except ValueError:
+        _fail(
+            "TIMEBOXD_API_KEY is not an API key: it holds a space, a control character or a "
+            "non-ASCII character (a key reads tbx_live_... or tbx_test_...)",
+            2,
+        )
+    try:
+        with client:
             yield client
     except ApiError as error:
         where = f" (field {error.field})" if error.field else ""
@@ -53,6 +63,14 @@ def _client() -> Iterator[Client]:
             f"error CONNECTION_FAILED: cannot reach the timeboxd server at {url} ({error}); "
             "set TIMEBOXD_URL to where it runs"
         )
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
 
 
 def _print_json(value: Any) -> None:
@@ -77,6 +95,8 @@ def _run(as_json: bool, fetch: Callable[[Client], Any], show: Callable[[Any], li
 @json_option
 def agenda(day: str | None, markdown: bool, as_json: bool) -> None:
     """A day's plan."""
+    if markdown and as_json:
+        raise click.UsageError("--markdown and --json cannot be combined: choose one")
     if markdown:
         with _client() as client:
             text = client.agenda_markdown(day)
@@ -119,7 +139,7 @@ def timer_start(project: str | None, description: str, as_json: bool) -> None:
     """Start the timer."""
 
     def start(client: Client) -> TimeEntry:
-        project_id = _project_id(client, project) if project else None
+        project_id = None if project is None else _project_id(client, project)
         return client.start_timer(project_id=project_id, description=description)
 
     _run(as_json, start, lambda e: [f"started: {_entry_line(e)}"])

@@ -219,8 +219,10 @@ def worker() -> None:
 @commands.command("mcp")
 def mcp_command() -> None:
     """Serve the MCP tools over stdio, acting as the key in TIMEBOXD_API_KEY."""
+    import anyio
+
     from timeboxd.api.ratelimit import RateLimiter
-    from timeboxd.mcp.serve import admit, stdio_server
+    from timeboxd.mcp.serve import admit, run_stdio, stdio_server
     from timeboxd.services.insights.stats_cache import make_store
 
     secret = os.environ.get("TIMEBOXD_API_KEY", "").strip()
@@ -239,7 +241,8 @@ def mcp_command() -> None:
         raise click.ClickException(f"TIMEBOXD_API_KEY: {exc.code}: {exc.message}") from None
     store = make_store(settings.redis_url)
     try:
-        stdio_server(db, system_clock, store, limiter, secret, touch).run("stdio")
+        server = stdio_server(db, system_clock, store, limiter, secret, touch)
+        anyio.run(run_stdio, server)
     finally:
         db.dispose()
 

@@ -18,9 +18,9 @@ from timeboxd.client.calls import (
     Call,
     Retry,
     Unset,
-    adapter,
     base_headers,
     envelope,
+    stream_line,
 )
 from timeboxd.client.errors import ApiError
 from timeboxd.client.methods import DateLike, TimeLike
@@ -34,7 +34,6 @@ from timeboxd.client.models import (
     Stats,
     TimeEntry,
 )
-from timeboxd.client.sync import _block_line
 
 T = TypeVar("T")
 
@@ -173,11 +172,12 @@ class AsyncClient:
             if response.status_code != 200:
                 await response.aread()
                 envelope(response)
-                raise ApiError("INVALID_RESPONSE", "the stream did not open", status=200)
-            read = adapter(Block).validate_json
+                raise ApiError(
+                    "INVALID_RESPONSE", "the stream did not open", status=response.status_code
+                )
             async for line in response.aiter_lines():
                 if line:
-                    yield _block_line(read, line)
+                    yield stream_line(Block, line, response.status_code)
         finally:
             await response.aclose()
 

@@ -73,10 +73,10 @@ class Call(Generic[T]):
             where = ".".join(str(part) for part in first["loc"]) or "data"
             raise ApiError(
                 "INVALID_RESPONSE",
-                f"the answer's data is not what {self.method} {self.path} returns:"
+                f"the answer is not what {self.method} {self.path} returns:"
                 f" {where}: {first['msg']}",
                 status=status,
-                request_id=meta.get("request_id"),
+                request_id=request_id_of(meta),
             ) from None
 
 
@@ -94,16 +94,30 @@ def maybe(kind: type[T]) -> Callable[[Any, dict[str, Any]], T | None]:
     return read
 
 
+@dataclass(slots=True)
+class ListMeta:
+    """The ``meta`` of a list answer, typed as ``Page`` and ``EventPage`` hold it (another
+    server's ``"total": "lots"`` is INVALID_RESPONSE, not a string in an ``int``)."""
+
+    total: int | None = None
+    page: int | None = None
+    per_page: int | None = None
+    has_more: bool = False
+    next: str | None = None
+
+
+def list_meta(meta: dict[str, Any]) -> ListMeta:
+    fields = ("total", "page", "per_page", "has_more", "next")
+    return adapter(ListMeta).validate_python(  # type: ignore[no-any-return]
+        {name: meta[name] for name in fields if meta.get(name) is not None}
+    )
+
+
 def page(kind: type[T]) -> Callable[[Any, dict[str, Any]], Page[T]]:
     def read(data: Any, meta: dict[str, Any]) -> Page[T]:
         rows = adapter(list[kind]).validate_python(data)  # type: ignore[valid-type]
-        return Page(
-            rows,
-            total=meta.get("total"),
-            page=meta.get("page"),
-            per_page=meta.get("per_page"),
-            has_more=bool(meta.get("has_more", False)),
-        )
+        m = list_meta(meta)
+        return Page(rows, total=m.total, page=m.page, per_page=m.per_page, has_more=m.has_more)
 
     return read
 
@@ -112,7 +126,8 @@ def feed(data: Any, meta: dict[str, Any]) -> EventPage:
     from timeboxd.client.models import Event
 
     events = adapter(list[Event]).validate_python(data)
-    return EventPage(events, meta.get("next"), bool(meta.get("has_more", False)))
+    m = list_meta(meta)
+    return EventPage(events, m.next, m.has_more)
 
 
 def text(data: Any, meta: dict[str, Any]) -> str:
@@ -156,8 +171,16 @@ def with_key(headers: dict[str, str], idempotency_key: str | None) -> dict[str, 
 
 
 def base_headers(api_key: str | None) -> dict[str, str]:
+    """The headers of every request; an ``api_key`` no header can carry (a space, a line
+    break, a non-ASCII letter: no key has one) is a ``ValueError`` here, not an encoding
+    error, or a "connection" error retried, at the first call."""
     headers = {"Accept": "application/json", "X-Accept-Version": "1"}
     if api_key:
+        if not (api_key.isascii() and api_key.isprintable()) or " " in api_key:
+            raise ValueError(
+                "api_key is not an API key: it holds a space, a control character or a"
+                " non-ASCII character"
+            )
         headers["Authorization"] = f"Bearer {api_key}"
     return headers
 
@@ -178,7 +201,9 @@ def envelope(response: httpx.Response) -> tuple[Any, dict[str, Any]]:
             status=response.status_code,
             request_id=response.headers.get("x-request-id"),
         )
-    meta = parsed.get("meta") or {}
+    meta = parsed.get("meta")
+    if not isinstance(meta, dict):  # absent, or not an object: nothing to read from it
+        meta = {}
     error = parsed.get("error")
     if error is not None:
         raise error_of(error, response.status_code, meta)
@@ -192,9 +217,35 @@ def error_of(error: Any, status: int, meta: Mapping[str, Any]) -> ApiError:
         str(error.get("code") or "INVALID_RESPONSE"),
         str(error.get("message") or ""),
         status=status,
-        field=error.get("field"),
-        request_id=meta.get("request_id"),
+        field=None if error.get("field") is None else str(error["field"]),
+        request_id=request_id_of(meta),
         details=error.get("details"),
+    )
+
+
+def request_id_of(meta: Any) -> str | None:
+    found = meta.get("request_id") if isinstance(meta, Mapping) else None
+    return None if found is None else str(found)
+
+
+def stream_line(kind: Any, line: str, status: int) -> Any:
+    """One line of an NDJSON stream as ``kind``; a stream cut by the server ends with an
+    error object instead, raised as its ``ApiError``; any other line (a proxy's page,
+    another shape) is ``ApiError("INVALID_RESPONSE")``."""
+    try:
+        return adapter(kind).validate_json(line)
+    except ValueError:
+        pass
+    try:
+        parsed = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if isinstance(parsed, dict) and parsed.get("error"):
+        raise error_of(parsed["error"], status, parsed.get("meta") or {})
+    raise ApiError(
+        "INVALID_RESPONSE",
+        f"a line of the stream is not a {getattr(kind, '__name__', 'row')}: {line[:80]!r}",
+        status=status,
     )
 
 
@@ -230,8 +281,8 @@ class Retry:
     def after_failure(
         self, call: Call[Any], attempt: int, error: httpx.TransportError
     ) -> float | None:
-        if attempt >= self.retries:
-            return None
+        if attempt >= self.retries or isinstance(error, httpx.UnsupportedProtocol):
+            return None  # a URL that is not http(s) fails the same way every time
         # Nothing reached the server when the connection was never made: any request may go.
         if call.method in SAFE_TO_REPEAT or isinstance(error, httpx.ConnectError):
             return self.jittered(attempt)

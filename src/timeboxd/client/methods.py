@@ -4,11 +4,13 @@ shape of its result. The two clients turn these into requests, each in its own w
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import quote
 
 from timeboxd.client import calls
 from timeboxd.client.calls import UNSET, Call, Unset, query
+from timeboxd.client.errors import ApiError
 from timeboxd.client.models import (
     Agenda,
     Block,
@@ -52,14 +54,32 @@ def block_filters(
     )
 
 
+# IDs are opaque prefixed strings (``blk_...``): what does not start with a prefix is no
+# id, and sent as one it could name a sibling route (``stream``, ``bulk``, ``series``, or
+# ``""``, which is the list itself).
+PREFIXED = re.compile(r"[a-z]+_.+", re.DOTALL)
+
+
 def segment(value: str) -> str:
     """``value`` as one path segment: percent-encoded, its dots too, so that an id such as
-    ``../projects/prj_1`` names no block rather than another route."""
+    ``blk_/../projects`` names no block rather than another route."""
     return quote(value, safe="").replace(".", "%2E")
 
 
+def block_path(block_id: str) -> str:
+    """The path of the block ``block_id``; an id that cannot be one (not prefixed, or not
+    text a URL can carry) is NOT_FOUND at once, as the server would answer it, rather
+    than a request to whatever route it names."""
+    try:
+        if PREFIXED.fullmatch(block_id):
+            return f"/v1/blocks/{segment(block_id)}"
+    except UnicodeEncodeError:
+        pass
+    raise ApiError("NOT_FOUND", f"no block {block_id}", status=404)
+
+
 def get_block(block_id: str) -> Call[Block]:
-    return Call("GET", f"/v1/blocks/{segment(block_id)}", calls.one(Block))
+    return Call("GET", block_path(block_id), calls.one(Block))
 
 
 def create_block(fields: dict[str, Any], idempotency_key: str | None) -> Call[Block]:
@@ -75,7 +95,7 @@ def create_block(fields: dict[str, Any], idempotency_key: str | None) -> Call[Bl
 def update_block(block_id: str, changes: dict[str, Any], if_match: str | None) -> Call[Block]:
     return Call(
         "PATCH",
-        f"/v1/blocks/{segment(block_id)}",
+        block_path(block_id),
         calls.one(Block),
         body=calls.body(changes, drop_none=False),
         headers={"If-Match": if_match} if if_match else {},
@@ -85,7 +105,7 @@ def update_block(block_id: str, changes: dict[str, Any], if_match: str | None) -
 def delete_block(block_id: str, if_match: str | None) -> Call[Block]:
     return Call(
         "DELETE",
-        f"/v1/blocks/{segment(block_id)}",
+        block_path(block_id),
         calls.one(Block),
         headers={"If-Match": if_match} if if_match else {},
     )

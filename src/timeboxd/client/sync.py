@@ -18,10 +18,9 @@ from timeboxd.client.calls import (
     Call,
     Retry,
     Unset,
-    adapter,
     base_headers,
     envelope,
-    error_of,
+    stream_line,
 )
 from timeboxd.client.errors import ApiError
 from timeboxd.client.methods import DateLike, TimeLike
@@ -173,11 +172,12 @@ class Client:
             if response.status_code != 200:
                 response.read()
                 envelope(response)
-                raise ApiError("INVALID_RESPONSE", "the stream did not open", status=200)
-            read = adapter(Block).validate_json
+                raise ApiError(
+                    "INVALID_RESPONSE", "the stream did not open", status=response.status_code
+                )
             for line in response.iter_lines():
                 if line:
-                    yield _block_line(read, line)
+                    yield stream_line(Block, line, response.status_code)
         finally:
             response.close()
 
@@ -316,14 +316,3 @@ class Client:
     ) -> EventPage:
         """The change feed after the cursor ``after`` (``EventPage.next`` of the last call)."""
         return self._run(methods.events(after, types, limit))
-
-
-def _block_line(read: Any, line: str) -> Block:
-    try:
-        return read(line)  # type: ignore[no-any-return]
-    except ValueError:
-        # A stream cut by the server ends with an error object instead of a block.
-        parsed = orjson.loads(line)
-        if isinstance(parsed, dict) and parsed.get("error"):
-            raise error_of(parsed["error"], 200, parsed.get("meta") or {}) from None
-        raise

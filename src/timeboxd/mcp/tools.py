@@ -12,19 +12,20 @@ error (bad input, missing scope, not found, conflict) is a tool error: its text 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 import anyio.to_thread
 import orjson
 from mcp.server.context import CallNext, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.resources import Resource
 from mcp.server.mcpserver.tools import Tool
-from mcp_types import CallToolResult, TextContent
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, INVALID_REQUEST, CallToolResult, TextContent
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ from timeboxd import __version__
 from timeboxd.api import envelope
 from timeboxd.api.handlers import validation_to_domain
 from timeboxd.api.middleware import NUL_MESSAGE
-from timeboxd.errors import DomainError, ValidationFailed
+from timeboxd.errors import DomainError, NotFound, ValidationFailed
 from timeboxd.schemas.blocks import (
     AgendaOut,
     BlockChanges,
@@ -206,17 +207,41 @@ class ArgumentCheck:
 
     def __init__(self, tools: list[Tool]) -> None:
         self.tools = {tool.name: tool for tool in tools}
+        # prompt name -> its arguments' names (filled as the prompts are registered)
+        self.prompts: dict[str, set[str]] = {}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
         if ctx.method == "tools/call" and isinstance(ctx.params, Mapping):
-            tool = self.tools.get(ctx.params.get("name"))  # type: ignore[arg-type]
+            name = ctx.params.get("name")
+            tool = self.tools.get(name)  # type: ignore[arg-type]
             arguments = ctx.params.get("arguments") or {}
+            if tool is None and isinstance(name, str):
+                # As every tool error (the SDK's own reads "Unknown tool: x", no code).
+                return failure(NotFound(f"no tool {name!r}; tools/list names them"))
             if tool is not None and isinstance(arguments, Mapping):
                 try:
                     self.check(tool, arguments)
                 except DomainError as exc:
                     return failure(exc)
+        if ctx.method == "prompts/get" and isinstance(ctx.params, Mapping):
+            self.check_prompt(ctx.params.get("name"), ctx.params.get("arguments") or {})
         return await call_next(ctx)
+
+    def check_prompt(self, name: Any, arguments: Any) -> None:
+        """An unknown prompt or argument is the protocol's invalid-params error naming it
+        (the SDK would answer error code 0, "Error rendering prompt", and log a traceback
+        for every such request)."""
+        if not isinstance(name, str) or not isinstance(arguments, Mapping):
+            return  # the SDK refuses these shapes itself (-32602)
+        known = self.prompts.get(name)
+        if known is None:
+            raise protocol_error(
+                INVALID_PARAMS, NotFound(f"no prompt {name!r}; prompts/list names them")
+            )
+        for argument in arguments:
+            if argument not in known:
+                refused = ValidationFailed(f"unknown argument {argument!r}", field=str(argument))
+                raise protocol_error(INVALID_PARAMS, refused)
 
     @staticmethod
     def check(tool: Tool, arguments: Mapping[str, Any]) -> None:
@@ -228,12 +253,31 @@ class ArgumentCheck:
         nul = first_nul(dict(arguments), "arguments")
         if nul is not None:
             raise ValidationFailed(NUL_MESSAGE, field=nul)
+        for name, value in arguments.items():
+            # Lax mode reads true as 1: a JSON boolean is no number of weeks or page.
+            if isinstance(value, bool) and takes_int(model.model_fields[name].annotation):
+                raise ValidationFailed("Input should be a valid integer", field=name)
         try:
             model.model_validate(arguments)
         except PydanticError as exc:
             from fastapi.exceptions import RequestValidationError
 
             raise validation_to_domain(RequestValidationError(exc.errors())) from None
+
+
+def takes_int(annotation: Any) -> bool:
+    """Whether a parameter's type is an integer (``int``, ``int | None``), not a boolean."""
+    kinds = set(get_args(annotation)) or {annotation}
+    return int in kinds and bool not in kinds
+
+
+def protocol_error(code: int, exc: DomainError) -> MCPError:
+    """A JSON-RPC error for a request refused before (or instead of) a tool: its message
+    reads ``CODE (field): message`` as a tool error's text, its data is the API's error
+    object."""
+    error = exc.as_dict()
+    named = f" ({error['field']})" if error.get("field") else ""
+    return MCPError(code, f"{error['code']}{named}: {error['message']}", {"error": error})
 
 
 def listing(page: Page[Any]) -> dict[str, Any]:
@@ -263,7 +307,9 @@ class Live(Resource):
         try:  # to_thread carries current_request along
             result = await anyio.to_thread.run_sync(answer)
         except DomainError as exc:
-            raise ResourceError(orjson.dumps(exc.as_dict()).decode()) from None
+            # A read refused (no scope, a revoked key, over quota) is the caller's to fix:
+            # never the SDK's "internal error" (-32603), which a client may retry.
+            raise protocol_error(INVALID_REQUEST, exc) from None
         return orjson.dumps(result).decode()
 
 
@@ -552,12 +598,13 @@ def build(tools: Tools) -> MCPServer[Any]:
 
         return run(ctx, "read:projects", work)
 
+    check = ArgumentCheck(made)
     server: MCPServer[Any] = MCPServer(
         name="timeboxd",
         instructions=INSTRUCTIONS,
         version=__version__,
         tools=made,
-        middleware=[RequestTracker(), ArgumentCheck(made)],
+        middleware=[RequestTracker(), check],
         log_level="WARNING",
     )
 
@@ -606,4 +653,5 @@ def build(tools: Tools) -> MCPServer[Any]:
             "then create them with create_block (or plan_series for what repeats)."
         )
 
+    check.prompts["plan_my_week"] = set(inspect.signature(plan_my_week).parameters)
     return server
