@@ -355,8 +355,13 @@ def mcp_request(server: RealServer, key: str, method: str, params: Any) -> httpx
             "VALIDATION_ERROR",
             "deadline",
         ),
+        (
+            {"name": "plan_my_week", "arguments": {"focus": "exams " * 200_000}},
+            "VALIDATION_ERROR",
+            "focus",
+        ),
     ],
-    ids=["unknown-prompt", "unknown-argument"],
+    ids=["unknown-prompt", "unknown-argument", "megabyte-focus"],
 )
 def test_an_odd_prompt_request_is_invalid_params_naming_it(
     real_server: RealServer, params: dict[str, Any], code: str, field: str | None

@@ -61,6 +61,8 @@ from timeboxd.services.tracking import timer
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., CallToolResult])
+# A prompt argument is echoed into the prompt's text: a sentence, not a document.
+PROMPT_ARGUMENT_MAX = 500
 # Who calls, from the transport's request (HTTP: the Starlette request, whose Bearer key
 # was admitted and counted before it reached the server; stdio: None, TIMEBOXD_API_KEY).
 Caller = Callable[[Any], Principal]
@@ -238,9 +240,14 @@ class ArgumentCheck:
             raise protocol_error(
                 INVALID_PARAMS, NotFound(f"no prompt {name!r}; prompts/list names them")
             )
-        for argument in arguments:
+        for argument, value in arguments.items():
             if argument not in known:
                 refused = ValidationFailed(f"unknown argument {argument!r}", field=str(argument))
+                raise protocol_error(INVALID_PARAMS, refused)
+            if isinstance(value, str) and len(value) > PROMPT_ARGUMENT_MAX:
+                refused = ValidationFailed(
+                    f"at most {PROMPT_ARGUMENT_MAX} characters", field=str(argument)
+                )
                 raise protocol_error(INVALID_PARAMS, refused)
 
     @staticmethod
@@ -641,7 +648,9 @@ def build(tools: Tools) -> MCPServer[Any]:
 
     @server.prompt(name="plan_my_week", title="Plan my week")
     def plan_my_week(
-        focus: Annotated[str, Field(description="what matters most this week")] = "",
+        focus: Annotated[
+            str, Field(description="what matters most this week", max_length=PROMPT_ARGUMENT_MAX)
+        ] = "",
     ) -> str:
         """Plan the coming week in time blocks."""
         goal = f" My focus this week: {focus}." if focus else ""
