@@ -440,12 +440,20 @@ def dashboard(request: Request) -> Response:
         if who is None:
             return _to_login()
         out = productivity.productivity(s, who.principal, now, 12)
-    # The heatmap as weeks (columns) of days, oldest first.
+        colours = {p.id: p.color for p in _projects(s, who)}
+    # The heatmap as weeks (columns) of days, oldest first, each column headed by the month
+    # it starts when that changes; the rows are named by the weekdays of the first column.
     days = sorted(out.heatmap.items())
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    starts = [dt.date.fromisoformat(week[0][0]) for week in weeks]
+    months = [
+        d.strftime("%b") if n == 0 or d.month != starts[n - 1].month else ""
+        for n, d in enumerate(starts)
+    ]
+    weekdays = [dt.date.fromisoformat(d).strftime("%a") for d, _ in days[:7]]
     charts = {
         "days": {
-            "labels": [d.date.isoformat()[5:] for d in out.last_30_days],
+            "labels": [d.date.strftime("%-d %b") for d in out.last_30_days],
             "values": [d.minutes for d in out.last_30_days],
         },
         "weekdays": {
@@ -457,7 +465,16 @@ def dashboard(request: Request) -> Response:
             "values": [h.minutes for h in out.by_hour],
         },
     }
-    return render("dashboard.html", who=who, p=out, weeks=weeks, level=_heat_level, charts=charts)
+    return render(
+        "dashboard.html",
+        who=who,
+        p=out,
+        weeks=list(zip(months, weeks, strict=True)),
+        weekdays=weekdays,
+        level=_heat_level,
+        charts=charts,
+        colours=colours,
+    )
 
 
 # -- settings -----------------------------------------------------------------------------
