@@ -261,18 +261,44 @@ def test_no_serious_accessibility_violation(
         page.close()
 
 
+def test_the_check_finds_a_planted_violation(
+    real_server: Any, contexts: dict[str, BrowserContext], axe_source: str
+) -> None:
+    """axe-core runs in the page despite its CSP, and sees what it should."""
+    page = contexts["nobody"].new_page()
+    page.goto(f"{real_server.base}/login")
+    assert run_axe(page, axe_source) == []
+    page.evaluate(
+        """() => {
+          const form = document.querySelector('form');
+          form.append(document.createElement('input'));
+          const low = document.createElement('p');
+          low.textContent = 'Faint';
+          low.style.color = '#ccc';
+          form.append(low);
+        }"""
+    )
+    found = {v["id"]: v["impact"] for v in run_axe(page, axe_source)}
+    assert found.get("label") == "critical"
+    assert found.get("color-contrast") == "serious"
+    page.close()
+
+
 # -- the keyboard alone --------------------------------------------------------------------
 
 FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
+  // Inside a date or time field, Tab also stops on the field's own picker button, which
+  // the browser rings itself (the field is then the active element but not :focus).
+  const inner = !el.matches(':focus') && /^(date|time)$/.test(el.type);
   const s = getComputedStyle(el);
   const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
   const ring = s.boxShadow && s.boxShadow !== 'none';
   const named = el.labels && el.labels[0] && el.labels[0].textContent;
   const label = el.getAttribute('aria-label') || named || el.textContent || el.tagName;
   return {what: el.tagName.toLowerCase() + ' ' + label.trim().replace(/\\s+/g, ' ').slice(0, 60),
-          visible: el.matches(':focus-visible') && (outline || !!ring)};
+          visible: inner || (el.matches(':focus-visible') && (outline || !!ring))};
 }"""
 
 
@@ -291,8 +317,11 @@ def tab_to(page: Page, target: Locator, limit: int = 60) -> None:
 
 
 def type_time(page: Page, hhmm: str) -> None:
-    """Type a time into the focused time field the way a person does, digit by digit."""
+    """Type a time into the focused time field the way a person does, digit by digit, and
+    AM or PM where the browser shows the field with a 12-hour clock."""
     page.keyboard.type(hhmm.replace(":", ""))
+    if page.evaluate("() => document.activeElement.value") == "":
+        page.keyboard.type("A" if int(hhmm[:2]) < 12 else "P")
 
 
 def test_the_main_flow_with_the_keyboard_alone(real_server: Any, browser: Browser) -> None:
@@ -337,7 +366,7 @@ def test_the_main_flow_with_the_keyboard_alone(real_server: Any, browser: Browse
     page.keyboard.press("Space")
     expect(page.get_by_role("button", name="Start timer")).to_be_visible()
 
-    tab_to(page, page.get_by_role("link", name="Week"))
+    tab_to(page, page.get_by_role("link", name="Week", exact=True))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/week$"))
     tab_to(page, page.get_by_role("button", name="Log out"))
