@@ -166,6 +166,7 @@ def test_pages_send_a_strict_content_security_policy(real_server: Any) -> None:
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     assert "unsafe-inline" not in csp and "http" not in csp
     assert "<script>" not in r.text  # no inline script anywhere
+    assert re.fullmatch(r"page;dur=\d+\.\d\d", r.headers["server-timing"])
     assert httpx.get(f"{real_server.base}/v1/me").json()["error"]["code"] == "UNAUTHORIZED"
 
 

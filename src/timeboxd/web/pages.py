@@ -8,12 +8,14 @@ token and, when the browser sends an ``Origin``, come from this server's own ori
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError as PydanticError
@@ -56,7 +58,18 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-router = APIRouter(include_in_schema=False)
+# When the page's work began (set before the handler runs): every page answers with a
+# ``Server-Timing: page;dur=<ms>`` header, the handler's own time (session, services,
+# template), which bench/web.py reads.
+_STARTED: ContextVar[float | None] = ContextVar("page_started", default=None)
+
+
+async def _clock_starts() -> None:
+    # async: it runs in the request's own context, which the handler's thread inherits.
+    _STARTED.set(time.perf_counter())
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_clock_starts)])
 # The paths that take HTML form posts (not JSON): api.middleware lets their bodies through.
 FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/", "/settings")
 
@@ -68,6 +81,9 @@ class Refused(Exception):
 def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
+    started = _STARTED.get()
+    if started is not None:
+        response.headers["server-timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
 
 
