@@ -67,7 +67,7 @@ def seed(session: Session, now: datetime, email: str, tz_name: str) -> DemoResul
     rng = random.Random(7)
     today = local_today(now, tz_name)
     items: list[BlockFields] = []
-    for offset in range(-21, 15):
+    for offset in range(-56, 15):
         day = today + timedelta(days=offset)
         per_day = 1 if day.weekday() >= 5 else rng.choice((2, 3, 3))
         for start, minutes in sorted(rng.sample(SLOTS, per_day)):

@@ -8,12 +8,14 @@ token and, when the browser sends an ``Origin``, come from this server's own ori
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError as PydanticError
@@ -56,7 +58,18 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-router = APIRouter(include_in_schema=False)
+# When the page's work began (set before the handler runs): every page answers with a
+# ``Server-Timing: page;dur=<ms>`` header, the handler's own time (session, services,
+# template), which bench/web.py reads.
+_STARTED: ContextVar[float | None] = ContextVar("page_started", default=None)
+
+
+async def _clock_starts() -> None:
+    # async: it runs in the request's own context, which the handler's thread inherits.
+    _STARTED.set(time.perf_counter())
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_clock_starts)])
 # The paths that take HTML form posts (not JSON): api.middleware lets their bodies through.
 FORM_PREFIXES = ("/login", "/logout", "/blocks/", "/blocks", "/timer/", "/settings", "/admin/")
 
@@ -68,6 +81,9 @@ class Refused(Exception):
 def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
+    started = _STARTED.get()
+    if started is not None:
+        response.headers["server-timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
 
 
@@ -443,12 +459,20 @@ def dashboard(request: Request) -> Response:
         if who is None:
             return _to_login()
         out = productivity.productivity(s, who.principal, now, 12)
-    # The heatmap as weeks (columns) of days, oldest first.
+        colours = {p.id: p.color for p in _projects(s, who)}
+    # The heatmap as weeks (columns) of days, oldest first, each column headed by the month
+    # it starts when that changes; the rows are named by the weekdays of the first column.
     days = sorted(out.heatmap.items())
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    starts = [dt.date.fromisoformat(week[0][0]) for week in weeks]
+    months = [
+        d.strftime("%b") if n == 0 or d.month != starts[n - 1].month else ""
+        for n, d in enumerate(starts)
+    ]
+    weekdays = [dt.date.fromisoformat(d).strftime("%a") for d, _ in days[:7]]
     charts = {
         "days": {
-            "labels": [d.date.isoformat()[5:] for d in out.last_30_days],
+            "labels": [d.date.strftime("%-d %b") for d in out.last_30_days],
             "values": [d.minutes for d in out.last_30_days],
         },
         "weekdays": {
@@ -460,7 +484,16 @@ def dashboard(request: Request) -> Response:
             "values": [h.minutes for h in out.by_hour],
         },
     }
-    return render("dashboard.html", who=who, p=out, weeks=weeks, level=_heat_level, charts=charts)
+    return render(
+        "dashboard.html",
+        who=who,
+        p=out,
+        weeks=list(zip(months, weeks, strict=True)),
+        weekdays=weekdays,
+        level=_heat_level,
+        charts=charts,
+        colours=colours,
+    )
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -540,9 +573,12 @@ async def save_settings(request: Request) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages and their static files on the API's app."""
+    """Mount the pages and their static files on the API's app. The templates are compiled
+    here, at start-up, so that no visitor's first page pays for it (about 0.1 s)."""
     from timeboxd.web import admin_pages, developer
 
+    for name in templates.list_templates():
+        templates.get_template(name)
     app.include_router(router)
     app.include_router(developer.router)
     app.include_router(admin_pages.router)
