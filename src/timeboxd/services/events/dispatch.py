@@ -75,20 +75,50 @@ def _after(session: Session, txid: int, seq: int) -> list[Any]:
     return [Event.txid == txid, Event.seq > seq]
 
 
-def dispatch(db: Database, now: datetime) -> list[str]:
-    """Turn the next events of every account into deliveries; the types of those read.
-    A webhook takes the events written after it was made, of its owner and mode.
+def _position(session: Session, cond: list[Any], last: bool) -> tuple[int, int] | None:
+    """The first or last position among the events ``cond`` selects."""
+    order = (Event.txid.desc(), Event.seq.desc()) if last else (Event.txid, Event.seq)
+    found = session.execute(select(Event.txid, Event.seq).where(*cond).order_by(*order).limit(1))
+    row = found.first()
+    return None if row is None else (row.txid, row.seq)
+
+
+def _upto(session: Session, txid: int, seq: int) -> list[Any]:
+    """The events up to and including a position."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [tuple_(Event.txid, Event.seq) <= tuple_(txid, seq)]
+    return [Event.txid == txid, Event.seq <= seq]
+
+
+def dispatch(db: Database, now: datetime) -> dict[str, int]:
+    """Turn the next events of every account into deliveries; how many events of each type
+    were passed. A webhook takes the events written after it was made, of its owner and
+    mode.
 
     A read first: a worker polls twice a second, and on SQLite a write transaction with
-    nothing to write would still take the database's one write lock each time."""
+    nothing to write would still take the database's one write lock each time. Then the
+    events of accounts with an active webhook are read, up to ``BATCH`` of them, within
+    the range that is there now; those of accounts without one (most, on most servers)
+    are only counted, in one grouped statement, and passed over, instead of read 500 at a
+    time (a bulk write of 10,000 blocks was twenty rounds of the dispatcher)."""
     with db.read() as session:
         place = session.get(Cursor, CURSOR)
         start = (place.txid, place.seq) if place else (0, 0)
         if session.scalar(select(Event.seq).where(*_after(session, *start)).limit(1)) is None:
-            return []
+            return {}
     with db.write() as session:
         cursor = _cursor(session)
-        cond = _after(session, cursor.txid, cursor.seq)
+        after = _after(session, cursor.txid, cursor.seq)
+        # The range ends where the events end now: on PostgreSQL each statement sees its
+        # own snapshot, and an event that becomes visible after this one must not be
+        # passed over unread.
+        tail = _position(session, after, last=True)
+        if tail is None:
+            return {}
+        in_range = [*after, *_upto(session, *tail)]
+        watched = (
+            select(Webhook.user_id, Webhook.livemode).where(Webhook.active.is_(True)).distinct()
+        )
         events = session.execute(
             select(
                 Event.txid,
@@ -99,12 +129,17 @@ def dispatch(db: Database, now: datetime) -> list[str]:
                 Event.type,
                 Event.created_at,
             )
-            .where(*cond)
+            .where(*in_range, tuple_(Event.user_id, Event.livemode).in_(watched))
             .order_by(Event.txid, Event.seq)
             .limit(BATCH)
         ).all()
-        if not events:
-            return []
+        # Passed: the whole range, or up to the last event read when there were more.
+        end = (events[-1].txid, events[-1].seq) if len(events) == BATCH else tail
+        counted = session.execute(
+            select(Event.type, func.count())
+            .where(*after, *_upto(session, *end), Event.type != PING)
+            .group_by(Event.type)
+        ).all()
         owners = {(e.user_id, e.livemode) for e in events if e.type != PING}
         hooks: dict[tuple[str, bool], list[Webhook]] = defaultdict(list)
         if owners:
@@ -135,8 +170,8 @@ def dispatch(db: Database, now: datetime) -> list[str]:
         ]
         if rows:
             session.execute(insert(deliveries_table), rows)
-        cursor.txid, cursor.seq = events[-1].txid, events[-1].seq
-        return [e.type for e in events if e.type != PING]
+        cursor.txid, cursor.seq = end
+        return {event_type: int(n) for event_type, n in counted}
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,25 +277,40 @@ def finish_many(
     """``finish`` for each of ``attempts``, in one transaction (one commit for many
     deliveries: what bounds a worker's rate is commits, not requests)."""
     with db.write() as session:
-        # Webhook rows are locked in one order by every worker, so two never deadlock.
+        # The webhooks' rows first, locked, in one order by every worker, so two never
+        # deadlock: attempts to one webhook finish side by side, and each must count on
+        # the failures the one before it wrote (its version would be stale otherwise, and
+        # the outcome lost). Then the deliveries: two statements for all the attempts.
+        locked = (
+            select(Webhook)
+            .where(Webhook.id.in_(sorted({job.webhook_id for job, _ in attempts})))
+            .order_by(Webhook.id)
+            .with_for_update()
+        )
+        hooks = {hook.id: hook for hook in session.scalars(locked)}
+        wanted = [job.delivery_id for job, _ in attempts]
+        deliveries = {
+            d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(wanted)))
+        }
         order = sorted(range(len(attempts)), key=lambda n: attempts[n][0].webhook_id)
-        done = {n: _finish(session, now, *attempts[n], delays, rng) for n in order}
+        done = {}
+        for n in order:
+            job, outcome = attempts[n]
+            hook, delivery = hooks.get(job.webhook_id), deliveries.get(job.delivery_id)
+            done[n] = _finish(session, now, hook, delivery, job, outcome, delays, rng)
         return [done[n] for n in range(len(attempts))]
 
 
 def _finish(
     session: Session,
     now: datetime,
+    hook: Webhook | None,
+    delivery: Delivery | None,
     job: Job,
     outcome: Outcome,
     delays: tuple[int, ...],
     rng: random.Random | None,
 ) -> str:
-    # The webhook's row first, locked: attempts to one webhook finish side by side, and
-    # each must count on the failures the one before it wrote (its version would be
-    # stale otherwise, and the outcome lost).
-    hook = session.get(Webhook, job.webhook_id, with_for_update=True)
-    delivery = session.get(Delivery, job.delivery_id)
     if delivery is None or hook is None:
         return "failed"  # the webhook was deleted meanwhile
     delivery.attempt += 1

@@ -122,7 +122,7 @@ class Worker:
                         expired_at = now
                     await self._record()
                     types = await to_thread.run_sync(dispatch.dispatch, self.db, now)
-                    for event_type, count in Tally(types).items():
+                    for event_type, count in types.items():
                         EVENTS.labels(event_type).inc(count)
                     busy = bool(types)
                     free = self.concurrency - len(self._in_hand)
