@@ -199,49 +199,57 @@ def claim(
     receiver cannot take every place of a worker."""
     if limit < 1:
         return []
-    taken = dict(in_hand or {})
     with db.write() as session:
-        stmt = (
-            select(Delivery, Webhook.url, Webhook.secret)
-            .join(Webhook, Webhook.id == Delivery.webhook_id)
-            .where(
-                Delivery.status == "pending",
-                Delivery.next_attempt_at <= now,
-                Webhook.active.is_(True) | (Delivery.event_type == PING),
-                Delivery.webhook_id.not_in([h for h, n in taken.items() if n >= per_webhook]),
-            )
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(limit)
+        return _claim(session, now, limit, in_hand, per_webhook)
+
+
+def _claim(
+    session: Session,
+    now: datetime,
+    limit: int,
+    in_hand: dict[str, int] | None,
+    per_webhook: int,
+) -> list[Job]:
+    taken = dict(in_hand or {})
+    stmt = (
+        select(Delivery, Webhook.url, Webhook.secret)
+        .join(Webhook, Webhook.id == Delivery.webhook_id)
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            Webhook.active.is_(True) | (Delivery.event_type == PING),
+            Delivery.webhook_id.not_in([h for h, n in taken.items() if n >= per_webhook]),
         )
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=Delivery, skip_locked=True)
-        claimed = session.execute(stmt).all()
-        if not claimed:
-            return []
-        wanted = [delivery.event_id for delivery, _, _ in claimed]
-        payloads = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(wanted)))}
-        jobs = []
-        for delivery, url, secret in claimed:
-            if taken.get(delivery.webhook_id, 0) >= per_webhook:
-                continue  # left due, for the next claim
-            taken[delivery.webhook_id] = taken.get(delivery.webhook_id, 0) + 1
-            event = payloads.get(delivery.event_id)
-            if event is None:  # older than the retention period: nothing left to send
-                delivery.status, delivery.next_attempt_at = "failed", None
-                delivery.error = "the event is no longer kept (older than the retention period)"
-                delivery.updated_at = now
-                continue
-            delivery.next_attempt_at = now + LEASE
-            event_json = {
-                "type": event.type,
-                "timestamp": event.created_at,
-                "data": orjson.Fragment(event.data),
-            }
-            body = orjson.dumps(event_json, option=JSON_OPTIONS).decode()
-            jobs.append(
-                Job(delivery.id, delivery.webhook_id, url, secret, event.id, event.type, body)
-            )
-        return jobs
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Delivery, skip_locked=True)
+    claimed = session.execute(stmt).all()
+    if not claimed:
+        return []
+    wanted = [delivery.event_id for delivery, _, _ in claimed]
+    payloads = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(wanted)))}
+    jobs = []
+    for delivery, url, secret in claimed:
+        if taken.get(delivery.webhook_id, 0) >= per_webhook:
+            continue  # left due, for the next claim
+        taken[delivery.webhook_id] = taken.get(delivery.webhook_id, 0) + 1
+        event = payloads.get(delivery.event_id)
+        if event is None:  # older than the retention period: nothing left to send
+            delivery.status, delivery.next_attempt_at = "failed", None
+            delivery.error = "the event is no longer kept (older than the retention period)"
+            delivery.updated_at = now
+            continue
+        delivery.next_attempt_at = now + LEASE
+        event_json = {
+            "type": event.type,
+            "timestamp": event.created_at,
+            "data": orjson.Fragment(event.data),
+        }
+        body = orjson.dumps(event_json, option=JSON_OPTIONS).decode()
+        jobs.append(Job(delivery.id, delivery.webhook_id, url, secret, event.id, event.type, body))
+    return jobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,28 +285,55 @@ def finish_many(
     """``finish`` for each of ``attempts``, in one transaction (one commit for many
     deliveries: what bounds a worker's rate is commits, not requests)."""
     with db.write() as session:
-        # The webhooks' rows first, locked, in one order by every worker, so two never
-        # deadlock: attempts to one webhook finish side by side, and each must count on
-        # the failures the one before it wrote (its version would be stale otherwise, and
-        # the outcome lost). Then the deliveries: two statements for all the attempts.
-        locked = (
-            select(Webhook)
-            .where(Webhook.id.in_(sorted({job.webhook_id for job, _ in attempts})))
-            .order_by(Webhook.id)
-            .with_for_update()
-        )
-        hooks = {hook.id: hook for hook in session.scalars(locked)}
-        wanted = [job.delivery_id for job, _ in attempts]
-        deliveries = {
-            d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(wanted)))
-        }
-        order = sorted(range(len(attempts)), key=lambda n: attempts[n][0].webhook_id)
-        done = {}
-        for n in order:
-            job, outcome = attempts[n]
-            hook, delivery = hooks.get(job.webhook_id), deliveries.get(job.delivery_id)
-            done[n] = _finish(session, now, hook, delivery, job, outcome, delays, rng)
-        return [done[n] for n in range(len(attempts))]
+        return _record(session, now, attempts, delays, rng)
+
+
+def settle(
+    db: Database,
+    now: datetime,
+    attempts: list[tuple[Job, Outcome]],
+    delays: tuple[int, ...],
+    limit: int,
+    in_hand: dict[str, int] | None = None,
+    rng: random.Random | None = None,
+    per_webhook: int = PER_WEBHOOK,
+) -> tuple[list[str], list[Job]]:
+    """``finish_many`` for ``attempts``, then ``claim``, in one transaction: a worker's
+    round is one commit (on PostgreSQL each waits for the WAL flush). ``in_hand``: the
+    attempts still in the caller's hands, not counting ``attempts``."""
+    with db.write() as session:
+        finals = _record(session, now, attempts, delays, rng) if attempts else []
+        jobs = _claim(session, now, limit, in_hand, per_webhook) if limit >= 1 else []
+        return finals, jobs
+
+
+def _record(
+    session: Session,
+    now: datetime,
+    attempts: list[tuple[Job, Outcome]],
+    delays: tuple[int, ...],
+    rng: random.Random | None,
+) -> list[str]:
+    # The webhooks' rows first, locked, in one order by every worker, so two never
+    # deadlock: attempts to one webhook finish side by side, and each must count on
+    # the failures the one before it wrote (its version would be stale otherwise, and
+    # the outcome lost). Then the deliveries: two statements for all the attempts.
+    locked = (
+        select(Webhook)
+        .where(Webhook.id.in_(sorted({job.webhook_id for job, _ in attempts})))
+        .order_by(Webhook.id)
+        .with_for_update()
+    )
+    hooks = {hook.id: hook for hook in session.scalars(locked)}
+    wanted = [job.delivery_id for job, _ in attempts]
+    deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(wanted)))}
+    order = sorted(range(len(attempts)), key=lambda n: attempts[n][0].webhook_id)
+    done = {}
+    for n in order:
+        job, outcome = attempts[n]
+        hook, delivery = hooks.get(job.webhook_id), deliveries.get(job.delivery_id)
+        done[n] = _finish(session, now, hook, delivery, job, outcome, delays, rng)
+    return [done[n] for n in range(len(attempts))]
 
 
 def _finish(
