@@ -139,8 +139,8 @@ class Worker:
                     # deliveries were made, the last claim filled its places, or a poll
                     # interval has passed (retries come due with time).
                     if done or busy or more or time.monotonic() - claimed_at >= self.poll_seconds:
-                        jobs = await self._settle(done)
-                        more = bool(jobs)
+                        jobs, asked = await self._settle(done)
+                        more = asked > 0 and len(jobs) >= asked
                         claimed_at = time.monotonic()
                 except Exception:  # the database away for a moment: try again later
                     log.exception("webhook worker: the queue could not be read")
@@ -172,10 +172,10 @@ class Worker:
         if self._freed is not None:
             self._freed.set()
 
-    async def _settle(self, done: list[tuple[Job, Outcome]]) -> list[Job]:
+    async def _settle(self, done: list[tuple[Job, Outcome]]) -> tuple[list[Job], int]:
         """Record the outcomes of ``done`` and claim what fits in the places left, in one
-        transaction. If it fails, the outcomes are recorded nowhere: their leases bring
-        the deliveries back."""
+        transaction; the jobs claimed and the places asked for. If it fails, the outcomes
+        are recorded nowhere: their leases bring the deliveries back."""
         for job, _ in done:
             self._in_hand.pop(job.delivery_id, None)
         free = self.concurrency - len(self._in_hand)
@@ -194,7 +194,7 @@ class Worker:
         )
         for final, count in Tally(finals).items():
             DELIVERIES.labels(final).inc(count)
-        return jobs
+        return jobs, free
 
     async def _record(self) -> None:
         """The outcomes of the attempts that ended since the last time, in one transaction
