@@ -19,7 +19,8 @@ from starlette.responses import Response
 
 QUERY = text(
     """
-    SELECT b.id, b.project_id, p.name AS project_name, b.task_id, b.date, b.start, b."end",
+    SELECT b.id, b.project_id, p.name AS project_name, b.project_id AS subject_id,
+           p.name AS subject_name, b.task_id, b.date, b.start, b."end",
            b.topic, b.done, b.completed_at, b.start_at, b.end_at, b.series_id,
            b.has_time_entry, b.archived_at, b.deleted_at, b.created_at, b.updated_at
     FROM blocks b LEFT JOIN projects p ON p.id = b.project_id

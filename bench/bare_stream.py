@@ -113,6 +113,8 @@ def main() -> None:
                         "id": id_,
                         "project_id": project_id,
                         "project_name": project_name,
+                        "subject_id": project_id,
+                        "subject_name": project_name,
                         "task_id": task_id,
                         "date": day(date_),
                         "start": hhmm(start),

@@ -298,6 +298,14 @@ def copy_events(database_url: str, copies: int) -> None:
                 ),
                 {"k": k, "first": first},
             )
+    # A table grown by the API's writes is analyzed by autovacuum as it grows; one that grew
+    # by a million rows a moment ago is not yet, and PostgreSQL's planner, taking it for
+    # the 10,000 rows it last saw, reads every event after the cursor and sorts them for
+    # each page (a bitmap scan: 95-180 ms a page, against 0.5 ms on the index once analyzed).
+    if pg:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE events"))
+            conn.commit()
     engine.dispose()
 
 

@@ -171,5 +171,10 @@ def unlimited_server(stack: ExitStack, use_postgres: bool) -> Server:
     """A server without rate limits on SQLite in a temporary data directory, or on a
     throw-away PostgreSQL; both go when ``stack`` closes (start it with ``.start()``)."""
     url = stack.enter_context(postgres()) if use_postgres else None
-    tmp = stack.enter_context(tempfile.TemporaryDirectory())
+    if os.environ.get("BENCH_KEEP_DATA"):
+        # The data directory and its server.log stay, to read after a failed run.
+        tmp = tempfile.mkdtemp(prefix="timeboxd-bench.")
+        print(f"Data directory (kept): {tmp}", file=sys.stderr)
+    else:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
     return Server(tmp, url, rate_limit_per_minute=UNLIMITED, rate_limit_per_second=UNLIMITED)

@@ -9,11 +9,21 @@ way ``timeboxd serve`` does (uvloop, the envelope's httptools protocol, no acces
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from fastapi import FastAPI
+# The script's directory comes first on the path, and its bench/mcp.py would shadow the
+# mcp package the app imports: the package is imported first, the directory put last
+# (where uvicorn still finds "nometrics_app:create").
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+import mcp.server  # noqa: E402, F401
 
-from timeboxd.api.app import create_app_from_env
-from timeboxd.api.metrics import MetricsMiddleware
+sys.path.append(str(HERE))
+
+from fastapi import FastAPI  # noqa: E402
+
+from timeboxd.api.app import create_app_from_env  # noqa: E402
+from timeboxd.api.metrics import MetricsMiddleware  # noqa: E402
 
 
 def create() -> FastAPI:

@@ -15,11 +15,12 @@ from typing import Any
 
 import anyio
 import pytest
+from sqlalchemy import select
 from standardwebhooks import Webhook as Verifier
 
 from tests.conftest import Persona
 from tests.receivers import WAIT, Receiver
-from timeboxd.db.events import Webhook
+from timeboxd.db.events import Event, Webhook
 from timeboxd.services.database import Database
 from timeboxd.services.events import dispatch
 from timeboxd.services.events.dispatch import Outcome
@@ -266,3 +267,33 @@ def test_a_webhook_failing_for_days_is_disabled_with_the_reason(
     assert shown["active"] is False and shown["disabled_reason"] == row.disabled_reason
     on = user.ok("PATCH", f"/v1/webhooks/{made['id']}", json={"active": True})
     assert on["disabled_reason"] is None
+
+
+def test_the_dispatcher_passes_over_events_no_webhook_takes_and_counts_every_one(
+    db: Database, user: Persona
+) -> None:
+    """Events of an account and mode without a webhook (here the sandbox) are counted, not
+    turned into deliveries; the webhook's own, more than one round's worth among them,
+    each become exactly one delivery."""
+    made = hook(user, "http://127.0.0.1:9/unused")
+    with db.write() as session:
+        record(session, datetime.now(UTC), False, [block(n) for n in range(700)], [user.user_id])
+    write(db, user.user_id, *[block(n) for n in range(dispatch.BATCH + 20)])
+    with db.write() as session:
+        record(session, datetime.now(UTC), False, [block(n) for n in range(30)], [user.user_id])
+    now = datetime.now(UTC)
+    counted: dict[str, int] = {}
+    while found := dispatch.dispatch(db, now):
+        for event_type, n in found.items():
+            counted[event_type] = counted.get(event_type, 0) + n
+    assert counted == {"block.created": 700 + dispatch.BATCH + 20 + 30}
+    with db.read() as session:
+        live = set(
+            session.scalars(
+                select(Event.id).where(Event.user_id == user.user_id, Event.livemode.is_(True))
+            )
+        )
+    jobs = dispatch.claim(db, now, 10_000, per_webhook=10_000)
+    assert {j.webhook_id for j in jobs} == {made["id"]}
+    assert sorted(j.event_id for j in jobs) == sorted(live)
+    assert len(live) == dispatch.BATCH + 20

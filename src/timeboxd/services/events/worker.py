@@ -7,6 +7,7 @@ them: claims are leases in the database (see ``dispatch``)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -34,6 +35,7 @@ ATTEMPT_SECONDS = 15.0  # a 2xx answer within this is a success; anything else a
 MAX_RESPONSE = 4096  # bytes of a receiver's answer read, then the connection is dropped
 CONCURRENCY = 64  # attempts in flight per worker (four at most to one webhook)
 POLL_SECONDS = 0.5
+DISPATCH_SECONDS = 0.05  # the longest new events wait for a worker busy delivering
 EXPIRE_EVERY = timedelta(hours=1)
 USER_AGENT = "timeboxd-webhooks/1"
 
@@ -113,26 +115,35 @@ class Worker:
             ) as pool,
             anyio.create_task_group() as group,
         ):
+            dispatched_at = claimed_at = float("-inf")
+            more = False  # the last claim filled its places: there may be more due
             while not self.stopping.is_set():
                 now = self.clock()
                 busy = False
+                jobs: list[Job] = []
                 try:
                     if expired_at is None or now - expired_at >= EXPIRE_EVERY:
                         await to_thread.run_sync(dispatch.expire, self.db, now, self.retention_days)
                         expired_at = now
-                    await self._record()
-                    types = await to_thread.run_sync(dispatch.dispatch, self.db, now)
-                    for event_type, count in Tally(types).items():
-                        EVENTS.labels(event_type).inc(count)
-                    busy = bool(types)
-                    free = self.concurrency - len(self._in_hand)
-                    counts = Tally(job.webhook_id for job in self._in_hand.values())
-                    jobs = await to_thread.run_sync(
-                        dispatch.claim, self.db, now, free, dict(counts)
-                    )
+                    # New events are looked for at most every DISPATCH_SECONDS while
+                    # deliveries keep the loop turning (each turn used to read for them),
+                    # and at once after a round that found some.
+                    if time.monotonic() - dispatched_at >= DISPATCH_SECONDS:
+                        types = await to_thread.run_sync(dispatch.dispatch, self.db, now)
+                        dispatched_at = float("-inf") if types else time.monotonic()
+                        for event_type, count in types.items():
+                            EVENTS.labels(event_type).inc(count)
+                        busy = bool(types)
+                    done, self._outcomes = self._outcomes, []
+                    # A claim only when it may find something: places were freed, new
+                    # deliveries were made, the last claim filled its places, or a poll
+                    # interval has passed (retries come due with time).
+                    if done or busy or more or time.monotonic() - claimed_at >= self.poll_seconds:
+                        jobs, asked = await self._settle(done)
+                        more = asked > 0 and len(jobs) >= asked
+                        claimed_at = time.monotonic()
                 except Exception:  # the database away for a moment: try again later
                     log.exception("webhook worker: the queue could not be read")
-                    jobs = []
                 for job in jobs:
                     self._in_hand[job.delivery_id] = job
                     group.start_soon(self._attempt, pool, job)
@@ -160,6 +171,30 @@ class Worker:
             self._outcomes.append((job, outcome))
         if self._freed is not None:
             self._freed.set()
+
+    async def _settle(self, done: list[tuple[Job, Outcome]]) -> tuple[list[Job], int]:
+        """Record the outcomes of ``done`` and claim what fits in the places left, in one
+        transaction; the jobs claimed and the places asked for. If it fails, the outcomes
+        are recorded nowhere: their leases bring the deliveries back."""
+        for job, _ in done:
+            self._in_hand.pop(job.delivery_id, None)
+        free = self.concurrency - len(self._in_hand)
+        counts = Tally(job.webhook_id for job in self._in_hand.values())
+        finals, jobs = await to_thread.run_sync(
+            functools.partial(
+                dispatch.settle,
+                self.db,
+                self.clock(),
+                done,
+                self.delays,
+                free,
+                dict(counts),
+                self._rng,
+            )
+        )
+        for final, count in Tally(finals).items():
+            DELIVERIES.labels(final).inc(count)
+        return jobs, free
 
     async def _record(self) -> None:
         """The outcomes of the attempts that ended since the last time, in one transaction
