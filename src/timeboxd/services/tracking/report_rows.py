@@ -65,6 +65,7 @@ class Entry:
     rate_cents: int | None
     currency: str | None
     description: str = ""
+    approval_status: str = "draft"
     tags: list[str] = field(default_factory=list)
 
 
@@ -84,6 +85,7 @@ def entries_of(
             RATE_CENTS.label("rate_cents"),
             Project.currency,
             TimeEntry.description,
+            TimeEntry.approval_status,
         )
         .outerjoin(Project, Project.id == TimeEntry.project_id)
         .where(*cond)
@@ -114,6 +116,7 @@ def entries_of(
             r.rate_cents,
             r.currency,
             r.description,
+            r.approval_status,
         )
 
 
@@ -270,20 +273,24 @@ def day_table(first: date, last: date, tz_name: str, group_by: str, week_start: 
     """The report's local days as a VALUES table: the group key (the day, or its week) and
     the instants the day begins and ends, so the database can sum the entries lying within
     one local day (most of them) with the day's key."""
-    rows = []
+    periods = []
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         key = day if group_by == "day" else week_of(day, week_start)
-        rows.append(
-            (
-                key.isoformat(),
-                local_midnight(day, tz_name),
-                local_midnight(day + timedelta(days=1), tz_name),
-            )
-        )
+        periods.append((key.isoformat(), day, day))
+    return period_table(periods, tz_name, "report_days")
+
+
+def period_table(periods: list[tuple[str, date, date]], tz_name: str, name: str) -> Any:
+    """Periods of local days ``(key, first day, last day)`` as a VALUES table of the key and
+    the instants the period begins and ends (at local midnight)."""
+    rows = [
+        (key, local_midnight(first, tz_name), local_midnight(last + timedelta(days=1), tz_name))
+        for key, first, last in periods
+    ]
     columns = (column("key", String), column("lo", UTCDateTime()), column("hi", UTCDateTime()))
     # A CTE rather than VALUES in FROM: SQLite cannot name the columns of the latter.
-    return values(*columns, name="report_days").data(rows).cte("report_days")
+    return values(*columns, name=name).data(rows).cte(name)
 
 
 def starts_on(days: Any) -> Any:
@@ -297,19 +304,9 @@ def lateral(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def sum_inside(
-    session: Session,
-    cond: list[Any],
-    group_by: str,
-    rounding_mode: str,
-    step: int,
-    start: datetime,
-    end: datetime,
-    sums: Sums,
-    days: Any = None,
-) -> None:
-    """Entries wholly inside the report (with a day table: wholly inside one local day),
-    summed by the database in integers."""
+def measured(rounding_mode: str, step: int) -> tuple[Any, Any, Any]:
+    """An ended entry's rounded seconds, its billable seconds and its amount in cents, as
+    SQL integers: the arithmetic of services.reports (``rounded``, ``cents``)."""
     d = TimeEntry.duration_seconds
     if step <= 0:
         seconds: Any = d
@@ -327,6 +324,32 @@ def sum_inside(
         else_=0,
     )
     billable = case((TimeEntry.billable.is_(True), seconds), else_=0)
+    return seconds, billable, amount
+
+
+def summed_measures(rounding_mode: str, step: int) -> tuple[Any, Any, Any]:
+    """The sums of ``measured``: ``tracked``, ``billable`` and ``cents``."""
+    seconds, billable, amount = measured(rounding_mode, step)
+    return (
+        func.sum(seconds).label("tracked"),
+        func.sum(billable).label("billable"),
+        func.sum(amount).label("cents"),
+    )
+
+
+def sum_inside(
+    session: Session,
+    cond: list[Any],
+    group_by: str,
+    rounding_mode: str,
+    step: int,
+    start: datetime,
+    end: datetime,
+    sums: Sums,
+    days: Any = None,
+) -> None:
+    """Entries wholly inside the report (with a day table: wholly inside one local day),
+    summed by the database in integers."""
     key_column: Any = {
         "project": TimeEntry.project_id,
         "client": Project.client_id,
@@ -341,11 +364,7 @@ def sum_inside(
     else:
         inside = [TimeEntry.end_at <= days.c.hi]
     inside.append(TimeEntry.end_at.is_not(None))
-    measures = (
-        func.sum(seconds).label("tracked"),
-        func.sum(billable).label("billable"),
-        func.sum(amount).label("cents"),
-    )
+    measures = summed_measures(rounding_mode, step)
 
     def summed(*columns: Any) -> Any:
         return (
@@ -370,3 +389,28 @@ def sum_inside(
         rows = session.execute(summed().group_by(Project.currency)).all()
     for r in rows:
         sums.totals[r.currency].add(r)
+
+
+def sum_by_period(session: Session, cond: list[Any], periods: Any) -> list[Any]:
+    """Ended entries lying wholly inside one of ``periods`` (a ``period_table``), summed
+    exactly (no rounding) per period, project, client, currency and whether the entry is
+    approved: rows of ``key, project_id, client_id, currency, approved, tracked, billable,
+    cents``. Each period is one index range scan, as the day groups of a summary are."""
+    approved = case((TimeEntry.approval_status == "approved", 1), else_=0).label("approved")
+    keys = (TimeEntry.project_id, Project.client_id, Project.currency, approved)
+
+    def summed(*columns: Any) -> Any:
+        return (
+            select(*columns, *keys, *summed_measures("up", 0))
+            .select_from(TimeEntry)
+            .outerjoin(Project, Project.id == TimeEntry.project_id)
+            .where(*cond, TimeEntry.end_at <= periods.c.hi, TimeEntry.end_at.is_not(None))
+        )
+
+    if lateral(session):
+        per = summed().where(starts_on(periods)).group_by(*keys).lateral("per_period")
+        stmt = select(periods.c.key.label("key"), *per.c).join_from(periods, per, true())
+    else:
+        key = periods.c.key.label("key")
+        stmt = summed(key).join(periods, starts_on(periods)).group_by(periods.c.key, *keys)
+    return list(session.execute(stmt).all())
