@@ -4,7 +4,8 @@ the budget runs out at that pace. Pure arithmetic on whole seconds, no I/O.
 - The burn rate is the time tracked in the ``BURN_DAYS`` whole local days before today,
   per day (``burn_seconds / BURN_DAYS``).
 - At that rate the budget left lasts ``remaining_seconds * BURN_DAYS / burn_seconds`` days
-  from now; the budget runs out on the local day holding that instant. No date when there
+  from now (rounded up to the second); the budget runs out on the local day in which its
+  last second is used. No date when there
   is no budget, when it is used up already, or when nothing was tracked in the window (or
   the day would lie past the last day the API speaks of, 2999-12-31): "not at this pace".
 """
@@ -49,11 +50,14 @@ def run_out(
         return RunOut(None, EXHAUSTED)
     if burn_seconds <= 0:
         return RunOut(None, NOT_AT_THIS_PACE)
+    now = now.replace(microsecond=0)  # time is tracked in whole seconds
     until = seconds_until_run_out(remaining_seconds, burn_seconds)
     if until >= (END_OF_TIME - now).total_seconds():
         return RunOut(None, NOT_AT_THIS_PACE)
-    at = now + timedelta(seconds=until)
-    day = at.astimezone(zone(tz_name)).date()
+    # The day in which the last second of the budget is used (it begins a second before
+    # the budget is gone: a budget used up at midnight ran out on the day before).
+    last_second = now + timedelta(seconds=until - 1)
+    day = last_second.astimezone(zone(tz_name)).date()
     if day.year > 2999:  # past the end in a zone east of UTC
         return RunOut(None, NOT_AT_THIS_PACE)
     return RunOut(day, None)
