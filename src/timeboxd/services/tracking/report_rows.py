@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    literal,
     select,
     text,
     true,
@@ -391,26 +393,63 @@ def sum_inside(
         sums.totals[r.currency].add(r)
 
 
-def sum_by_period(session: Session, cond: list[Any], periods: Any) -> list[Any]:
-    """Ended entries lying wholly inside one of ``periods`` (a ``period_table``), summed
-    exactly (no rounding) per period, project, client, currency and whether the entry is
-    approved: rows of ``key, project_id, client_id, currency, approved, tracked, billable,
-    cents``. Each period is one index range scan, as the day groups of a summary are."""
-    approved = case((TimeEntry.approval_status == "approved", 1), else_=0).label("approved")
-    keys = (TimeEntry.project_id, Project.client_id, Project.currency, approved)
+Period = tuple[str, datetime, datetime]  # a key and the instants it begins and ends
 
-    def summed(*columns: Any) -> Any:
-        return (
-            select(*columns, *keys, *summed_measures("up", 0))
-            .select_from(TimeEntry)
-            .outerjoin(Project, Project.id == TimeEntry.project_id)
-            .where(*cond, TimeEntry.end_at <= periods.c.hi, TimeEntry.end_at.is_not(None))
+
+def period_end(periods: list[Period]) -> Any:
+    """The end of the period (of contiguous ``periods``, in order) an entry begins in, as
+    SQL over its start: a CASE the database computes on each row it reads in one index
+    range scan (a table of periods would be a scan per period), nested as a binary search
+    so that a row costs a few comparisons however many periods there are."""
+    if len(periods) == 1:
+        return literal(periods[0][2], UTCDateTime())
+    middle = len(periods) // 2
+    return case(
+        (TimeEntry.start_at < periods[middle - 1][2], period_end(periods[:middle])),
+        else_=period_end(periods[middle:]),
+    )
+
+
+def sum_by_period(session: Session, cond: list[Any], periods: list[Period]) -> list[Any]:
+    """Ended entries lying wholly inside one of ``periods``, summed exactly (no rounding)
+    per period, project and whether the entry is approved: rows of ``key, project_id,
+    client_id, currency, approved, tracked, billable, cents`` (a project has one client
+    and currency: they are not grouped by)."""
+    end = period_end(periods)
+    tracked, billable, amount = measured("up", 0)
+    approved = case((TimeEntry.approval_status == "approved", 1), else_=0)
+    rows = (
+        select(
+            end.label("period_end"),
+            TimeEntry.project_id.label("project_id"),
+            Project.client_id.label("client_id"),
+            Project.currency.label("currency"),
+            approved.label("approved"),
+            tracked.label("tracked"),
+            billable.label("billable"),
+            amount.label("cents"),
         )
-
-    if lateral(session):
-        per = summed().where(starts_on(periods)).group_by(*keys).lateral("per_period")
-        stmt = select(periods.c.key.label("key"), *per.c).join_from(periods, per, true())
-    else:
-        key = periods.c.key.label("key")
-        stmt = summed(key).join(periods, starts_on(periods)).group_by(periods.c.key, *keys)
-    return list(session.execute(stmt).all())
+        .select_from(TimeEntry)
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(
+            *cond,
+            TimeEntry.start_at >= periods[0][1],
+            TimeEntry.start_at < periods[-1][2],
+            TimeEntry.end_at <= end,
+        )
+        .subquery("per_entry")
+    )
+    keys = (rows.c.period_end, rows.c.project_id, rows.c.approved)
+    stmt = select(
+        *keys,
+        func.min(rows.c.client_id).label("client_id"),
+        func.min(rows.c.currency).label("currency"),
+        func.sum(rows.c.tracked).label("tracked"),
+        func.sum(rows.c.billable).label("billable"),
+        func.sum(rows.c.cents).label("cents"),
+    ).group_by(*keys)
+    key_of = {hi: key for key, _, hi in periods}
+    return [
+        SimpleNamespace(**r._asdict(), key=key_of[r.period_end])
+        for r in session.execute(stmt).all()
+    ]

@@ -9,9 +9,9 @@ same days (``group_by=project`` and ``client`` for the top lists), and each mont
 figures equal the summary of that month's days (within the range), to the cent.
 
 One pass reads it all: the database sums the entries lying wholly inside one month, per
-month, project, currency and approval (one index range scan per month, as the day groups
-of a summary are); the few entries crossing a month's end, the range's start, or still
-running, are cut in Python with the report's own functions.
+month, project, currency and approval, in one index range scan over the range (the month
+of each entry is a CASE on its start); the few entries crossing a month's end, the range's
+start, or still running, are cut in Python with the report's own functions.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from timeboxd.db.tracking import TimeEntry
 from timeboxd.domain.days import local_midnight
 from timeboxd.schemas.reports import GroupOut
 from timeboxd.schemas.value import (
@@ -40,7 +39,6 @@ from timeboxd.services.tracking.report_rows import (
     Sums,
     edges,
     entries_of,
-    period_table,
     running,
     sum_by_period,
     visibility,
@@ -120,22 +118,22 @@ def value(session: Session, principal: Principal, now: datetime, p: ValueParams)
     tz = principal.timezone
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
     months = months_of(first, last)
-    table = period_table(months, tz, "value_months")
-    tally = Tally()
-    crossing: list[Entry] = []
-    for visible in visibility(session, principal, None):
-        cond = [visible]
-        for row in sum_by_period(session, cond, table):
-            tally.add_summed(row)
-        for edge in edges(start, end)[:2]:  # ended, crossing the range's start
-            crossing += entries_of(session, cond, edge)
-        crossing += entries_of(session, cond, running(end))
-        # Ended, begun inside a month, ending after it (the range's last month included).
-        crossing += entries_of(session, cond, [TimeEntry.end_at > table.c.hi], table)
     bounds = [
         (key, local_midnight(lo, tz), local_midnight(hi + timedelta(days=1), tz))
         for key, lo, hi in months
     ]
+    tally = Tally()
+    crossing: list[Entry] = []
+    for visible in visibility(session, principal, None):
+        cond = [visible]
+        for row in sum_by_period(session, cond, bounds):
+            tally.add_summed(row)
+        for edge in edges(start, end)[:2]:  # ended, crossing the range's start
+            crossing += entries_of(session, cond, edge)
+        crossing += entries_of(session, cond, running(end))
+        for _, lo, hi in bounds:  # ended, begun inside a month, ending after it
+            for edge in edges(lo, hi)[2:4]:
+                crossing += entries_of(session, cond, edge)
     for e in crossing:
         tally.add_range(e, sum(s for _, s in pieces_of(e, start, end, now, tz, False)))
         for key, lo, hi in bounds:
