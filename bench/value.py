@@ -57,6 +57,10 @@ def main() -> None:
                         f"/v1/stats/value?date_from={first}&date_to={today}"
                     ),
                     "`GET /v1/projects/{id}/forecast`": f"/v1/projects/{project['id']}/forecast",
+                    # For reference, under the same load: the report the dashboard sums.
+                    "`GET /v1/reports/summary`, the same year": (
+                        f"/v1/reports/summary?date_from={first}&date_to={today}"
+                    ),
                 }
                 print("| route | median ms | p90 ms | max ms |")
                 print("| --- | ---: | ---: | ---: |")
