@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
+    BigInteger,
     String,
     and_,
     case,
@@ -36,7 +36,9 @@ from timeboxd.domain.days import local_midnight, week_of
 from timeboxd.services.accounts.access import managed_workspaces
 from timeboxd.services.context import Principal
 
-RATE_CENTS = cast(func.round(Project.hourly_rate * 100), Integer)
+# 64-bit: seconds (up to a week) times a rate in cents (up to 100,000,000) overflow the
+# 32 bits of PostgreSQL's integer long before a sum would.
+RATE_CENTS = cast(func.round(Project.hourly_rate * 100), BigInteger)
 
 
 @dataclass(slots=True)
