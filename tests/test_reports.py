@@ -185,7 +185,7 @@ def test_filters(owner: Persona, book: Any) -> None:
         ("rounding_mode=sideways", "rounding_mode"),
         ("date_from=2026-11-20&date_to=2026-11-01", "date_to"),
         ("date_from=2020-01-01&date_to=2026-01-01", "date_to"),
-        ("format=pdf", "format"),
+        ("format=docx", "format"),
     ],
 )
 def test_bad_parameters_are_named(owner: Persona, query: str, field: str) -> None:
@@ -316,3 +316,17 @@ def test_text_that_looks_like_a_formula_stays_text_in_files(owner: Persona) -> N
     column = [c.value for c in sheet[1]].index("description")
     cells = [row[column] for row in sheet.iter_rows(min_row=2)]
     assert [(c.value, c.data_type) for c in cells] == [(formula, "s"), ("plain notes", "s")]
+
+
+def test_a_week_at_the_highest_rate_is_summed_exactly(owner: Persona) -> None:
+    """Seconds times a rate in cents pass 32 bits long before a sum does."""
+    project = owner.ok(
+        "POST",
+        "/v1/projects",
+        201,
+        json={"name": "Dear", "hourly_rate": "1000000.00", "currency": "EUR", "billable": True},
+    )
+    body = {"start_at": "2026-11-02T00:00:00Z", "end_at": "2026-11-09T00:00:00Z"}
+    owner.ok("POST", "/v1/time-entries", 201, json={**body, "project_id": project["id"]})
+    report = owner.ok("GET", "/v1/reports/summary?date_from=2026-11-01&date_to=2026-11-24")
+    assert report["totals"]["billable_amount"] == "168000000.00"

@@ -36,7 +36,9 @@ EXAMPLES = 15
 # say (an unknown id, a time in a daylight-saving gap, a random If-Match): that check is off.
 ALL_CHECKS = [check for check in CHECKS.get_all() if check is not positive_data_acceptance]
 SCENARIOS = 50
-STEPS = 10
+# Which scenarios run depends on every operation the document links: with 10 steps, the
+# forecast's link had the phase meet an inconsistent draw after 119 calls and stop.
+STEPS = 12
 
 
 @pytest.mark.slow

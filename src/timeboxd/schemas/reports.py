@@ -26,7 +26,7 @@ class ReportParams(QueryModel):
     billable: bool | None = None
     rounding: int = Field(0, ge=0, le=1440, description="minutes per entry (0: exact)")
     rounding_mode: Literal["up", "nearest", "down"] = "up"
-    format: Literal["json", "csv", "xlsx"] = "json"
+    format: Literal["json", "csv", "xlsx", "pdf"] = "json"
 
 
 class SummaryParams(ReportParams):
@@ -37,10 +37,11 @@ class DetailedParams(ReportParams, Paging):
     pass
 
 
-FileFormat = Literal["csv", "xlsx"]
+FileFormat = Literal["csv", "xlsx", "pdf"]
 MEDIA_TYPES: dict[FileFormat, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 
 

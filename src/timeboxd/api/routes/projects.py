@@ -15,12 +15,16 @@ from timeboxd.schemas.projects import (
     ProjectPatch,
     ProjectPut,
 )
+from timeboxd.schemas.value import ForecastOut
 from timeboxd.services.catalog import projects
 from timeboxd.services.paging import PageRequest
+from timeboxd.services.tracking import forecast
 
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/projects", tags=["projects"])
 read = scoped("read:projects")
 write = scoped("write:projects")
+# A forecast shows tracked time and money: what a report shows.
+read_reports = scoped("read:reports")
 
 
 @router.get("", operation_id="listProjects", response_model=ListEnvelope[ProjectOut])
@@ -94,3 +98,12 @@ def unarchive_project(project_id: str, if_match: IfMatch = None, ctx: Ctx = writ
         ctx.session, ctx.principal, ctx.now, project_id, False, if_match
     )
     return ctx.ok(view, etag=tag)
+
+
+@router.get(
+    "/{project_id}/forecast",
+    operation_id="getProjectForecast",
+    response_model=Envelope[ForecastOut],
+)
+def get_forecast(project_id: str, ctx: Ctx = read_reports) -> Response:
+    return ctx.ok(forecast.forecast(ctx.session, ctx.principal, ctx.now, project_id))

@@ -1,4 +1,4 @@
-"""``/v1/reports/summary`` and ``/v1/reports/detailed`` as JSON, CSV or XLSX."""
+"""``/v1/reports/summary`` and ``/v1/reports/detailed`` as JSON, CSV, XLSX or PDF."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1/reports", tags=["rep
 read = scoped("read:reports")
 DOWNLOADS = {
     200: {
-        "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}},
-        "description": "with format=csv or format=xlsx: the report as a file",
+        "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}, MEDIA_TYPES["pdf"]: {}},
+        "description": "with format=csv, xlsx or pdf: the report as a file",
     }
 }
 

@@ -1,4 +1,4 @@
-"""``/v1/stats`` and ``/v1/productivity``."""
+"""``/v1/stats``, ``/v1/productivity`` and the value dashboard ``/v1/stats/value``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from timeboxd.api.deps import Ctx, UnitOfWorkRoute, runtime, scoped
 from timeboxd.api.query import query
 from timeboxd.schemas.common import Envelope
 from timeboxd.schemas.stats import ProductivityOut, ProductivityParams, StatsOut, StatsParams
+from timeboxd.schemas.value import ValueOut, ValueParams
 from timeboxd.services.insights import stats_cache
 from timeboxd.services.insights.stats_cache import Store
+from timeboxd.services.tracking import value
 
 router = APIRouter(route_class=UnitOfWorkRoute, prefix="/v1", tags=["statistics"])
 read = scoped("read:stats")
+# Money and, for a team's owners and admins, everyone's time: what a report shows.
+read_reports = scoped("read:reports")
 
 
 def stats_store(request: Request) -> Store:
@@ -42,6 +46,11 @@ def get_productivity(
     store: Cache, ctx: Ctx = read, p: ProductivityParams = Depends(query(ProductivityParams))
 ) -> Response:
     return answer(ctx, store, p)
+
+
+@router.get("/stats/value", operation_id="getValueStats", response_model=Envelope[ValueOut])
+def get_value(ctx: Ctx = read_reports, p: ValueParams = Depends(query(ValueParams))) -> Response:
+    return ctx.ok(value.value(ctx.session, ctx.principal, ctx.now, p))
 
 
 def answer(ctx: Ctx, store: Store, p: StatsParams | ProductivityParams) -> Response:

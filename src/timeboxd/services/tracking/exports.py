@@ -1,4 +1,4 @@
-"""Reports in the format asked for: JSON, or a CSV or XLSX file with the same figures
+"""Reports in the format asked for: JSON, or a CSV, XLSX or PDF file with the same figures
 (amounts to the cent)."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from timeboxd.db.models import User
 from timeboxd.schemas.reports import (
     MEDIA_TYPES,
     DetailedOut,
@@ -210,6 +212,27 @@ def _file(
     return ReportFile(f"timeboxd-{kind}-{first}-{last}.{fmt}", MEDIA_TYPES[fmt], body)
 
 
+def _heading(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    title: str,
+    subtitle: str,
+    first: date,
+    last: date,
+) -> Any:
+    from timeboxd.services.tracking import pdf  # here: reportlab loads only for a PDF
+
+    found = session.execute(select(User.name, User.email).where(User.id == principal.user_id)).one()
+    return pdf.Heading(title, found.name or found.email, first, last, now, subtitle)
+
+
+def _subtitle(what: str, p: SummaryParams | DetailedParams) -> str:
+    if p.rounding:
+        return f"{what}; each entry rounded {p.rounding_mode} to {p.rounding} minutes"
+    return f"{what}; exact time"
+
+
 def summary_report(
     session: Session, principal: Principal, now: datetime, p: SummaryParams
 ) -> SummaryOut | ReportFile:
@@ -217,8 +240,15 @@ def summary_report(
     report = reports.summary(session, principal, now, ReportQuery.of(p, p.group_by))
     if p.format == "json":
         return report
-    rows = summary_rows(report)
     first, last = report.date_from, report.date_to
+    if p.format == "pdf":
+        from timeboxd.services.tracking import pdf
+
+        what = f"Summary by {pdf.GROUP_NAMES[p.group_by].lower()}"
+        heading = _heading(session, principal, now, "Time report", _subtitle(what, p), first, last)
+        body = pdf.summary_pdf(report, heading)
+        return ReportFile(f"timeboxd-summary-{first}-{last}.pdf", MEDIA_TYPES["pdf"], body)
+    rows = summary_rows(report)
     return _file("summary", p.format, first, last, "Summary", SUMMARY_COLUMNS, rows)
 
 
@@ -229,6 +259,13 @@ def detailed_report(
     report = reports.detailed(session, principal, now, ReportQuery.of(p))
     if p.format == "json":
         return reports.detailed_page(report, PageRequest.parse(p.page, p.per_page))
-    rows = detailed_rows(report)
     first, last = report.date_from, report.date_to
+    if p.format == "pdf":
+        from timeboxd.services.tracking import pdf
+
+        subtitle = _subtitle("Every entry, by project", p)
+        heading = _heading(session, principal, now, "Detailed time report", subtitle, first, last)
+        body = pdf.detailed_pdf(report, heading)
+        return ReportFile(f"timeboxd-detailed-{first}-{last}.pdf", MEDIA_TYPES["pdf"], body)
+    rows = detailed_rows(report)
     return _file("detailed", p.format, first, last, "Entries", DETAILED_COLUMNS, rows)

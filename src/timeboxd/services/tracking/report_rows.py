@@ -10,16 +10,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
+    BigInteger,
     String,
     and_,
     case,
     cast,
     column,
     func,
+    literal,
     select,
     text,
     true,
@@ -34,7 +36,9 @@ from timeboxd.domain.days import local_midnight, week_of
 from timeboxd.services.accounts.access import managed_workspaces
 from timeboxd.services.context import Principal
 
-RATE_CENTS = cast(func.round(Project.hourly_rate * 100), Integer)
+# 64-bit: seconds (up to a week) times a rate in cents (up to 100,000,000) overflow the
+# 32 bits of PostgreSQL's integer long before a sum would.
+RATE_CENTS = cast(func.round(Project.hourly_rate * 100), BigInteger)
 
 
 @dataclass(slots=True)
@@ -65,6 +69,7 @@ class Entry:
     rate_cents: int | None
     currency: str | None
     description: str = ""
+    approval_status: str = "draft"
     tags: list[str] = field(default_factory=list)
 
 
@@ -84,6 +89,7 @@ def entries_of(
             RATE_CENTS.label("rate_cents"),
             Project.currency,
             TimeEntry.description,
+            TimeEntry.approval_status,
         )
         .outerjoin(Project, Project.id == TimeEntry.project_id)
         .where(*cond)
@@ -114,6 +120,7 @@ def entries_of(
             r.rate_cents,
             r.currency,
             r.description,
+            r.approval_status,
         )
 
 
@@ -270,20 +277,24 @@ def day_table(first: date, last: date, tz_name: str, group_by: str, week_start: 
     """The report's local days as a VALUES table: the group key (the day, or its week) and
     the instants the day begins and ends, so the database can sum the entries lying within
     one local day (most of them) with the day's key."""
-    rows = []
+    periods = []
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         key = day if group_by == "day" else week_of(day, week_start)
-        rows.append(
-            (
-                key.isoformat(),
-                local_midnight(day, tz_name),
-                local_midnight(day + timedelta(days=1), tz_name),
-            )
-        )
+        periods.append((key.isoformat(), day, day))
+    return period_table(periods, tz_name, "report_days")
+
+
+def period_table(periods: list[tuple[str, date, date]], tz_name: str, name: str) -> Any:
+    """Periods of local days ``(key, first day, last day)`` as a VALUES table of the key and
+    the instants the period begins and ends (at local midnight)."""
+    rows = [
+        (key, local_midnight(first, tz_name), local_midnight(last + timedelta(days=1), tz_name))
+        for key, first, last in periods
+    ]
     columns = (column("key", String), column("lo", UTCDateTime()), column("hi", UTCDateTime()))
     # A CTE rather than VALUES in FROM: SQLite cannot name the columns of the latter.
-    return values(*columns, name="report_days").data(rows).cte("report_days")
+    return values(*columns, name=name).data(rows).cte(name)
 
 
 def starts_on(days: Any) -> Any:
@@ -297,19 +308,9 @@ def lateral(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def sum_inside(
-    session: Session,
-    cond: list[Any],
-    group_by: str,
-    rounding_mode: str,
-    step: int,
-    start: datetime,
-    end: datetime,
-    sums: Sums,
-    days: Any = None,
-) -> None:
-    """Entries wholly inside the report (with a day table: wholly inside one local day),
-    summed by the database in integers."""
+def measured(rounding_mode: str, step: int) -> tuple[Any, Any, Any]:
+    """An ended entry's rounded seconds, its billable seconds and its amount in cents, as
+    SQL integers: the arithmetic of services.reports (``rounded``, ``cents``)."""
     d = TimeEntry.duration_seconds
     if step <= 0:
         seconds: Any = d
@@ -327,6 +328,32 @@ def sum_inside(
         else_=0,
     )
     billable = case((TimeEntry.billable.is_(True), seconds), else_=0)
+    return seconds, billable, amount
+
+
+def summed_measures(rounding_mode: str, step: int) -> tuple[Any, Any, Any]:
+    """The sums of ``measured``: ``tracked``, ``billable`` and ``cents``."""
+    seconds, billable, amount = measured(rounding_mode, step)
+    return (
+        func.sum(seconds).label("tracked"),
+        func.sum(billable).label("billable"),
+        func.sum(amount).label("cents"),
+    )
+
+
+def sum_inside(
+    session: Session,
+    cond: list[Any],
+    group_by: str,
+    rounding_mode: str,
+    step: int,
+    start: datetime,
+    end: datetime,
+    sums: Sums,
+    days: Any = None,
+) -> None:
+    """Entries wholly inside the report (with a day table: wholly inside one local day),
+    summed by the database in integers."""
     key_column: Any = {
         "project": TimeEntry.project_id,
         "client": Project.client_id,
@@ -341,11 +368,7 @@ def sum_inside(
     else:
         inside = [TimeEntry.end_at <= days.c.hi]
     inside.append(TimeEntry.end_at.is_not(None))
-    measures = (
-        func.sum(seconds).label("tracked"),
-        func.sum(billable).label("billable"),
-        func.sum(amount).label("cents"),
-    )
+    measures = summed_measures(rounding_mode, step)
 
     def summed(*columns: Any) -> Any:
         return (
@@ -370,3 +393,65 @@ def sum_inside(
         rows = session.execute(summed().group_by(Project.currency)).all()
     for r in rows:
         sums.totals[r.currency].add(r)
+
+
+Period = tuple[str, datetime, datetime]  # a key and the instants it begins and ends
+
+
+def period_end(periods: list[Period]) -> Any:
+    """The end of the period (of contiguous ``periods``, in order) an entry begins in, as
+    SQL over its start: a CASE the database computes on each row it reads in one index
+    range scan (a table of periods would be a scan per period), nested as a binary search
+    so that a row costs a few comparisons however many periods there are."""
+    if len(periods) == 1:
+        return literal(periods[0][2], UTCDateTime())
+    middle = len(periods) // 2
+    return case(
+        (TimeEntry.start_at < periods[middle - 1][2], period_end(periods[:middle])),
+        else_=period_end(periods[middle:]),
+    )
+
+
+def sum_by_period(session: Session, cond: list[Any], periods: list[Period]) -> list[Any]:
+    """Ended entries lying wholly inside one of ``periods``, summed exactly (no rounding)
+    per period, project and whether the entry is approved: rows of ``key, project_id,
+    client_id, currency, approved, tracked, billable, cents`` (a project has one client
+    and currency: they are not grouped by)."""
+    end = period_end(periods)
+    tracked, billable, amount = measured("up", 0)
+    approved = case((TimeEntry.approval_status == "approved", 1), else_=0)
+    rows = (
+        select(
+            end.label("period_end"),
+            TimeEntry.project_id.label("project_id"),
+            Project.client_id.label("client_id"),
+            Project.currency.label("currency"),
+            approved.label("approved"),
+            tracked.label("tracked"),
+            billable.label("billable"),
+            amount.label("cents"),
+        )
+        .select_from(TimeEntry)
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(
+            *cond,
+            TimeEntry.start_at >= periods[0][1],
+            TimeEntry.start_at < periods[-1][2],
+            TimeEntry.end_at <= end,
+        )
+        .subquery("per_entry")
+    )
+    keys = (rows.c.period_end, rows.c.project_id, rows.c.approved)
+    stmt = select(
+        *keys,
+        func.min(rows.c.client_id).label("client_id"),
+        func.min(rows.c.currency).label("currency"),
+        func.sum(rows.c.tracked).label("tracked"),
+        func.sum(rows.c.billable).label("billable"),
+        func.sum(rows.c.cents).label("cents"),
+    ).group_by(*keys)
+    key_of = {hi: key for key, _, hi in periods}
+    return [
+        SimpleNamespace(**r._asdict(), key=key_of[r.period_end])
+        for r in session.execute(stmt).all()
+    ]

@@ -156,7 +156,7 @@ def _conditions(q: ReportQuery, visible: Any) -> list[Any]:
     return cond
 
 
-def _pieces(
+def pieces_of(
     e: Entry, start: datetime, end: datetime, now: datetime, tz_name: str, by_day: bool
 ) -> list[tuple[date | None, int]]:
     """The entry's seconds inside [start, end), whole or split by local day."""
@@ -212,18 +212,18 @@ def summary(session: Session, principal: Principal, now: datetime, q: ReportQuer
         for e in entries:
             e.tags = tags.get(e.id, [])
     for e in entries:
-        for day, seconds in _pieces(e, start, end, now, tz, by_day):
+        for day, seconds in pieces_of(e, start, end, now, tz, by_day):
             seconds = rounded(seconds, step, q.rounding_mode)
             amount = cents(seconds, e.rate_cents) if e.billable else 0
             keys = _keys(e, q.group_by, day, principal.week_start)
             sums.add(keys, e.currency, seconds, e.billable, amount)
-    groups = _label(session, principal, q.group_by, sums)
+    groups = labelled(session, principal, q.group_by, sums)
     return SummaryOut(
-        q.group_by, first, last, q.rounding, q.rounding_mode, groups, _totals(sums.totals)
+        q.group_by, first, last, q.rounding, q.rounding_mode, groups, totals_of(sums.totals)
     )
 
 
-def _totals(totals: dict[str | None, Acc]) -> TotalsOut:
+def totals_of(totals: dict[str | None, Acc]) -> TotalsOut:
     currencies = sorted(
         (c for c, acc in totals.items() if acc.cents or c is not None),
         key=lambda c: (c is None, c or ""),
@@ -260,7 +260,7 @@ def _names(session: Session, group_by: str, keys: set[str]) -> dict[str, str]:
     return {}
 
 
-def _label(session: Session, principal: Principal, group_by: str, sums: Sums) -> list[GroupOut]:
+def labelled(session: Session, principal: Principal, group_by: str, sums: Sums) -> list[GroupOut]:
     keys = {k for k, _ in sums.groups if k is not None}
     names = _names(session, group_by, keys)
     groups = []
@@ -312,7 +312,7 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
     step, local = q.rounding * 60, zone(tz)
     rows, totals = [], Sums()
     for e in entries:
-        seconds = sum(s for _, s in _pieces(e, start, end, now, tz, False))
+        seconds = sum(s for _, s in pieces_of(e, start, end, now, tz, False))
         seconds = rounded(seconds, step, q.rounding_mode)
         amount = cents(seconds, e.rate_cents) if e.billable else 0
         totals.add([], e.currency, seconds, e.billable, amount)
@@ -340,7 +340,7 @@ def detailed(session: Session, principal: Principal, now: datetime, q: ReportQue
                 currency=e.currency,
             )
         )
-    return DetailedOut(first, last, rows, _totals(totals.totals))
+    return DetailedOut(first, last, rows, totals_of(totals.totals))
 
 
 def detailed_page(report: DetailedOut, paging: PageRequest) -> DetailedPage:
