@@ -188,6 +188,37 @@ def test_a_cross_site_post_is_refused_and_changes_nothing(real_server: Any) -> N
     assert (still.done, still.deleted_at) == (False, None)
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+def test_a_date_outside_the_apis_years_shows_today(real_server: Any, day: str) -> None:
+    """The pages read dates as the API does (1900 to 2999): beyond them, today's page."""
+    c, _ = session_client(real_server, make_user(real_server))
+    for path in (f"/?date={day}", f"/week?start={day}"):
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.text[:300])
+        assert day not in r.text
+
+
+@pytest.mark.parametrize(
+    ("start", "day", "field"),
+    [
+        ("10:00:00.123456+05:00", "2026-12-02", "start"),  # not HH:MM
+        ("23:59", "9999-12-31", "date"),  # beyond the API's years
+        ("9", "2026-12-02", "start"),
+    ],
+)
+def test_a_block_form_is_read_as_the_api_reads_a_block(
+    real_server: Any, start: str, day: str, field: str
+) -> None:
+    email = make_user(real_server)
+    c, csrf = session_client(real_server, email)
+    form = {"csrf": csrf, "date": day, "topic": "t", "start": start, "end": "23:59"}
+    r = c.post("/blocks", data=form)
+    assert r.status_code == 400, r.text[:300]
+    alert = re.search(r'<p class="error" role="alert">([^<]*)</p>', r.text)
+    assert alert and alert.group(1).startswith(f"{field}: "), r.text[:300]
+    assert blocks_of(real_server, email) == []
+
+
 def test_login_gives_a_new_session_id(real_server: Any) -> None:
     email = make_user(real_server)
     c = httpx.Client(base_url=real_server.base, follow_redirects=False)

@@ -27,7 +27,7 @@ from timeboxd.services.events.feed import RESOURCES
 from timeboxd.services.paging import PageRequest
 from timeboxd.web import forms
 from timeboxd.web.forms import Problem, Shown
-from timeboxd.web.pages import render
+from timeboxd.web.pages import render, validated
 
 router = APIRouter(include_in_schema=False)
 BASE = "/settings/developer"
@@ -70,7 +70,7 @@ def developer_page(request: Request) -> Response:
 @router.post(f"{BASE}/keys")
 async def create_key(request: Request) -> Response:
     def act(s: Session, who: auth.Visitor, form: Any, now: dt.datetime) -> Shown:
-        body = forms.validated(
+        body = validated(
             ApiKeyCreate,
             {
                 "name": str(form.get("name", "")).strip(),
@@ -107,7 +107,7 @@ async def create_webhook(request: Request) -> Response:
         }
         if form.getlist("events"):
             raw["events"] = list(form.getlist("events"))
-        body = forms.validated(WebhookCreate, raw)
+        body = validated(WebhookCreate, raw)
         made, _ = webhooks.create_webhook(s, who.principal, now, body, allow_private=allow_private)
         return Shown("secret", made.secret, made.url, {"webhook_id": made.id})
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -29,8 +27,6 @@ from timeboxd.errors import Conflict, DomainError, Forbidden, NotFound, Validati
 from timeboxd.services.accounts import web_sessions as auth
 from timeboxd.web import pages
 from timeboxd.web.pages import COOKIE, Refused, redirect, render, templates
-
-M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(slots=True)
@@ -55,16 +51,6 @@ class Problem:
 # page(session, visitor, status, shown, problem) -> Response
 PageFn = Callable[[Session, auth.Visitor, int, Shown | None, Problem | None], Response]
 Action = Callable[[Session, auth.Visitor, Any, dt.datetime], "str | Shown | DomainError"]
-
-
-def validated(model: type[M], raw: dict[str, Any]) -> M:
-    """``raw`` through an API input model: the same checks as the API's, one message."""
-    try:
-        return model.model_validate(raw)
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else None
-        raise ValidationFailed(first["msg"], field=name) from None
 
 
 def whole_number(raw: object, name: str) -> int | None:

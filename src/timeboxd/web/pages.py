@@ -12,22 +12,25 @@ import time
 import zoneinfo
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from timeboxd.api.deps import Runtime, runtime
+from timeboxd.api.handlers import validation_to_domain
 from timeboxd.domain.wallclock import local_today
 from timeboxd.errors import DomainError, NotFound
 from timeboxd.schemas.account import MeChanges, MePatch
-from timeboxd.schemas.blocks import AgendaOut, BlockChanges, BlockFields, BlockOut
-from timeboxd.schemas.common import changes_of
+from timeboxd.schemas.blocks import AgendaOut, BlockChanges, BlockCreate, BlockFields, BlockOut
+from timeboxd.schemas.common import LocalDate, changes_of
 from timeboxd.schemas.entries import TimerStart
 from timeboxd.services.accounts import users
 from timeboxd.services.accounts import web_sessions as auth
@@ -121,20 +124,28 @@ def _refused() -> Response:
     return render("refused.html", status=403)
 
 
+M = TypeVar("M", bound=BaseModel)
+A_DATE: TypeAdapter[dt.date] = TypeAdapter(LocalDate)
+
+
+def validated(model: type[M], raw: dict[str, Any]) -> M:
+    """``raw`` (a form's fields) through an API input model: the API's checks, and its
+    error naming the field."""
+    try:
+        return model.model_validate(raw)
+    except PydanticError as exc:
+        raise validation_to_domain(RequestValidationError(exc.errors())) from None
+
+
 def _day(raw: str | None, fallback: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw) if raw else fallback
-    except ValueError:
+    """A date in a page's address, as the API reads dates (1900 to 2999); ``fallback`` for
+    anything else."""
+    if not raw:
         return fallback
-
-
-def _time(raw: str | None, field: str) -> dt.time:
-    from timeboxd.errors import ValidationFailed
-
     try:
-        return dt.time.fromisoformat(raw or "")
-    except ValueError:
-        raise ValidationFailed("enter a time as HH:MM", field=field) from None
+        return A_DATE.validate_python(raw)
+    except PydanticError:
+        return fallback
 
 
 def _projects(s: Session, who: auth.Visitor) -> list[Any]:
@@ -288,24 +299,18 @@ def _back(form: Any) -> str:
 
 
 def _fields(form: Any) -> BlockFields:
-    from timeboxd.errors import ValidationFailed
-
-    topic = str(form.get("topic", "")).strip()
-    if len(topic) > 500:
-        raise ValidationFailed("a topic is at most 500 characters", field="topic")
-    raw_day = str(form.get("date", ""))
-    try:
-        day = dt.date.fromisoformat(raw_day)
-    except ValueError:
-        raise ValidationFailed("enter a date as YYYY-MM-DD", field="date") from None
-    project = str(form.get("project_id") or "") or None
-    return BlockFields(
-        day,
-        _time(str(form.get("start")), "start"),
-        _time(str(form.get("end")), "end"),
-        topic,
-        project,
+    """A block form's fields, read as the API reads a block's body."""
+    body = validated(
+        BlockCreate,
+        {
+            "date": str(form.get("date", "")),
+            "start": str(form.get("start", "")),
+            "end": str(form.get("end", "")),
+            "topic": str(form.get("topic", "")).strip(),
+            "project_id": str(form.get("project_id") or "") or None,
+        },
     )
+    return BlockFields.of(body)
 
 
 @router.post("/blocks")
