@@ -379,3 +379,34 @@ def loopback_client(fresh_db: Database, clock: FrozenClock, tmp_path: Path) -> I
 @pytest.fixture
 def loopback_persona(loopback_client: TestClient, fresh_db: Database) -> Persona:
     return new_persona(loopback_client, fresh_db)
+
+
+# -- the web pages' browser ------------------------------------------------------------------
+
+# Debian's Chromium, headless, with nothing of its own talking to the network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--no-first-run",
+    "--metrics-recording-only",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module (Playwright's own browser download is not used)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("chromium is not installed (scripts/test installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

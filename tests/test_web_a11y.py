@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from timeboxd.db.models import User
 from timeboxd.services.accounts import apikeys
@@ -31,16 +30,6 @@ from timeboxd.services.accounts import web_sessions as auth
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORD = "correct horse battery"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-domain-reliability",
-    "--no-first-run",
-    "--metrics-recording-only",
-]
 WIDTHS = {"desktop": 1280, "phone": 375}
 FAILING_IMPACTS = ("serious", "critical")
 
@@ -109,17 +98,6 @@ SCREENS = [
     Screen("developer settings", "/settings/developer", optional=True),
     Screen("admin users", "/admin/users", optional=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("chromium is not installed (scripts/test installs it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,28 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks import WebhookVerificationError
 
 from tests.conftest import RealServer, serving_for_tests
 from tests.receivers import WAIT, Receiver
-from tests.test_web_pages import CHROMIUM_FLAGS, PASSWORD, add_block, log_in, make_user
+from tests.test_web_pages import PASSWORD, add_block, log_in, make_user
 from timeboxd.db.models import User
 
 LONG = 30_000  # ms: a page on a loaded machine
 REFUSED_FORM = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("chromium is not installed (scripts/test installs it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
 
 
 class Watched:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from timeboxd.db.models import Block, User
 from timeboxd.services.accounts import apikeys
@@ -20,27 +18,6 @@ from timeboxd.services.accounts import users as accounts
 from timeboxd.services.accounts import web_sessions as auth
 
 PASSWORD = "correct horse battery"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-domain-reliability",
-    "--no-first-run",
-    "--metrics-recording-only",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("chromium is not installed (scripts/test installs it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
 
 
 def make_user(server: Any, password: str = PASSWORD) -> str:
